@@ -1,0 +1,56 @@
+"""Input checks shared by the package (in the spirit of scikit-learn's ``check_array``).
+
+Every public function validates what it is given and raises ``ValueError`` whose
+message names the offending argument and says what was expected.
+"""
+
+from __future__ import annotations
+
+import torch
+
+FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as an ``int`` if it is a positive integer, else raise."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def check_tensor(
+    x,
+    name: str,
+    *,
+    ndim: int | tuple[int, ...],
+    dtype: torch.dtype | None = None,
+    finite: bool = True,
+) -> torch.Tensor:
+    """Check that ``x`` is a floating-point tensor with ``ndim`` dimensions.
+
+    If ``dtype`` is given, ``x`` must have exactly that dtype (nothing is cast
+    silently). With ``finite=True`` NaN and infinite entries are rejected.
+    """
+    if not isinstance(x, torch.Tensor):
+        raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    ndims = (ndim,) if isinstance(ndim, int) else ndim
+    if x.dim() not in ndims:
+        expected = " or ".join(str(n) for n in ndims)
+        raise ValueError(
+            f"{name} must have {expected} dimensions, got shape {tuple(x.shape)}"
+        )
+    if dtype is not None and x.dtype != dtype:
+        raise ValueError(f"{name} must have dtype {dtype}, got {x.dtype}")
+    if dtype is None and x.dtype not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must have a floating-point dtype, got {x.dtype}")
+    if finite and not bool(torch.isfinite(x).all()):
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return x

@@ -1,0 +1,138 @@
+"""One figure style for the whole book, and the figures the chapters share.
+
+Chapters call :func:`use_book_style` once. The plotting functions return a closed
+matplotlib ``Figure``: a notebook cell that ends with the call displays it once
+(whatever the backend), and a widget can render it to PNG.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib.pyplot as plt
+import torch
+
+from .activations import get_activation
+
+BOOK_STYLE = {
+    "figure.figsize": (6.4, 3.6),
+    "figure.dpi": 100,
+    "savefig.dpi": 100,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "font.size": 10,
+    "legend.frameon": False,
+    "svg.hashsalt": "srnbook",  # reproducible SVG ids
+}
+
+
+def use_book_style() -> None:
+    """Apply the book's matplotlib style (``rcParams``) to every later figure."""
+    plt.rcParams.update(BOOK_STYLE)
+
+
+def figure_png(fig) -> bytes:
+    """Render ``fig`` to PNG bytes and close it (used by widgets that show precomputed frames)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def plot_activations(names=("sigmoid", "tanh", "relu"), lim: float = 6.0):
+    r"""Each activation :math:`\sigma` and its derivative :math:`\sigma'`, with the saturation
+    regions (where :math:`\sigma' < 10^{-2}`) shaded."""
+    a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
+    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.0), sharex=True)
+    for ax, name in zip(axes, names):
+        act = get_activation(name)
+        h = act(a)
+        ds = act.derivative(a, h)
+        ax.plot(a, h, label=r"$\sigma(a)$")
+        ax.plot(a, ds, label=r"$\sigma'(a)$")
+        flat = (ds < 1e-2).numpy()
+        ax.fill_between(a.numpy(), 0, 1, where=flat, transform=ax.get_xaxis_transform(),
+                        color="0.85", label=r"$\sigma' < 10^{-2}$")
+        ax.set_title(name)
+        ax.set_xlabel("$a$")
+    axes[0].legend(loc="upper left")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_unfolded(steps: int = 4):
+    r"""The SRN unfolded in time: inputs :math:`x_t`, states :math:`h_t`, outputs :math:`\hat y_t`,
+    and the shared matrices :math:`U, W, V` on the arrows."""
+    fig, ax = plt.subplots(figsize=(1.7 * steps + 1.5, 3.0))
+    ax.set_axis_off()
+    box = {"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.3"}
+    arrow = {"arrowstyle": "->", "color": "0.3", "lw": 1.2}
+
+    def node(x, y, text, color):
+        ax.text(x, y, text, ha="center", va="center", fontsize=12,
+                bbox={**box, "fc": color}, zorder=3)
+
+    for t in range(steps + 1):
+        x = 1.7 * t
+        node(x, 1, f"$h_{t}$", "#dbe9f6")
+        if t == 0:
+            continue
+        node(x, 0, f"$x_{t}$", "#f3f3f3")
+        node(x, 2, rf"$\hat y_{t}$", "#fde2c8")
+        ax.annotate("", (x, 0.8), (x, 0.2), arrowprops=arrow)
+        ax.annotate("", (x, 1.8), (x, 1.2), arrowprops=arrow)
+        ax.annotate("", (x - 0.3, 1), (x - 1.4, 1), arrowprops=arrow)
+        ax.text(x + 0.08, 0.5, "$U$", fontsize=10)
+        ax.text(x + 0.08, 1.5, "$V$", fontsize=10)
+        ax.text(x - 0.85, 1.08, "$W$", fontsize=10, ha="center")
+    ax.set_xlim(-0.6, 1.7 * steps + 0.6)
+    ax.set_ylim(-0.4, 2.4)
+    plt.close(fig)
+    return fig
+
+
+def plot_cost(rows):
+    """Two panels from :func:`srnbook.cost.cost_table` rows: flops against the length
+    :math:`T` (one line per hidden size) and against the number of weights :math:`N(W)`
+    (one line per length)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    for d in sorted({r["d"] for r in rows}):
+        sel = sorted((r for r in rows if r["d"] == d), key=lambda r: r["T"])
+        left.plot([r["T"] for r in sel], [r["forward"] + r["backward"] for r in sel], "o-", label=f"d = {d}")
+    for T in sorted({r["T"] for r in rows}):
+        sel = sorted((r for r in rows if r["T"] == T), key=lambda r: r["weights"])
+        right.plot([r["weights"] for r in sel], [r["forward"] + r["backward"] for r in sel], "s-", label=f"T = {T}")
+    left.set_xlabel("sequence length $T$")
+    right.set_xlabel("number of weights $N(W)$")
+    for ax in (left, right):
+        ax.set_ylabel("flops, forward + BPTT")
+        ax.ticklabel_format(style="sci", scilimits=(0, 0), axis="y")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_hidden_states(h, title: str = "", activation: str = "sigmoid"):
+    r"""Heat map of one sequence's hidden states (units by time) beside the histogram of
+    all coordinates; ``h`` has shape ``(T, d)`` or ``(B, T, d)`` (the first sequence is drawn)."""
+    h = h.detach().to(torch.float64)
+    one = h[0] if h.dim() == 3 else h
+    lo, hi = (0.0, 1.0) if activation == "sigmoid" else (-1.0, 1.0)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.0), gridspec_kw={"width_ratios": [2, 1]})
+    image = left.imshow(one.T.numpy(), aspect="auto", cmap="coolwarm", vmin=lo, vmax=hi,
+                        interpolation="nearest")
+    left.set_xlabel("time step $t$")
+    left.set_ylabel("unit $i$")
+    left.grid(False)
+    fig.colorbar(image, ax=left, label="$h_t[i]$")
+    right.hist(h.reshape(-1).numpy(), bins=40, range=(lo, hi), color="0.4")
+    right.set_xlabel("$h_t[i]$ (all sequences)")
+    right.set_yticks([])
+    fig.suptitle(title)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -1,0 +1,80 @@
+"""Specification of the repository itself: one list of pins, notebooks stored executed."""
+
+import json
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def requirement_pins(lines):
+    """{name (normalized): version} for every ``name==version`` line."""
+    pins = {}
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        match = re.fullmatch(r"([A-Za-z0-9_.\-]+)==([^\s;]+)", line)
+        if match:
+            pins[match.group(1).lower().replace("_", "-")] = match.group(2)
+    return pins
+
+
+def test_requirements_pin_every_dependency_exactly():
+    lines = [l.split("#", 1)[0].strip() for l in (ROOT / "requirements.txt").read_text().splitlines()]
+    lines = [l for l in lines if l]
+    assert lines, "requirements.txt is empty"
+    unpinned = [l for l in lines if "==" not in l]
+    assert unpinned == [], f"requirements.txt has unpinned lines: {unpinned}"
+    pins = requirement_pins(lines)
+    assert pins["torch"] == "2.13.0"
+    major, minor = (int(v) for v in pins["jupyter-book"].split(".")[:2])
+    assert (major, minor) >= (1, 0) and major < 2
+
+
+def test_environment_yml_repeats_the_pins():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    deps = env["dependencies"]
+    assert "python=3.11" in deps
+    pip_lists = [d["pip"] for d in deps if isinstance(d, dict) and "pip" in d]
+    assert len(pip_lists) == 1, "environment.yml must have one pip list"
+    env_pins = requirement_pins(pip_lists[0])
+    req_pins = requirement_pins((ROOT / "requirements.txt").read_text().splitlines())
+    assert env_pins == req_pins
+    assert "-e ." in pip_lists[0], "Binder must install the package itself"
+
+
+def test_pyproject_dependencies_are_all_pinned_in_requirements():
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    req_pins = requirement_pins((ROOT / "requirements.txt").read_text().splitlines())
+    for dep in project["dependencies"]:
+        name = re.match(r"[A-Za-z0-9_.\-]+", dep).group(0).lower()
+        assert name in req_pins, f"{name} is a dependency of srnbook but not pinned in requirements.txt"
+
+
+def notebooks():
+    return sorted((ROOT / "book").glob("*.ipynb"))
+
+
+def test_every_notebook_is_in_the_table_of_contents():
+    toc = (ROOT / "_toc.yml").read_text()
+    for nb in notebooks():
+        assert f"book/{nb.stem}" in toc, f"{nb.name} is not in _toc.yml"
+
+
+def test_notebooks_are_stored_executed_without_errors():
+    assert notebooks(), "no chapters found in book/"
+    for path in notebooks():
+        nb = json.loads(path.read_text())
+        code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+        counts = [c["execution_count"] for c in code]
+        assert None not in counts, f"{path.name} has cells that were not executed"
+        assert counts == list(range(1, len(counts) + 1)), f"{path.name} was not executed top to bottom"
+        errors = [o for c in code for o in c["outputs"] if o["output_type"] == "error"]
+        assert errors == [], f"{path.name} stores an error output"
+        has_widgets = any("application/vnd.jupyter.widget-view+json" in o.get("data", {})
+                          for c in code for o in c["outputs"])
+        if has_widgets:
+            assert nb["metadata"].get("widgets"), f"{path.name} shows widgets but stores no widget state"
