@@ -59,5 +59,6 @@ def frame_slider(values: Sequence, render: Callable, description: str = "",
                                      continuous_update=True,
                                      layout=widgets.Layout(width="420px"),
                                      style={"description_width": "initial"})
-    widgets.jslink((slider, "index"), (stack, "selected_index"))
-    return FrameSlider([slider, stack])
+    box = FrameSlider([slider, stack])
+    box.link = widgets.jslink((slider, "index"), (stack, "selected_index"))  # runs in the browser
+    return box
