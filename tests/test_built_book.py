@@ -5,13 +5,15 @@ another host, and, opened in a real browser, the chapter must render its
 mathematics and its widgets from the files shipped with it.
 """
 
+import json
 import os
 import re
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+
+from _browser import Browser
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -59,24 +61,38 @@ def chromium():
     pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it")
 
 
-def rendered_dom(page: Path) -> str:
-    """The page's DOM after its scripts ran, from headless Chromium with the network off."""
-    cmd = [
-        chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--allow-file-access-from-files", "--proxy-server=127.0.0.1:9",  # any network access fails
-        f"--user-data-dir={ROOT / '_build' / 'chromium-profile'}",
-        "--virtual-time-budget=20000", "--dump-dom", page.as_uri(),
-    ]
-    result = subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-    assert result.returncode == 0, result.stderr[-2000:]
-    return result.stdout
+@pytest.fixture(scope="module")
+def chapter(html_dir):
+    """The chapter "Simple recurrent networks", opened in headless Chromium with no network."""
+    browser = Browser(chromium())
+    browser.open((html_dir / "book" / "srn.html").as_uri())
+    yield browser
+    browser.close()
 
 
-def test_chapter_renders_math_and_widgets_offline_in_a_browser(html_dir):
-    dom = rendered_dom(html_dir / "book" / "srn.html")
-    assert dom.count("<mjx-container") > 50, "MathJax did not render the chapter's mathematics"
-    assert "<mjx-merror" not in dom, "MathJax reported an error"
-    assert "widget-slider" in dom or "widget-hslider" in dom, "the weight-scale slider was not rendered"
-    assert dom.count('class="jupyter-widgets widget-image') >= 1 or "widget-image" in dom, \
-        "the precomputed frames were not rendered"
+def test_chapter_renders_its_math_offline(chapter):
+    assert chapter.wait_for("document.querySelectorAll('mjx-container').length > 50"), \
+        "MathJax did not render the chapter's mathematics"
+    assert chapter.evaluate("document.querySelectorAll('mjx-merror').length") == 0, "MathJax reported an error"
+
+
+FRAME = """JSON.stringify({
+  readout: document.querySelector('.widget-readout').textContent,
+  images: [...document.querySelectorAll('img.widget-image')]
+            .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0)
+            .map(i => i.src)})"""
+
+
+def test_chapter_widget_switches_frames_without_a_kernel(chapter):
+    assert chapter.wait_for("document.querySelectorAll('img.widget-image').length > 0"), \
+        "the weight-scale widget was not rendered"
+    before = json.loads(chapter.evaluate(FRAME))
+    assert before["readout"] == "4" and len(before["images"]) == 1
+    chapter.evaluate("document.querySelector('.noUi-handle').focus()")
+    chapter.press("ArrowRight", 39)
+    chapter.press("ArrowRight", 39)
+    assert chapter.wait_for("document.querySelector('.widget-readout').textContent === '16'", timeout=10)
+    chapter.wait_for(f"JSON.parse({FRAME}).images[0] !== {json.dumps(before['images'][0])}", timeout=10)
+    after = json.loads(chapter.evaluate(FRAME))
+    assert len(after["images"]) == 1 and after["images"] != before["images"], \
+        "moving the slider did not show another precomputed frame"
