@@ -60,3 +60,12 @@ def test_plots_return_closed_figures_that_render(make):
     fig = make()
     assert not plt.fignum_exists(fig.number)
     assert figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_markdown_table_formats_floats_and_checks_row_lengths():
+    from srnbook.tables import markdown_table
+
+    table = markdown_table(["x", "$f(x)$"], [[1, 0.123456], ["a", 2.0]], floatfmt=".2f")
+    assert table.data.splitlines() == ["| x | $f(x)$ |", "|---|---|", "| 1 | 0.12 |", "| a | 2.00 |"]
+    with pytest.raises(ValueError, match=r"rows\[0\] has 1 cells, expected 2"):
+        markdown_table(["x", "y"], [[1]])
