@@ -45,7 +45,7 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), lim: float = 6.0):
     r"""Each activation :math:`\sigma` and its derivative :math:`\sigma'`, with the saturation
     regions (where :math:`\sigma' < 10^{-2}`) shaded."""
     a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
-    fig, axes = plt.subplots(1, len(names), figsize=(3.2 * len(names), 3.0), sharex=True)
+    fig, axes = plt.subplots(1, len(names), figsize=(2.7 * len(names), 2.8), sharex=True)
     for ax, name in zip(axes, names):
         act = get_activation(name)
         h = act(a)
@@ -98,7 +98,7 @@ def plot_cost(rows):
     """Two panels from :func:`srnbook.cost.cost_table` rows: flops against the length
     :math:`T` (one line per hidden size) and against the number of weights :math:`N(W)`
     (one line per length)."""
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2))
     for d in sorted({r["d"] for r in rows}):
         sel = sorted((r for r in rows if r["d"] == d), key=lambda r: r["T"])
         left.plot([r["T"] for r in sel], [r["forward"] + r["backward"] for r in sel], "o-", label=f"d = {d}")
@@ -122,7 +122,7 @@ def plot_hidden_states(h, title: str = "", activation: str = "sigmoid"):
     h = h.detach().to(torch.float64)
     one = h[0] if h.dim() == 3 else h
     lo, hi = (0.0, 1.0) if activation == "sigmoid" else (-1.0, 1.0)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.0), gridspec_kw={"width_ratios": [2, 1]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 2.7), gridspec_kw={"width_ratios": [2, 1]})
     image = left.imshow(one.T.numpy(), aspect="auto", cmap="coolwarm", vmin=lo, vmax=hi,
                         interpolation="nearest")
     left.set_xlabel("time step $t$")
