@@ -238,14 +238,14 @@ class SRN(nn.Module):
 
         Parameters
         ----------
-        x:
+        x
             ``(B, T, u)`` inputs, batch first, same dtype as the parameters.
-        lengths:
+        lengths
             Optional ``(B,)`` integers in :math:`[1, T]`: sequence ``i`` is
             ``x[i, :lengths[i]]`` and the rest is padding. Padding has no effect on
             the results at valid steps nor on any gradient; hidden states,
             pre-activations and outputs at padded steps are returned as zeros.
-        h0:
+        h0
             Optional initial state, ``(d,)`` (shared) or ``(B, d)``; zeros by default.
 
         Returns
@@ -343,7 +343,10 @@ class SRN(nn.Module):
                 model.b.copy_(rnn.bias_ih_l0 + rnn.bias_hh_l0)
             if readout is not None:
                 model.V.copy_(readout.weight)
-                model.c.zero_() if readout.bias is None else model.c.copy_(readout.bias)
+                if readout.bias is None:
+                    model.c.zero_()
+                else:
+                    model.c.copy_(readout.bias)
         return model
 
 

@@ -254,3 +254,13 @@ def test_conversion_errors_are_named():
         SRN.from_torch(nn.RNN(3, 4), nn.Linear(5, 1))
     with pytest.raises(ValueError, match="theta must have 57 entries"):
         unflatten_parameters(make(), torch.zeros(3, dtype=F64))
+
+
+def test_from_torch_with_a_readout_without_bias_has_zero_c():
+    torch.manual_seed(0)
+    rnn = nn.RNN(3, 4, nonlinearity="relu", batch_first=True, dtype=F64)
+    readout = nn.Linear(4, 2, bias=False, dtype=F64)
+    m = SRN.from_torch(rnn, readout)
+    assert bool((m.c == 0).all()) and m.activation.name == "relu"
+    x = torch.randn(2, 5, 3, dtype=F64)
+    torch.testing.assert_close(m(x).y, readout(rnn(x)[0]))
