@@ -8,9 +8,12 @@ flatten_parameters, unflatten_parameters, load_flat_parameters
     theta = vec(P) and back.
 Activation, get_activation, saturation_threshold
     Elementwise activations, their derivatives, and where they saturate.
+DFA
+    Deterministic finite automata (Definition 3): running, minimizing, comparing.
 """
 
 from .activations import Activation, get_activation, saturation_threshold
+from .dfa import DFA
 from .srn import (
     BPTT,
     SRN,
@@ -25,6 +28,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Activation",
     "BPTT",
+    "DFA",
     "SRN",
     "SRNOutput",
     "flatten_parameters",

@@ -26,7 +26,7 @@ class Browser:
     """``Browser(executable)`` starts Chromium; ``open(url)``, ``evaluate(js)``, ``press(key)``."""
 
     def __init__(self, executable: str):
-        self.profile = tempfile.TemporaryDirectory()
+        self.profile = tempfile.TemporaryDirectory(ignore_cleanup_errors=True)
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self.profile.name}", "--remote-debugging-port=0",
              "about:blank"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -76,6 +76,10 @@ class Browser:
 
     def close(self) -> None:
         self.ws.close()
-        self.process.kill()
-        self.process.wait()
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self.profile.cleanup()

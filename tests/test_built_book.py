@@ -86,13 +86,16 @@ FRAME = """JSON.stringify({
 def test_chapter_widget_switches_frames_without_a_kernel(chapter):
     assert chapter.wait_for("document.querySelectorAll('img.widget-image').length > 0"), \
         "the weight-scale widget was not rendered"
+    assert chapter.wait_for(f"JSON.parse({FRAME}).images.length === 1", timeout=20), \
+        "the first frame is not shown"
     before = json.loads(chapter.evaluate(FRAME))
-    assert before["readout"] == "4" and len(before["images"]) == 1
+    assert before["readout"] == "4"
     chapter.evaluate("document.querySelector('.noUi-handle').focus()")
     chapter.press("ArrowRight", 39)
     chapter.press("ArrowRight", 39)
     assert chapter.wait_for("document.querySelector('.widget-readout').textContent === '16'", timeout=10)
-    chapter.wait_for(f"JSON.parse({FRAME}).images[0] !== {json.dumps(before['images'][0])}", timeout=10)
+    shown = f"JSON.parse({FRAME}).images"
+    chapter.wait_for(f"{shown}.length === 1 && {shown}[0] !== {json.dumps(before['images'][0])}", timeout=20)
     after = json.loads(chapter.evaluate(FRAME))
     assert len(after["images"]) == 1 and after["images"] != before["images"], \
         "moving the slider did not show another precomputed frame"
