@@ -207,13 +207,14 @@ class DFA:
         """
         reduced = _breadth_first(self.delta, self.accepting, 0, self.alphabet)
         delta, accepting = reduced.delta, reduced.accepting
+        # block ids from np.unique(return_inverse=True) are 0..m-1, so max + 1 counts them
         _, block = np.unique(accepting, return_inverse=True)  # split by acceptance
         block = block.reshape(-1)
         while True:
             signature = np.concatenate([block[:, None], block[delta]], axis=1)
             _, refined = np.unique(signature, axis=0, return_inverse=True)
             refined = refined.reshape(-1)
-            if len(np.unique(refined)) == len(np.unique(block)):
+            if refined.max() == block.max():  # no block was split: stable
                 break
             block = refined
         _, representative = np.unique(block, return_index=True)  # first state of each block

@@ -12,7 +12,9 @@ import io
 import matplotlib.pyplot as plt
 import torch
 
+from ._validation import check_choice
 from .activations import get_activation
+from .saturation import BOUNDS
 
 BOOK_STYLE = {
     "figure.figsize": (6.4, 3.6),
@@ -121,7 +123,7 @@ def plot_hidden_states(h, title: str = "", activation: str = "sigmoid"):
     all coordinates; ``h`` has shape ``(T, d)`` or ``(B, T, d)`` (the first sequence is drawn)."""
     h = h.detach().to(torch.float64)
     one = h[0] if h.dim() == 3 else h
-    lo, hi = (0.0, 1.0) if activation == "sigmoid" else (-1.0, 1.0)
+    lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
     fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 2.7), gridspec_kw={"width_ratios": [2, 1]})
     image = left.imshow(one.T.numpy(), aspect="auto", cmap="coolwarm", vmin=lo, vmax=hi,
                         interpolation="nearest")
