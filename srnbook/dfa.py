@@ -161,13 +161,14 @@ class DFA:
         return cls(rng.integers(0, n, size=(n, k)), rng.random(n) < 0.5)
 
     @classmethod
-    def from_att(cls, path) -> "DFA":
+    def from_att(cls, path, alphabet: Sequence[str] | None = None) -> "DFA":
         """Read an acceptor in AT&T text format (as MLRegTest ships them).
 
         Transition lines are ``src dst in out`` (tab-separated, ``in == out``); a
         line with one or two fields names a final state; the start state is the
-        source of the first line. Symbols may be any strings (accented letters
-        included); the alphabet is the set of symbols used, sorted. Partial
+        source of the first line (renamed q_0 if it is not 0). Symbols may be any strings (accented letters
+        included); the alphabet is ``alphabet`` if given (it must contain every
+        symbol used), otherwise the set of symbols used, sorted. Partial
         automata are completed with a rejecting sink.
         """
         text = Path(path).read_text(encoding="utf-8")
@@ -191,9 +192,15 @@ class DFA:
                 raise ValueError(f"{path}:{number}: expected 'src dst in out' or 'state', got {line!r}")
         if start is None:
             raise ValueError(f"{path}: no transitions")
-        if start != 0:
-            raise ValueError(f"{path}: the start state must be 0, got {start}")
-        alphabet = sorted({s for (_, s) in transitions})
+        if start != 0:  # Definition 3 starts in q_0: swap the names of the start state and state 0
+            swap = {start: 0, 0: start}
+            transitions = {(swap.get(q, q), a): swap.get(r, r) for (q, a), r in transitions.items()}
+            finals = [swap.get(q, q) for q in finals]
+        used = sorted({s for (_, s) in transitions})
+        if alphabet is None:
+            alphabet = used
+        elif not set(used) <= set(alphabet):
+            raise ValueError(f"{path}: symbols {sorted(set(used) - set(alphabet))} are not in alphabet")
         return cls.complete(transitions, finals, alphabet)
 
     # ------------------------------------------------------------------ algorithms
@@ -261,6 +268,33 @@ def _breadth_first(delta: np.ndarray, accepting: np.ndarray, start: int, alphabe
     number = {q: i for i, q in enumerate(order)}
     table = [[number[int(r)] for r in delta[q]] for q in order]
     return DFA(np.array(table, dtype=np.int64), accepting[order], alphabet)
+
+
+# ---------------------------------------------------------------------- MLRegTest
+
+_MLREGTEST = Path(__file__).parent / "data" / "mlregtest"
+
+
+def mlregtest_names() -> list[str]:
+    """Names of the MLRegTest automata shipped with srnbook (sorted), e.g. ``"04.04.Zp.2.1.0"``.
+
+    The 327 acceptors over {a, b, c, d} with at most 30 states of the MLRegTest benchmark (van der Poel et
+    al., JMLR 25(283), 2024), CC BY 4.0: see ``srnbook/data/mlregtest/README.md``.
+    """
+    return sorted(p.name[: -len(".att")] for p in _MLREGTEST.glob("*.att"))
+
+
+def mlregtest(name: str) -> DFA:
+    """The MLRegTest automaton ``name`` (see :func:`mlregtest_names`), total and over {a, b, c, d}.
+
+    Its alphabet is the full alphabet of the benchmark's file name (the first field,
+    ``04``: the letters a to d), even where the file itself uses fewer symbols.
+    """
+    path = _MLREGTEST / f"{name}.att"
+    if not path.is_file():
+        raise ValueError(f"name must be one of mlregtest_names(), got {name!r}")
+    size = int(name.split(".")[0])
+    return DFA.from_att(path, alphabet=string.ascii_lowercase[:size])
 
 
 # ---------------------------------------------------------------------- examples from the report

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from srnbook.dfa import DFA, ends_with_a, even_as
+from srnbook.dfa import DFA, ends_with_a, even_as, mlregtest, mlregtest_names
 
 
 def words_up_to(alphabet, n):
@@ -117,3 +117,23 @@ def test_unknown_symbols_and_bad_files_are_named(tmp_path):
     bad.write_text("0\t1\ta\tb\n", encoding="utf-8")
     with pytest.raises(ValueError, match="not an acceptor"):
         DFA.from_att(bad)
+
+
+def test_every_shipped_mlregtest_automaton_loads_total_over_abcd():
+    names = mlregtest_names()
+    assert len(names) == 327 and "04.04.Zp.2.1.0" in names
+    for name in names:
+        d = mlregtest(name)
+        assert d.alphabet == ("a", "b", "c", "d")
+        assert d.delta.shape == (d.n_states, 4)
+    with pytest.raises(ValueError, match="name must be one of mlregtest_names"):
+        mlregtest("04.04.Nope.1.1.1")
+
+
+def test_from_att_renames_a_start_state_other_than_0(tmp_path):
+    path = tmp_path / "start2.att"
+    # start in state 2 (first line), which loops on a and goes to the final state 0 on b
+    path.write_text("2\t2\ta\ta\n2\t0\tb\tb\n0\t0\ta\ta\n0\n", encoding="utf-8")
+    d = DFA.from_att(path)
+    assert not d.accepts("") and not d.accepts("aa") and d.accepts("ab") and d.accepts("aaba")
+    assert not d.accepts("abb")
