@@ -5,14 +5,20 @@ integer table ``delta`` of shape :math:`(|Q|, |\Sigma|)` with ``delta[i, j] = k`
 meaning :math:`\delta(q_i, \Sigma_j) = q_k`, a boolean vector ``accepting`` of
 length :math:`|Q|` (the set :math:`F`), and the start state :math:`q_0 = 0`.
 States and symbols are indexed from 0.
+
+Besides running, minimizing and comparing DFAs, the module draws them as SVG
+(:meth:`DFA.to_svg`), and provides the report's examples, the seven Tomita
+grammars (:func:`tomita`) and the MLRegTest automata (:func:`mlregtest`).
 """
 
 from __future__ import annotations
 
+import math
 import string
 from collections import deque
 from pathlib import Path
 from typing import Iterable, Sequence
+from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
@@ -256,6 +262,62 @@ class DFA:
                     queue.append(nxt)
         return None
 
+    def complement(self) -> "DFA":
+        r"""The DFA of :math:`\Sigma^* \setminus L`: same table, accepting states flipped (the DFA is total)."""
+        return DFA(self.delta, ~self.accepting, self.alphabet)
+
+    # ------------------------------------------------------------------ serialization
+
+    def to_dict(self) -> dict:
+        """A JSON-able description: ``{"delta": [[...]], "accepting": [...], "alphabet": [...]}``."""
+        return {"delta": self.delta.tolist(), "accepting": self.accepting.tolist(), "alphabet": list(self.alphabet)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DFA":
+        """The inverse of :meth:`to_dict` (the same validation as the constructor)."""
+        if not isinstance(data, dict) or not {"delta", "accepting"} <= set(data):
+            raise ValueError(f"data must be a dict with keys 'delta' and 'accepting' (and 'alphabet'), got {data!r}")
+        return cls(np.asarray(data["delta"]), np.asarray(data["accepting"]), data.get("alphabet"))
+
+    # ------------------------------------------------------------------ drawing
+
+    def to_svg(self, highlight: int | None = None, size: float | None = None) -> str:
+        """The transition diagram as a self-contained SVG string (no graphviz, no external fonts or CSS).
+
+        States sit on a circle (in a row for at most 3 states), :math:`q_0` on top
+        (on the left for a row) with the start arrow coming from its left;
+        accepting states have a double circle; one curved arrow per
+        ``(source, target)`` pair carries all its symbols (``"a, b"``); self-loops
+        point away from the centre. Every state is drawn, rejecting sinks included.
+
+        The markup is a contract for scripts: each state is a
+        ``<g class="dfa-state" data-state="i" data-accepting="true|false">`` holding
+        its circle(s) and its label, q with subscript i (text content ``qi``); each arrow is a
+        ``<g class="dfa-edge" data-source="i" data-target="k" data-symbols="a b">``
+        (symbols separated by spaces, in alphabet order). A class ``current`` on a
+        state (or edge) group highlights it through the ``<style>`` inside the SVG,
+        so a script moves the highlight by toggling that class.
+
+        Parameters
+        ----------
+        highlight
+            A state to draw as current (class ``current``), or ``None``.
+        size
+            Width of the image in pixels (the height keeps the aspect ratio);
+            ``None`` draws at natural size (one unit per pixel).
+        """
+        if highlight is not None and (isinstance(highlight, bool) or not isinstance(highlight, (int, np.integer))
+                                      or not 0 <= highlight < self.n_states):
+            raise ValueError(f"highlight must be None or a state in [0, {self.n_states}), got {highlight!r}")
+        if size is not None and (isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating))
+                                 or not math.isfinite(size) or size <= 0):
+            raise ValueError(f"size must be None or a positive number of pixels, got {size!r}")
+        return _svg(self, None if highlight is None else int(highlight), size)
+
+    def _repr_svg_(self) -> str:
+        """Jupyter displays a DFA as its diagram."""
+        return self.to_svg()
+
 
 def _breadth_first(delta: np.ndarray, accepting: np.ndarray, start: int, alphabet) -> DFA:
     """The DFA restricted to the states reachable from ``start``, renumbered breadth-first."""
@@ -268,6 +330,131 @@ def _breadth_first(delta: np.ndarray, accepting: np.ndarray, start: int, alphabe
     number = {q: i for i, q in enumerate(order)}
     table = [[number[int(r)] for r in delta[q]] for q in order]
     return DFA(np.array(table, dtype=np.int64), accepting[order], alphabet)
+
+
+# ---------------------------------------------------------------------- drawing
+
+_STYLE = (
+    "svg.srnbook-dfa text{fill:#222;font-family:sans-serif}"
+    "svg.srnbook-dfa .dfa-edge text{paint-order:stroke;stroke:#fff;stroke-width:3px}"  # a halo over crossing arcs
+    "svg.srnbook-dfa .dfa-state circle{fill:#fff;stroke:#333;stroke-width:1.5px}"
+    "svg.srnbook-dfa .dfa-state.current circle{fill:#ffd54f}"
+    "svg.srnbook-dfa .dfa-arc{fill:none;stroke:#555;stroke-width:1.3px}"
+    "svg.srnbook-dfa .dfa-head{fill:#555}"
+    "svg.srnbook-dfa .dfa-edge.current .dfa-arc{stroke:#e65100;stroke-width:2.5px}"
+    "svg.srnbook-dfa .dfa-edge.current .dfa-head,svg.srnbook-dfa .dfa-edge.current text{fill:#e65100}"
+)
+_R = 18.0  # state radius
+
+
+def _layout(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """State centres and the outward unit direction of each state's self-loop."""
+    if n <= 3:  # a row, loops above
+        pos = np.stack([130.0 * np.arange(n), np.zeros(n)], axis=1)
+        return pos, np.tile([0.0, -1.0], (n, 1))
+    radius = max(80.0, 55.0 / math.sin(math.pi / n))  # neighbours at least 110 apart
+    angle = -math.pi / 2 + 2 * math.pi * np.arange(n) / n  # q0 on top, then clockwise
+    out = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+    return radius * out, out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.hypot(*v)
+
+
+def _rotate(v: np.ndarray, angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    return np.array([c * v[0] - s * v[1], s * v[0] + c * v[1]])
+
+
+def _f(x: float) -> str:
+    """A coordinate, rounded so the SVG text is deterministic (never ``-0.0``)."""
+    return f"{round(float(x), 1) + 0.0:.1f}"
+
+
+def _xy(*points: np.ndarray) -> str:
+    return " ".join(f"{_f(p[0])} {_f(p[1])}" for p in points)
+
+
+def _arrowhead(tip: np.ndarray, direction: np.ndarray) -> str:
+    """The ``points`` of a triangle ending at ``tip`` and pointing along ``direction``."""
+    d = _unit(direction)
+    side = 4.5 * np.array([-d[1], d[0]])
+    base = tip - 9.0 * d
+    return " ".join(f"{_f(x)},{_f(y)}" for x, y in (tip, base + side, base - side))
+
+
+def _loop(centre: np.ndarray, out: np.ndarray, half_width: float) -> tuple[str, str, np.ndarray]:
+    """Path, arrowhead and label position of a self-loop pointing along ``out``."""
+    start, end = centre + _R * _rotate(out, -0.45), centre + _R * _rotate(out, 0.45)
+    c1, c2 = centre + 2.9 * _R * _rotate(out, -0.55), centre + 2.9 * _R * _rotate(out, 0.55)
+    path = f"M {_xy(start)} C {_xy(c1, c2, end - 7.0 * _unit(end - c2))}"
+    return path, _arrowhead(end, end - c2), centre + out * (2.3 * _R + 8.0 + abs(out[0]) * half_width)
+
+
+def _arc(p0: np.ndarray, p2: np.ndarray, bend: float, half_width: float) -> tuple[str, str, np.ndarray]:
+    """Path, arrowhead and label position of a quadratic curve from ``p0`` to ``p2``, bent to its left.
+
+    An arrow back from ``p2`` to ``p0`` bends to its own left, so the two never overlap.
+    """
+    u = _unit(p2 - p0)
+    normal = np.array([u[1], -u[0]])
+    c = (p0 + p2) / 2 + bend * normal
+    start, end = p0 + _R * _unit(c - p0), p2 + _R * _unit(c - p2)
+    path = f"M {_xy(start)} Q {_xy(c, end - 7.0 * _unit(end - c))}"
+    middle = 0.25 * start + 0.5 * c + 0.25 * end  # the curve at t = 1/2
+    return path, _arrowhead(end, end - c), middle + normal * (9.0 + abs(normal[0]) * half_width)
+
+
+def _svg(dfa: DFA, highlight: int | None, size: float | None) -> str:
+    n = dfa.n_states
+    pos, out = _layout(n)
+    symbols: dict[tuple[int, int], list[str]] = {}  # (source, target) -> symbols, in alphabet order
+    for i in range(n):
+        for j, s in enumerate(dfa.alphabet):
+            symbols.setdefault((i, int(dfa.delta[i, j])), []).append(s)
+    corners = [pos - _R, pos + _R]  # of everything drawn, for the view box
+    edges = []
+    for (i, k), group in sorted(symbols.items()):
+        text = ", ".join(group)
+        half_width = 3.7 * len(text) + 4  # of the label, roughly, at 13 px
+        if i == k:
+            path, head, at = _loop(pos[i], out[i], half_width)
+        else:
+            dist = float(np.hypot(*(pos[k] - pos[i])))
+            bend = 0.45 * dist if (n <= 3 and abs(i - k) > 1) else 0.16 * dist  # in a row, clear the middle state
+            path, head, at = _arc(pos[i], pos[k], bend, half_width)
+        corners += [at - [half_width, 8], at + [half_width, 8]]
+        edges.append(
+            f'<g class="dfa-edge" data-source="{i}" data-target="{k}" data-symbols={quoteattr(" ".join(group))}>'
+            f'<path class="dfa-arc" d="{path}" fill="none" stroke="#555"/>'
+            f'<polygon class="dfa-head" points="{head}" fill="#555"/>'
+            f'<text x="{_f(at[0])}" y="{_f(at[1])}" text-anchor="middle" dominant-baseline="central">'
+            f"{escape(text)}</text></g>")
+    states = []
+    for i in range(n):
+        x, y = pos[i]
+        fill = "#ffd54f" if i == highlight else "#fff"
+        radii = (_R, _R - 4) if dfa.accepting[i] else (_R,)
+        circles = "".join(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="{fill}" stroke="#333"/>' for r in radii)
+        states.append(
+            f'<g class="dfa-state{" current" if i == highlight else ""}" data-state="{i}" '
+            f'data-accepting="{"true" if dfa.accepting[i] else "false"}">{circles}'
+            f'<text x="{_f(x - 3)}" y="{_f(y + 4)}" text-anchor="middle">q<tspan dy="3" font-size="9">{i}</tspan>'
+            f"</text></g>")
+    tail, tip = pos[0] - [2.7 * _R, 0.0], pos[0] - [_R, 0.0]
+    corners.append(tail[None] - 4)
+    start = (f'<g class="dfa-start"><path class="dfa-arc" d="M {_xy(tail)} L {_xy(tip - [7.0, 0.0])}" stroke="#555"/>'
+             f'<polygon class="dfa-head" points="{_arrowhead(tip, tip - tail)}" fill="#555"/></g>')
+    box = np.concatenate([np.atleast_2d(c) for c in corners])
+    (x0, y0), (x1, y1) = box.min(axis=0) - 6, box.max(axis=0) + 6
+    width, height = x1 - x0, y1 - y0
+    scale = 1.0 if size is None else size / width
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="srnbook-dfa" viewBox="{_xy((x0, y0), (width, height))}" '
+        f'width="{_f(scale * width)}" height="{_f(scale * height)}" font-family="sans-serif" font-size="13" '
+        f'role="img" aria-label="DFA with {n} states"><style>{_STYLE}</style>{start}'
+        f'<g class="dfa-edges">{"".join(edges)}</g><g class="dfa-states">{"".join(states)}</g></svg>')
 
 
 # ---------------------------------------------------------------------- MLRegTest
@@ -308,3 +495,45 @@ def even_as() -> DFA:
 def ends_with_a() -> DFA:
     """Words over {a, b, c} that end with an a."""
     return DFA([[1, 0, 0], [1, 0, 0]], [False, True], ("a", "b", "c"))
+
+
+# ---------------------------------------------------------------------- Tomita grammars
+
+# delta columns are ("0", "1"); the last state of 1, 2, 3, 4 and 7 is the rejecting sink
+_TOMITA = {
+    1: ([[1, 0], [1, 1]], [1, 0]),  # 1*
+    2: ([[2, 1], [0, 2], [2, 2]], [1, 0, 0]),  # (10)*
+    # q0: no odd run of 1s closed yet, q1: inside an odd run of 1s, q2: odd run of 0s after a
+    # closed odd run of 1s, q3: even run of 0s (or 1s) after one, q4: sink
+    3: ([[0, 1], [2, 0], [3, 4], [2, 3], [4, 4]], [1, 1, 0, 1, 0]),
+    4: ([[1, 0], [2, 0], [3, 0], [3, 3]], [1, 1, 1, 0]),  # no 000: length of the current run of 0s
+    5: ([[1, 2], [0, 3], [3, 0], [2, 1]], [1, 0, 0, 0]),  # parities (#0 mod 2) + 2 (#1 mod 2)
+    6: ([[1, 2], [2, 0], [0, 1]], [1, 0, 0]),  # (#0 - #1) mod 3
+    7: ([[0, 1], [2, 1], [2, 3], [4, 3], [4, 4]], [1, 1, 1, 1, 0]),  # 0*1*0*1*: blocks read so far
+}
+
+
+def tomita(n: int) -> DFA:
+    r"""The Tomita grammar ``n`` (1 to 7) over :math:`\Sigma = \{0, 1\}`, as a minimal total DFA.
+
+    The seven regular languages of Tomita (1982), the classic benchmark for
+    learning automata with recurrent networks:
+
+    1. :math:`1^*`;
+    2. :math:`(10)^*`;
+    3. no odd-length run of 0s anywhere after an odd-length run of 1s (runs are
+       maximal blocks of equal letters; a run of 0s ending the word counts);
+    4. no three consecutive 0s (no ``000``);
+    5. an even number of 0s and an even number of 1s;
+    6. the number of 0s minus the number of 1s is a multiple of 3;
+    7. :math:`0^*1^*0^*1^*`.
+
+    Grammar 3 is read as in the implementation of Weiss, Goldberg & Yahav (2018),
+    also used by AALpy: the run of 0s may come anywhere after the odd run of 1s.
+    Some code forbids only a run of 0s *immediately* after it; the two readings
+    differ first on words of length 6 such as ``100110`` (rejected here).
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n not in _TOMITA:
+        raise ValueError(f"n must be an integer from 1 to 7 (the Tomita grammars), got {n!r}")
+    delta, accepting = _TOMITA[int(n)]
+    return DFA(np.array(delta, dtype=np.int64), np.array(accepting, dtype=bool), ("0", "1"))

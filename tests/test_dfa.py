@@ -1,12 +1,16 @@
 """Specification of srnbook.dfa.DFA (Definition 3), checked against brute force."""
 
 import itertools
+import json
+import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pytest
+from automata.fa.dfa import DFA as AutomataDFA
 
-from srnbook.dfa import DFA, ends_with_a, even_as, mlregtest, mlregtest_names
+from srnbook.dfa import DFA, ends_with_a, even_as, mlregtest, mlregtest_names, tomita
 
 
 def words_up_to(alphabet, n):
@@ -137,3 +141,190 @@ def test_from_att_renames_a_start_state_other_than_0(tmp_path):
     d = DFA.from_att(path)
     assert not d.accepts("") and not d.accepts("aa") and d.accepts("ab") and d.accepts("aaba")
     assert not d.accepts("abb")
+
+
+# ---------------------------------------------------------------------- Tomita grammars
+
+# Independent predicates (regular expressions and counting), not DFAs.
+_NOT_TOMITA_3 = re.compile("((0|1)*0)*1(11)*(0(0|1)*1)*0(00)*(1(0|1)*)*$")  # Weiss et al. (2018), AALpy
+
+
+def _tomita_3_runs(w):
+    """No odd run of 0s anywhere after an odd run of 1s (runs are maximal blocks)."""
+    odd_ones_seen = False
+    for symbol, run in itertools.groupby(w):
+        odd = len(list(run)) % 2 == 1
+        if symbol == "0" and odd and odd_ones_seen:
+            return False
+        odd_ones_seen |= symbol == "1" and odd
+    return True
+
+
+TOMITA = {
+    1: lambda w: set(w) <= {"1"},
+    2: lambda w: re.fullmatch("(10)*", w) is not None,
+    3: _tomita_3_runs,
+    4: lambda w: "000" not in w,
+    5: lambda w: w.count("0") % 2 == 0 and w.count("1") % 2 == 0,
+    6: lambda w: (w.count("0") - w.count("1")) % 3 == 0,
+    7: lambda w: re.fullmatch("0*1*0*1*", w) is not None,
+}
+BINARY_WORDS = ["".join(w) for w in words_up_to("01", 10)]
+
+
+@pytest.mark.parametrize("n", range(1, 8))
+def test_tomita_grammars_match_their_definitions_up_to_length_10(n):
+    d = tomita(n)
+    assert d.alphabet == ("0", "1")
+    expected = [TOMITA[n](w) for w in BINARY_WORDS]
+    assert d.accepts_many(BINARY_WORDS).tolist() == expected
+    assert d.minimize().n_states == d.n_states == [2, 3, 5, 4, 4, 3, 5][n - 1]  # minimal, sinks included
+
+
+def test_tomita_3_is_the_weiss_reading_not_the_immediate_one():
+    assert [tomita(3).accepts(w) for w in BINARY_WORDS] == [_NOT_TOMITA_3.match(w) is None for w in BINARY_WORDS]
+    assert not tomita(3).accepts("100110")  # the odd run "0" comes after the odd run "1", not right after it
+    assert tomita(3).accepts("100100") and tomita(3).accepts("110000011100001") and not tomita(3).accepts("10")
+
+
+@pytest.mark.parametrize("bad", [0, 8, "3", 2.0, True])
+def test_tomita_rejects_other_numbers(bad):
+    with pytest.raises(ValueError, match="n must be an integer from 1 to 7"):
+        tomita(bad)
+
+
+# ---------------------------------------------------------------------- small API
+
+
+def test_complement_and_dict_round_trip():
+    d = DFA.random(6, 3, seed=5)
+    c = d.complement()
+    assert all(c.accepts(w) != d.accepts(w) for w in words_up_to(d.alphabet, 4))
+    assert d.equivalent(c) == ()  # they differ on the empty word already
+    assert c.complement().equivalent(d) is None
+    e = DFA.from_dict(json.loads(json.dumps(d.to_dict())))
+    assert e.delta.tolist() == d.delta.tolist() and e.accepting.tolist() == d.accepting.tolist()
+    assert e.alphabet == d.alphabet
+    assert DFA.from_dict({"delta": [[0]], "accepting": [True]}).alphabet == ("a",)
+    with pytest.raises(ValueError, match="data must be a dict with keys 'delta' and 'accepting'"):
+        DFA.from_dict({"delta": [[0]]})
+    with pytest.raises(ValueError, match="delta must hold integers"):
+        DFA.from_dict({"delta": [[0.5]], "accepting": [True]})
+
+
+# ---------------------------------------------------------------------- SVG drawing
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def _groups(root, kind):
+    return [g for g in root.iter(f"{SVG}g") if kind in g.get("class", "").split()]
+
+
+@pytest.mark.parametrize("n_states, n_symbols, seed",
+                         [(1, 1, 0), (2, 2, 1), (3, 3, 2), (4, 2, 3), (7, 3, 4), (12, 4, 5)])
+def test_svg_contract(n_states, n_symbols, seed):
+    d = DFA.random(n_states, n_symbols, seed=seed)
+    svg = d.to_svg()
+    root = ET.fromstring(svg)  # valid XML
+    assert root.tag == f"{SVG}svg" and "srnbook-dfa" in root.get("class")
+    states = _groups(root, "dfa-state")
+    assert [g.get("data-state") for g in states] == [str(i) for i in range(n_states)]
+    for i, g in enumerate(states):
+        assert "".join(g.itertext()) == f"q{i}"
+        assert len(g.findall(f"{SVG}circle")) == (2 if d.accepting[i] else 1)
+        assert g.get("data-accepting") == str(bool(d.accepting[i])).lower()
+        assert "current" not in g.get("class").split()
+    drawn = set()
+    pairs = [(g.get("data-source"), g.get("data-target")) for g in _groups(root, "dfa-edge")]
+    assert len(pairs) == len(set(pairs))  # one arrow per (source, target), symbols merged
+    for g in _groups(root, "dfa-edge"):
+        i, k = int(g.get("data-source")), int(g.get("data-target"))
+        symbols = g.get("data-symbols").split(" ")
+        assert "".join(g.itertext()) == ", ".join(symbols)
+        drawn |= {(i, s, k) for s in symbols}
+    assert drawn == {(i, s, int(d.delta[i, j])) for i in range(n_states) for j, s in enumerate(d.alphabet)}
+    assert d.to_svg() == svg == d._repr_svg_()  # deterministic
+    assert DFA(d.delta.copy(), d.accepting.copy()).to_svg() == svg
+
+
+def test_svg_highlight_size_and_self_containment():
+    d = tomita(3)
+    svg = d.to_svg(highlight=2, size=300)
+    root = ET.fromstring(svg)
+    current = [g for g in _groups(root, "dfa-state") if "current" in g.get("class").split()]
+    assert [g.get("data-state") for g in current] == ["2"]
+    assert all(c.get("fill") == "#ffd54f" for c in current[0].findall(f"{SVG}circle"))
+    style = root.find(f"{SVG}style").text
+    assert ".dfa-state.current circle{fill:#ffd54f}" in style and ".dfa-edge.current" in style
+    assert float(root.get("width")) == 300
+    assert "href" not in svg and "@import" not in svg and "url(" not in svg
+    assert svg.count("http") == 1  # the xmlns only
+    assert d.to_svg(highlight=2) != d.to_svg()
+    sink = [g for g in _groups(root, "dfa-edge") if g.get("data-source") == g.get("data-target") == "4"]
+    assert sink and sink[0].get("data-symbols") == "0 1"  # the rejecting sink is drawn, with its loop
+
+
+def test_svg_escapes_symbols_and_checks_arguments():
+    d = DFA([[1, 0], [1, 1]], [True, False], ("<", "&"))
+    ET.fromstring(d.to_svg())
+    for bad in (2, -1, True, 1.0):
+        with pytest.raises(ValueError, match=r"highlight must be None or a state in \[0, 2\)"):
+            d.to_svg(highlight=bad)
+    for bad in (0, -5, float("nan"), "big"):
+        with pytest.raises(ValueError, match="size must be None or a positive number"):
+            d.to_svg(size=bad)
+
+
+# ---------------------------------------------------------------------- against automata-lib
+
+
+def _automata_lib(d):
+    return AutomataDFA(
+        states=set(range(d.n_states)),
+        input_symbols=set(d.alphabet),
+        transitions={q: {s: int(d.delta[q, j]) for j, s in enumerate(d.alphabet)} for q in range(d.n_states)},
+        initial_state=0,
+        final_states={q for q in range(d.n_states) if d.accepting[q]},
+    )
+
+
+def _disguise(d, rng):
+    """An equivalent, non-minimal copy: states renamed (0 kept), one state split in two, junk unreachable states."""
+    n, k = d.n_states, d.n_symbols
+    split = int(rng.integers(n))  # the copy n is a twin of state `split`: same row, same flag
+    junk = int(rng.integers(0, 3))
+    delta = np.vstack([d.delta, d.delta[split], rng.integers(0, n + 1 + junk, size=(junk, k))])
+    accepting = np.concatenate([d.accepting, [d.accepting[split]], rng.random(junk) < 0.5])
+    into = rng.random((n, k)) < 0.5  # redirect some arrows into the twin
+    delta[:n][into & (delta[:n] == split)] = n
+    perm = np.concatenate([[0], 1 + rng.permutation(len(delta) - 1)])  # old state i is called perm[i]
+    renamed = np.empty_like(delta)
+    renamed[perm] = perm[delta]
+    flags = np.empty_like(accepting)
+    flags[perm] = accepting
+    return DFA(renamed, flags, d.alphabet)
+
+
+@pytest.mark.parametrize("seed", range(240))
+def test_minimize_and_equivalent_agree_with_automata_lib(seed):
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(1, 16)), int(rng.integers(1, 4))
+    d = DFA.random(n, k, seed=seed)
+    ours, theirs = d.minimize(), _automata_lib(d).minify()
+    assert ours.n_states == len(theirs.states)
+    twin = _disguise(d, rng)
+    assert twin.equivalent(d) is None and _automata_lib(twin) == _automata_lib(d)
+    assert twin.minimize().n_states == ours.n_states == len(_automata_lib(twin).minify().states)
+    other = DFA.random(int(rng.integers(1, 6)), k, seed=seed + 10_000)
+    assert (d.equivalent(other) is None) == (_automata_lib(d) == _automata_lib(other))
+
+
+def test_the_automata_lib_comparison_sees_both_outcomes():
+    outcomes = []
+    for seed in range(240):
+        rng = np.random.default_rng(seed)
+        n, k = int(rng.integers(1, 16)), int(rng.integers(1, 4))
+        other = DFA.random(int(rng.integers(1, 6)), k, seed=seed + 10_000)
+        outcomes.append(DFA.random(n, k, seed=seed).equivalent(other) is None)
+    assert 5 <= sum(outcomes) <= 235  # 13 equivalent pairs; the disguised twins add 240 more
