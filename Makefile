@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test setup notebooks benchmark clean
+.PHONY: book test setup notebooks benchmark screenshots clean
 
 setup: $(STAMP)
 
@@ -31,6 +31,12 @@ notebooks: $(STAMP)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/srn_speed.py
+	$(BIN)/python benchmarks/word_sampling.py
+	$(BIN)/python benchmarks/extraction.py
+
+# Pictures of widgets for the PDF (needs the built book and Chromium).
+screenshots: $(STAMP)
+	$(BIN)/python book/images/make_dfa_stepper_png.py
 
 clean:
 	rm -rf _build

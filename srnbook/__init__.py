@@ -8,12 +8,21 @@ flatten_parameters, unflatten_parameters, load_flat_parameters
     theta = vec(P) and back.
 Activation, get_activation, saturation_threshold
     Elementwise activations, their derivatives, and where they saturate.
-DFA
-    Deterministic finite automata (Definition 3): running, minimizing, comparing.
+DFA, tomita
+    Deterministic finite automata (Definition 3): running, minimizing, comparing,
+    drawing; the Tomita grammars (MLRegTest automata: ``srnbook.dfa.mlregtest``).
+sample_words, balanced_dataset
+    Labelled words sampled from a DFA (report, section 8.1).
+SSRN, dfa_to_ssrn, ssrn_to_dfa, saturating_scale, saturation
+    A DFA compiled into a saturated SRN, the exact extraction back, and saturation.
+DFAStepper
+    The widget that steps a DFA and its saturated SRN side by side.
 """
 
 from .activations import Activation, get_activation, saturation_threshold
-from .dfa import DFA
+from .dfa import DFA, tomita
+from .sampling import balanced_dataset, sample_words
+from .ssrn import SSRN, dfa_to_ssrn, saturating_scale, saturation, ssrn_to_dfa
 from .srn import (
     BPTT,
     SRN,
@@ -23,17 +32,28 @@ from .srn import (
     unflatten_parameters,
 )
 
+from .widgets import DFAStepper
+
 __version__ = "0.1.0"
 
 __all__ = [
     "Activation",
     "BPTT",
     "DFA",
+    "DFAStepper",
     "SRN",
     "SRNOutput",
+    "SSRN",
+    "balanced_dataset",
+    "dfa_to_ssrn",
     "flatten_parameters",
     "get_activation",
     "load_flat_parameters",
+    "sample_words",
+    "saturating_scale",
+    "saturation",
     "saturation_threshold",
+    "ssrn_to_dfa",
+    "tomita",
     "unflatten_parameters",
 ]

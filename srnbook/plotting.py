@@ -138,3 +138,53 @@ def plot_hidden_states(h, title: str = "", activation: str = "sigmoid"):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def plot_scale_sweep(sweep, floor: float = 1e-46):
+    r"""Distance to exact saturation and agreement with the DFA against the weight scale
+    :math:`J`, from :func:`srnbook.ssrn.scale_sweep` (one curve per activation).
+
+    Left: the largest distance of a hidden value to the nearest bound (``gap``), 0
+    (drawn at ``floor``, below the dashed line) when every hidden value is exactly on a
+    bound; the dotted lines mark each activation's saturating scale. Right: the share
+    of words the SSRN classifies as the DFA does."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0), sharex=True)
+    for i, (activation, rows) in enumerate(sweep.items()):
+        colour = f"C{i}"
+        J = [r.J for r in rows]
+        gap = [max(r.gap, floor) for r in rows]
+        left.plot(J, gap, "o-", ms=3, color=colour, label=activation)
+        right.plot(J, [r.agreement for r in rows], "o-", ms=3, color=colour, label=activation)
+        for ax in (left, right):
+            ax.axvline(rows[0].saturating_J, color=colour, ls=":", lw=1)
+    left.axhline(floor * 30, color="0.5", ls="--", lw=0.8)
+    left.text(0.02, 0.04, "below: exactly saturated", transform=left.transAxes, fontsize=8, color="0.4")
+    left.set_yscale("log")
+    left.set_ylabel("largest distance to a bound")
+    left.set_title(r"distance to saturation ($\sigma_+ - \beta$)", fontsize=10)
+    right.set_ylabel("share of words")
+    right.set_title("agreement with the DFA", fontsize=10)
+    for ax in (left, right):
+        ax.set_xscale("log")
+        ax.set_xlabel("weight scale $J$")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_noise_robustness(results):
+    r"""Agreement with the DFA against the relative weight noise :math:`s` (noise of standard
+    deviation :math:`sJ` on every weight), one curve per scale :math:`J`;
+    ``results`` maps a label (the scale) to the list returned by
+    :func:`srnbook.ssrn.noise_robustness`."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+    for label, points in results.items():
+        ax.plot([p.sigma for p in points], [p.agreement for p in points], "o-", ms=3, label=str(label))
+    ax.set_xlabel(r"relative noise $s$ (standard deviation $sJ$)")
+    ax.set_ylabel("share of words classified as the DFA does")
+    ax.set_ylim(0, 1.02)
+    ax.legend(title="scale $J$", fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

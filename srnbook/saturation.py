@@ -39,13 +39,29 @@ def scaled(model: SRN, J: float) -> SRN:
 def saturation_level(h: torch.Tensor, activation: str = "sigmoid") -> float:
     r"""The largest :math:`\beta` for which the hidden states ``h`` are :math:`\beta`-saturated.
 
-    That is :math:`m + \min_{t,i} |h_t[i] - m|` (Definition 2): it equals the upper
-    bound of :math:`\sigma` exactly when every coordinate sits on a bound.
+    That is :math:`m + \min_{t,i} |h_t[i] - m|` (Definition 2), computed in float64:
+    it equals the upper bound of :math:`\sigma` when every coordinate sits on a bound,
+    and also when a coordinate is closer to a bound than float64 can resolve next to
+    :math:`m` (a sigmoid value of :math:`10^{-30}`, say); :func:`saturation_gap` is
+    the exact distance.
     """
     lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
     h = check_tensor(h, "h", ndim=(1, 2, 3), finite=True)
     m = (lo + hi) / 2
-    return m + float((h - m).abs().min())
+    return m + float((h.double() - m).abs().min())
+
+
+def saturation_gap(h: torch.Tensor, activation: str = "sigmoid") -> float:
+    r"""The largest distance of a coordinate of ``h`` to the nearest bound of :math:`\sigma`:
+    :math:`\max_{t,i} \min(h_t[i] - \sigma_-, \sigma_+ - h_t[i])`.
+
+    Mathematically :math:`\sigma_+ - \beta` for the :math:`\beta` of Definition 2, but
+    computed without cancellation (in float64, exact for float32 values), so it is 0
+    if and only if every coordinate is *exactly* on a bound.
+    """
+    lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
+    h = check_tensor(h, "h", ndim=(1, 2, 3), finite=True).double()
+    return float(torch.minimum(h - lo, hi - h).max())
 
 
 def saturated_fraction(h: torch.Tensor, activation: str = "sigmoid") -> float:

@@ -6,15 +6,28 @@ position, stacks them in an :class:`ipywidgets.Stack`, and links the slider to t
 stack in the browser (:func:`ipywidgets.jslink`). The notebook is stored with its
 widget state, so the HTML book shows the same slider, and moving it switches
 frames without Python.
+
+:class:`DFAStepper` goes further: an anywidget whose JavaScript runs the saturated
+SRN itself, so stepping through any word works in the browser, kernel or not.
+The book ships anywidget's front end (``book/_static/vendor/anywidget``) so the
+static pages load it with no network.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable, Sequence
 
+import anywidget
 import ipywidgets as widgets
+import numpy as np
+import torch
+import traitlets
 
+from ._validation import check_positive_int
 from .plotting import figure_png
+
+_STATIC = Path(__file__).parent / "static"
 
 
 class FrameSlider(widgets.VBox):
@@ -62,3 +75,77 @@ def frame_slider(values: Sequence, render: Callable, description: str = "",
     box = FrameSlider([slider, stack])
     box.link = widgets.jslink((slider, "index"), (stack, "selected_index"))  # runs in the browser
     return box
+
+
+class DFAStepper(anywidget.AnyWidget):
+    r"""Step a DFA and its saturated SRN side by side, letter by letter (the book's signature widget).
+
+    ``DFAStepper(dfa, word="", activation="sigmoid")`` shows the DFA drawn with its
+    current state highlighted, the word with a cursor, the compiled SSRN's
+    pre-activation :math:`a_t` and hidden vector :math:`h_t` as heatmaps (one row per
+    state, one column per letter, as in the construction), and the output
+    :math:`y_t`. Buttons step, go back and reset; a text box changes the word; a
+    slider sets the weight scale :math:`J` from 1 (blurred hidden values: on long
+    words the network drifts away from the DFA) up to the smallest :math:`J` at which
+    every value is exactly 0 or 1 in float32.
+
+    The stepping runs in the browser (JavaScript, float32 arithmetic like torch's),
+    on the SSRN's weights at :math:`J = 1` scaled by :math:`J`; so the widget works
+    in JupyterLab and in the static HTML book alike, with no kernel. The synced
+    traits ``word``, ``position`` and ``J_index`` (into ``J_values``) can be set from
+    Python.
+    """
+
+    _esm = _STATIC / "dfa_stepper.js"
+    _css = _STATIC / "dfa_stepper.css"
+
+    word = traitlets.Unicode("").tag(sync=True)
+    position = traitlets.Int(0).tag(sync=True)
+    J_index = traitlets.Int(0).tag(sync=True)
+    J_values = traitlets.List(traitlets.Float()).tag(sync=True)
+    saturating_J = traitlets.Float().tag(sync=True)
+    alphabet = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    delta = traitlets.List().tag(sync=True)
+    accepting = traitlets.List(traitlets.Bool()).tag(sync=True)
+    activation = traitlets.Unicode().tag(sync=True)
+    svg = traitlets.Unicode().tag(sync=True)
+    U1 = traitlets.List().tag(sync=True)
+    W1 = traitlets.List().tag(sync=True)
+    V1 = traitlets.List().tag(sync=True)
+    b1 = traitlets.List().tag(sync=True)
+    c1 = traitlets.List().tag(sync=True)
+    h0 = traitlets.List().tag(sync=True)
+
+    def __init__(self, dfa, word="", activation: str = "sigmoid", J: float | None = None,
+                 n_scales: int = 25, position: int = 0):
+        from .dfa import DFA
+        from .ssrn import dfa_to_ssrn, saturating_scale
+
+        if not isinstance(dfa, DFA):
+            raise ValueError(f"dfa must be an srnbook.dfa.DFA, got {type(dfa).__name__}")
+        check_positive_int(n_scales, "n_scales")
+        symbols = dfa.encode(word)  # raises on unknown symbols
+        if not 0 <= position <= len(symbols):
+            raise ValueError(f"position must be in [0, {len(symbols)}] (the word's length), got {position}")
+        unit = dfa_to_ssrn(dfa, activation=activation, J=1.0)
+        J_sat = saturating_scale(activation, torch.float32)
+        values = sorted({float(v) for v in np.geomspace(1.0, J_sat, n_scales)} | {J_sat})
+        index = len(values) - 1 if J is None else int(np.argmin([abs(v - J) for v in values]))
+        net = unit.srn
+        joiner = "" if all(len(s) == 1 for s in dfa.alphabet) else " "
+        super().__init__(
+            word=joiner.join(dfa.alphabet[i] for i in symbols), position=position, J_index=index,
+            J_values=values, saturating_J=J_sat, alphabet=list(dfa.alphabet),
+            delta=dfa.delta.tolist(), accepting=[bool(f) for f in dfa.accepting],
+            activation=activation, svg=dfa.to_svg(),
+            U1=net.U.tolist(), W1=net.W.tolist(), V1=net.V.tolist(),
+            b1=net.b.tolist(), c1=net.c.tolist(), h0=unit.h0.tolist())
+
+    @property
+    def J(self) -> float:
+        """The weight scale currently selected by the slider."""
+        return self.J_values[self.J_index]
+
+    def __repr__(self) -> str:  # short and stable (the default would print every trait)
+        return (f"DFAStepper({len(self.delta)} states, alphabet {tuple(self.alphabet)}, "
+                f"word {self.word!r}, position {self.position}, J = {self.J:.4g})")

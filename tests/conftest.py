@@ -1,4 +1,56 @@
-import sys
-from pathlib import Path
+"""Shared fixtures: a headless Chromium driven by Playwright, with the network cut.
 
-sys.path.insert(0, str(Path(__file__).parent))  # test helpers (tests/_browser.py)
+Debian's Chromium is used (``.ci/run`` installs it with apt-get); Playwright's own
+browser downloads are not needed. Every request that is not to a local file or to
+localhost is aborted and recorded, so a page that needed another host fails the
+way it would for a reader offline.
+"""
+
+import os
+import shutil
+from urllib.parse import urlparse
+
+import pytest
+
+LOCAL_SCHEMES = {"file", "data", "blob", "about"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
+
+
+def chromium_executable() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    if os.environ.get("CI"):
+        pytest.fail("CI must have Chromium (.ci/run installs it with apt-get)")
+    pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    executable = chromium_executable()
+    with playwright_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A fresh page whose requests to other hosts are aborted; ``page.blocked`` lists them."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    blocked = []
+
+    def route(request_route):
+        url = urlparse(request_route.request.url)
+        if url.scheme in LOCAL_SCHEMES or url.hostname in LOCAL_HOSTS:
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.blocked = blocked
+    yield page
+    context.close()

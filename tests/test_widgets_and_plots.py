@@ -69,3 +69,50 @@ def test_markdown_table_formats_floats_and_checks_row_lengths():
     assert table.data.splitlines() == ["| x | $f(x)$ |", "|---|---|", "| 1 | 0.12 |", "| a | 2.00 |"]
     with pytest.raises(ValueError, match=r"rows\[0\] has 1 cells, expected 2"):
         markdown_table(["x", "y"], [[1]])
+
+
+# ---------------------------------------------------------------------- the DFA stepper
+
+from srnbook.dfa import DFA, even_as, tomita  # noqa: E402
+from srnbook.ssrn import dfa_to_ssrn, saturating_scale  # noqa: E402
+from srnbook.widgets import DFAStepper  # noqa: E402
+
+
+def test_dfa_stepper_sends_the_ssrn_at_unit_scale_and_the_dfa_to_the_browser():
+    w = DFAStepper(even_as(), "aba")
+    unit = dfa_to_ssrn(even_as(), J=1.0)
+    assert w.U1 == unit.srn.U.tolist() and w.W1 == unit.srn.W.tolist() and w.V1 == unit.srn.V.tolist()
+    assert w.h0 == unit.h0.tolist() and w.b1 == [0.0] * 4 and w.c1 == [0.0]
+    assert w.delta == [[1, 0], [0, 1]] and w.accepting == [True, False] and w.alphabet == ["a", "b"]
+    assert 'class="dfa-state' in w.svg and w.word == "aba" and w.position == 0
+
+
+def test_dfa_stepper_scales_run_from_1_to_the_saturating_scale():
+    w = DFAStepper(tomita(4), "0001", activation="tanh", n_scales=10)
+    J_sat = saturating_scale("tanh", torch.float32)
+    assert w.J_values[0] == 1.0 and w.J_values[-1] == J_sat and w.saturating_J == J_sat
+    assert w.J_values == sorted(w.J_values) and len(w.J_values) >= 10
+    assert w.J == J_sat  # default: saturated
+    near = DFAStepper(tomita(4), activation="tanh", n_scales=10, J=1.5)
+    assert near.J == min(w.J_values, key=lambda v: abs(v - 1.5))
+    assert repr(w).startswith("DFAStepper(4 states, alphabet ('0', '1'), word '0001'")
+
+
+def test_dfa_stepper_joins_multi_character_symbols_with_spaces():
+    d = DFA([[0, 0]], [True], ("ab", "c"))
+    assert DFAStepper(d, ["ab", "c", "ab"]).word == "ab c ab"
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, match",
+    [
+        (("not a dfa",), {}, "dfa must be an srnbook.dfa.DFA"),
+        ((even_as(), "abz"), {}, "unknown symbol 'z'"),
+        ((even_as(), "ab"), {"position": 3}, r"position must be in \[0, 2\]"),
+        ((even_as(),), {"n_scales": 0}, "n_scales"),
+        ((even_as(),), {"activation": "relu"}, "activation"),
+    ],
+)
+def test_dfa_stepper_rejects_bad_arguments_by_name(args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DFAStepper(*args, **kwargs)
