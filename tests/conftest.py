@@ -37,9 +37,10 @@ def browser():
 
 @pytest.fixture
 def offline_page(browser):
-    """A fresh page whose requests to other hosts are aborted; ``page.blocked`` lists them."""
+    """A fresh page whose requests to other hosts are aborted; ``page.blocked`` lists them,
+    and ``page.missing`` the local files the page asked for and did not find."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
-    blocked = []
+    blocked, missing = [], []
 
     def route(request_route):
         url = urlparse(request_route.request.url)
@@ -51,6 +52,8 @@ def offline_page(browser):
 
     context.route("**/*", route)
     page = context.new_page()
-    page.blocked = blocked
+    page.on("requestfailed", lambda request: missing.append(request.url)
+            if urlparse(request.url).scheme == "file" else None)
+    page.blocked, page.missing = blocked, missing
     yield page
     context.close()

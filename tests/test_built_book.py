@@ -58,6 +58,7 @@ def test_chapter_renders_its_math_offline(chapter):
     chapter.wait_for_function("document.querySelectorAll('mjx-container').length > 50", timeout=60_000)
     assert chapter.locator("mjx-merror").count() == 0, "MathJax reported an error"
     assert chapter.blocked == [], "the chapter asked for another host"
+    assert chapter.missing == [], "the chapter asked for files the book does not ship"
 
 
 def visible_frames(page):

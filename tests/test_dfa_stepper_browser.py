@@ -81,6 +81,7 @@ def static_chapter(offline_page):
 def test_static_book_steps_the_widget_without_a_kernel(static_chapter):
     step_three_times_and_check(static_chapter)
     assert static_chapter.blocked == [], "the page asked for another host"
+    assert static_chapter.missing == [], "the page asked for files the book does not ship"
 
 
 def test_static_book_widget_follows_the_J_slider_like_torch(static_chapter):
