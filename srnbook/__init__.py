@@ -17,12 +17,18 @@ SSRN, dfa_to_ssrn, ssrn_to_dfa, saturating_scale, saturation
     A DFA compiled into a saturated SRN, the exact extraction back, and saturation.
 DFAStepper
     The widget that steps a DFA and its saturated SRN side by side.
+make_task, TASKS, success_rate, chance_baseline
+    Long-range sequence tasks (adding, multiplication, XOR, temporal order).
+
+The modules ``srnbook.gradients`` (gradients through time) and
+``srnbook.stability`` (fixed points, basins, the latch dilemma) are used by name.
 """
 
 from .activations import Activation, get_activation, saturation_threshold
 from .dfa import DFA, tomita
 from .sampling import balanced_dataset, sample_words
 from .ssrn import SSRN, dfa_to_ssrn, saturating_scale, saturation, ssrn_to_dfa
+from .tasks import TASKS, chance_baseline, make_task, success_rate
 from .srn import (
     BPTT,
     SRN,
@@ -44,16 +50,20 @@ __all__ = [
     "SRN",
     "SRNOutput",
     "SSRN",
+    "TASKS",
     "balanced_dataset",
+    "chance_baseline",
     "dfa_to_ssrn",
     "flatten_parameters",
     "get_activation",
     "load_flat_parameters",
+    "make_task",
     "sample_words",
     "saturating_scale",
     "saturation",
     "saturation_threshold",
     "ssrn_to_dfa",
+    "success_rate",
     "tomita",
     "unflatten_parameters",
 ]
