@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: book test setup notebooks benchmark screenshots clean
+.PHONY: book test setup notebooks benchmark screenshots experiments experiments-quick clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,13 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/srn_speed.py
 	$(BIN)/python benchmarks/word_sampling.py
 	$(BIN)/python benchmarks/extraction.py
+
+# Long experiments: write the JSON results the chapters load (FULL takes hours on two cores).
+experiments: $(STAMP)
+	$(BIN)/python -m srnbook.experiments vanishing
+
+experiments-quick: $(STAMP)
+	$(BIN)/python -m srnbook.experiments vanishing --quick --out /tmp/vanishing-quick.json
 
 # Pictures of widgets for the PDF (needs the built book and Chromium).
 screenshots: $(STAMP)

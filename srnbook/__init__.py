@@ -20,8 +20,10 @@ DFAStepper
 make_task, TASKS, success_rate, chance_baseline
     Long-range sequence tasks (adding, multiplication, XOR, temporal order).
 
-The modules ``srnbook.gradients`` (gradients through time) and
-``srnbook.stability`` (fixed points, basins, the latch dilemma) are used by name.
+The modules ``srnbook.gradients`` (gradients through time), ``srnbook.stability``
+(fixed points, basins, the latch dilemma), ``srnbook.training`` (the training loop)
+and ``srnbook.experiments`` (long runs, ``python -m srnbook.experiments``) are used
+by name.
 """
 
 from .activations import Activation, get_activation, saturation_threshold

@@ -1,0 +1,13 @@
+"""Experiments behind the book's figures, run as ``python -m srnbook.experiments NAME``.
+
+Each experiment is a module with ``QUICK`` and ``FULL`` configurations and a
+``run(config) -> dict`` that returns a JSON-able result; :data:`EXPERIMENTS` maps
+the names the command line accepts to those modules.
+"""
+
+from . import vanishing
+
+EXPERIMENTS = {"vanishing": vanishing}
+"""The experiments by name."""
+
+__all__ = ["EXPERIMENTS", "vanishing"]

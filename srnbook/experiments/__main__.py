@@ -1,0 +1,42 @@
+"""Command line: ``python -m srnbook.experiments vanishing [--quick] [--out PATH]``.
+
+Runs the experiment (its ``FULL`` configuration unless ``--quick``), writes the JSON
+result to ``--out`` (default ``book/data/<name>.json``) and prints the total wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import EXPERIMENTS
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m srnbook.experiments", description=__doc__.splitlines()[0])
+    parser.add_argument("experiment", choices=sorted(EXPERIMENTS), help="the experiment to run")
+    parser.add_argument("--quick", action="store_true", help="run the QUICK configuration (seconds), not FULL")
+    parser.add_argument("--out", type=Path, default=None, help="where to write the JSON (default: book/data/NAME.json)")
+    parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> Path:
+    args = parse_args(argv)
+    module = EXPERIMENTS[args.experiment]
+    config = dict(module.QUICK if args.quick else module.FULL)
+    config["progress"] = args.progress
+    out = args.out if args.out is not None else Path("book") / "data" / f"{args.experiment}.json"
+    start = time.perf_counter()
+    result = module.run(config, argv=["python", "-m", "srnbook.experiments", *(sys.argv[1:] if argv is None else argv)])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {out}; total wall time {time.perf_counter() - start:.1f} s")
+    return out
+
+
+if __name__ == "__main__":
+    main()

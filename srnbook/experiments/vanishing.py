@@ -1,0 +1,164 @@
+r"""Which remedies let an SRN learn long time lags? Tasks × T × methods × inits × seeds.
+
+Every cell (task, minimal length :math:`T`, method, initialization) is trained from
+``seeds`` seeds by :func:`srnbook.training.train`, each run on its own budget; a run
+*solves* the task when the validation success rate reaches ``target``. For each cell
+the result gives the number of seeds that solved it and the median number of training
+sequences needed, counting an unsolved seed as :math:`\infty` (so the median is
+``None`` unless more than half of the seeds solved it).
+
+Two configurations:
+
+:data:`QUICK`
+    The temporal order problem at :math:`T \in \{20, 25\}` (20 is the smallest
+    :math:`T` the generator allows), the five methods, the orthogonal initialization,
+    2 seeds, 8 tanh units, at most 3072 sequences per run: 20 runs, a few seconds.
+    For tests and notebooks.
+:data:`FULL`
+    The adding and temporal order problems at :math:`T \in \{20, 50, 100\}`, the five
+    methods, small random, sparse and orthogonal initializations, 10 seeds, 32 tanh
+    units, each run stopped after 30 CPU seconds or 200 000 sequences: 900 runs, at most
+    :math:`900 \times 30\,\mathrm s = 7.5` hours of CPU on one thread (less, since solved
+    and diverged runs stop early; Adam at :math:`T = 100` sees about 10 000 sequences per CPU
+    second, so 200 000 sequences take about 20 s). :math:`T = 10` is not in it: both generators need :math:`T \ge 20`
+    (see :mod:`srnbook.tasks`).
+
+Runs use ``threads`` torch threads (1 by default), so that CPU seconds are comparable
+between runs and the budget is the same for every method.
+
+>>> result = run(QUICK)                                        # doctest: +SKIP
+>>> result["cells"][0]["solved"], result["cells"][0]["seeds"]  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import statistics
+import sys
+
+import torch
+from tqdm.auto import tqdm
+
+from .._validation import check_choice
+from ..tasks import _MIN_T, TASKS
+from ..training import INITS, METHODS, make_model, train
+
+QUICK = {
+    "tasks": ["temporal_order"],
+    "T": [20, 25],
+    "methods": list(METHODS),
+    "inits": ["orthogonal"],
+    "seeds": 2,
+    "d": 8,
+    "activation": "tanh",
+    "batch_size": 32,
+    "lr": None,
+    "max_sequences": 3072,
+    "budget_seconds": None,
+    "target": 0.99,
+    "eval_every": 256,
+    "eval_size": 256,
+    "threads": 1,
+    "progress": False,
+}
+"""The quick configuration: 20 runs, seconds in total."""
+
+FULL = {
+    "tasks": ["adding", "temporal_order"],
+    "T": [20, 50, 100],
+    "methods": list(METHODS),
+    "inits": ["small", "sparse", "orthogonal"],
+    "seeds": 10,
+    "d": 32,
+    "activation": "tanh",
+    "batch_size": 32,
+    "lr": None,
+    "max_sequences": 200_000,
+    "budget_seconds": 30.0,
+    "target": 0.99,
+    "eval_every": 4096,
+    "eval_size": 1024,
+    "threads": 1,
+    "progress": True,
+}
+"""The full configuration: 900 runs of at most 30 CPU seconds each (at most 7.5 hours)."""
+
+KEYS = tuple(QUICK)
+
+
+def run(config: dict, argv: list[str] | None = None) -> dict:
+    """Run every cell of ``config`` (keys as in :data:`QUICK`); return a JSON-able dict.
+
+    The dict holds ``config``, ``cells`` (one per task, T, method, init: ``solved`` seeds out
+    of ``seeds``, ``median_sequences``, ``median_success_rate``), ``runs`` (every run's
+    :meth:`~srnbook.training.TrainResult.summary`), ``torch_version`` and ``command``
+    (``argv``, default :data:`sys.argv`). Times are left out: they depend on the machine.
+    """
+    config = _check_config(config)
+    grid = list(itertools.product(config["tasks"], config["T"], config["methods"], config["inits"]))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(config["threads"])
+    runs = []
+    try:
+        with tqdm(total=len(grid) * config["seeds"], unit="run", disable=not config["progress"]) as bar:
+            for task, T, method, init in grid:
+                for seed in range(config["seeds"]):
+                    bar.set_description(f"{task} T={T} {method} {init} seed={seed}")
+                    runs.append({"task": task, "T": T, "method": method, "init": init, "seed": seed,
+                                 **_one_run(config, task, T, method, init, seed)})
+                    bar.update(1)
+    finally:
+        torch.set_num_threads(threads)
+    return {
+        "experiment": "vanishing",
+        "config": config,
+        "cells": [_cell(config, runs, *key) for key in grid],
+        "runs": runs,
+        "torch_version": torch.__version__,
+        "command": list(sys.argv if argv is None else argv),
+    }
+
+
+def _one_run(config: dict, task: str, T: int, method: str, init: str, seed: int) -> dict:
+    model = make_model(task, config["d"], config["activation"], init, seed)
+    result = train(model, task, T, method, seed=seed, max_sequences=config["max_sequences"],
+                   budget_seconds=config["budget_seconds"], batch_size=config["batch_size"], lr=config["lr"],
+                   target=config["target"], eval_every=config["eval_every"], eval_size=config["eval_size"])
+    return result.summary()
+
+
+def _cell(config: dict, runs: list[dict], task: str, T: int, method: str, init: str) -> dict:
+    mine = [r for r in runs if (r["task"], r["T"], r["method"], r["init"]) == (task, T, method, init)]
+    needed = statistics.median(math.inf if r["sequences_to_solve"] is None else r["sequences_to_solve"]
+                               for r in mine)
+    return {
+        "task": task, "T": T, "method": method, "init": init,
+        "seeds": len(mine),
+        "solved": sum(r["solved"] for r in mine),
+        "median_sequences": None if math.isinf(needed) else needed,
+        "median_success_rate": statistics.median(r["success_rate"] for r in mine),
+    }
+
+
+def _check_config(config) -> dict:
+    if not isinstance(config, dict):
+        raise ValueError(f"config must be a dict with the keys of QUICK, got {type(config).__name__}")
+    missing = [k for k in KEYS if k not in config]
+    unknown = [k for k in config if k not in KEYS]
+    if missing or unknown:
+        raise ValueError(f"config has missing keys {missing} and unknown keys {unknown}; expected {list(KEYS)}")
+    for key in ("tasks", "T", "methods", "inits"):
+        if isinstance(config[key], str) or not list(config[key]):
+            raise ValueError(f"config[{key!r}] must be a nonempty list, got {config[key]!r}")
+    for key, choices in (("tasks", tuple(TASKS)), ("methods", METHODS), ("inits", INITS)):
+        for value in config[key]:
+            check_choice(value, f"config[{key!r}]", choices)
+    smallest = max(_MIN_T[task][0] for task in config["tasks"])
+    for T in config["T"]:
+        if isinstance(T, bool) or not isinstance(T, int) or T < smallest:
+            raise ValueError(f"config['T'] must hold integers >= {smallest} for tasks {config['tasks']}, got {T!r}")
+    for key in ("seeds", "threads"):
+        if isinstance(config[key], bool) or not isinstance(config[key], int) or config[key] < 1:
+            raise ValueError(f"config[{key!r}] must be a positive integer, got {config[key]!r}")
+    return {k: list(config[k]) if k in ("tasks", "T", "methods", "inits") else config[k] for k in KEYS}

@@ -1,0 +1,337 @@
+r"""One small training loop for the long-time-lag tasks of :mod:`srnbook.tasks`.
+
+:func:`train` fits an :class:`~srnbook.SRN` to a task with one of five methods,
+
+* ``"sgd"`` -- plain gradient descent, :math:`\theta \leftarrow \theta - \eta \nabla L`;
+* ``"sgd_clip"`` -- the same after gradient norm clipping
+  (:func:`srnbook.gradients.clip_grad_norm_`, Pascanu et al. 2013, Algorithm 1);
+* ``"sgd_clip_omega"`` -- clipping plus Pascanu's regularizer, :math:`L + \lambda\Omega`
+  (:func:`srnbook.gradients.omega`, thesis eq. 2.16);
+* ``"normalized"`` -- Galvan's normalized temporal components
+  (:class:`srnbook.gradients.NormalizedComponents` on
+  :func:`srnbook.gradients.temporal_components`);
+* ``"adam"`` -- :class:`torch.optim.Adam`, as a reference,
+
+drawing a fresh, seeded minibatch from the task generator at every step. The loss is
+read at the last step :math:`T` only: the mean squared error
+:math:`\frac1B\sum_i \|\hat y_T^{(i)} - y^{(i)}\|^2 / o` for regression tasks and the
+cross-entropy of the softmax of :math:`\hat y_T` for classification tasks. So the model's
+output function :math:`g` must be the identity (:func:`make_model` builds it so): the
+outputs are the prediction (regression) or the logits (classification).
+
+Training stops when the success rate (:func:`srnbook.tasks.success`) on a fixed, seeded
+validation batch reaches ``target`` ("solved"), or when the budget runs out: a number of
+training sequences and, optionally, CPU seconds measured with :func:`time.process_time`,
+so that a "fixed CPU budget" does not depend on how busy the machine is.
+
+Sequences all have length exactly :math:`T` (``variable_length=False`` of the generators):
+:func:`~srnbook.gradients.temporal_components` and :func:`~srnbook.gradients.omega` work on
+unpadded batches.
+
+>>> model = make_model("adding_slides", 8, init="orthogonal", seed=0)
+>>> result = train(model, "adding_slides", 2, "adam", seed=0, max_sequences=64, batch_size=32)
+>>> result.sequences_seen
+64
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+from ._validation import check_choice, check_positive_int
+from .gradients import (
+    NormalizedComponents,
+    clip_grad_norm_,
+    init_esn,
+    init_identity,
+    init_orthogonal,
+    init_small_random,
+    init_sparse,
+    omega,
+    temporal_components,
+)
+from .srn import SRN
+from .tasks import _MIN_T, TASKS, Batch, make_task, success_rate
+
+Tensor = torch.Tensor
+
+METHODS = ("sgd", "sgd_clip", "sgd_clip_omega", "normalized", "adam")
+"""The training methods of :func:`train`."""
+
+INITS = ("small", "sparse", "esn", "identity", "orthogonal")
+"""The initializations of :func:`make_model`."""
+
+DEFAULT_LR = {"sgd": 0.1, "sgd_clip": 0.1, "sgd_clip_omega": 0.1, "normalized": 0.1, "adam": 0.01}
+"""The learning rate :math:`\\eta` of each method when ``lr`` is not given."""
+
+DEFAULT_CLIP = 1.0
+"""The clipping threshold of ``"sgd_clip"`` and ``"sgd_clip_omega"`` when ``clip`` is not given."""
+
+DEFAULT_OMEGA_WEIGHT = 1.0
+"""The weight :math:`\\lambda` of :math:`\\Omega` for ``"sgd_clip_omega"`` when ``omega_weight`` is 0."""
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns.
+
+    Attributes
+    ----------
+    solved
+        Whether the validation success rate reached ``target``.
+    sequences_to_solve
+        The number of training sequences seen when it did (``None`` if not solved).
+    sequences_seen
+        Training sequences seen in all.
+    success_rate
+        The last validation success rate.
+    loss
+        The last training loss (of the last minibatch, without :math:`\\lambda\\Omega`).
+    history
+        ``(sequences_seen, loss, success_rate)`` at each evaluation.
+    diverged
+        Whether training stopped on a NaN or infinite loss.
+    wall_seconds, cpu_seconds
+        Time taken; machine dependent, so left out of :meth:`summary` (and of anything a
+        notebook prints).
+    """
+
+    solved: bool
+    sequences_to_solve: int | None
+    sequences_seen: int
+    success_rate: float
+    loss: float
+    history: list[tuple[int, float, float]]
+    diverged: bool = False
+    wall_seconds: float = field(default=0.0, repr=False)
+    cpu_seconds: float = field(default=0.0, repr=False)
+
+    def summary(self) -> dict:
+        """A JSON-able dict of everything but the times."""
+        out = asdict(self)
+        del out["wall_seconds"], out["cpu_seconds"]
+        out["history"] = [list(row) for row in self.history]
+        return out
+
+
+# ---------------------------------------------------------------------- the model
+
+
+def task_sizes(task: str) -> tuple[int, int]:
+    """``(u, o)``: the input and output sizes of ``task`` (a key of :data:`srnbook.tasks.TASKS`)."""
+    check_choice(task, "task", tuple(TASKS))
+    batch = make_task(task, 1, _MIN_T[task][0], seed=0)
+    return batch.x.shape[2], batch.y.shape[1]
+
+
+def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogonal", seed: int = 0) -> SRN:
+    r"""An SRN with :math:`d` hidden units sized for ``task``, output :math:`g` = identity, initialized by name.
+
+    ``init`` (seeded by ``seed``) is one of :data:`INITS`:
+
+    * ``"small"`` -- :func:`~srnbook.gradients.init_small_random`, :math:`\mathcal N(0, 0.01^2)` weights;
+    * ``"sparse"`` -- :func:`~srnbook.gradients.init_sparse`, 15 nonzeros per unit, :math:`\rho(W) = 1.1`;
+    * ``"esn"`` -- :func:`~srnbook.gradients.init_esn`, :math:`\rho(W) = 0.95`;
+    * ``"identity"`` -- small random weights, then :math:`W = I` (:func:`~srnbook.gradients.init_identity`);
+    * ``"orthogonal"`` -- :func:`~srnbook.gradients.init_orthogonal`, a random orthogonal :math:`W`.
+
+    Where an initialization only sets :math:`W`, the other parameters keep the default
+    uniform :math:`[-1/\sqrt d, 1/\sqrt d]` draw, made with the same seed.
+    """
+    u, o = task_sizes(task)
+    d = check_positive_int(d, "d")
+    check_choice(init, "init", INITS)
+    seed = _check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = SRN(u, d, o, activation=activation, output="identity")
+    g = torch.Generator().manual_seed(seed)
+    if init == "small":
+        init_small_random(model, generator=g)
+    elif init == "sparse":
+        init_sparse(model, spectral_radius=1.1, generator=g)
+    elif init == "esn":
+        init_esn(model, generator=g)
+    elif init == "identity":
+        init_identity(init_small_random(model, generator=g))
+    else:
+        init_orthogonal(model, generator=g)
+    return model
+
+
+# ---------------------------------------------------------------------- the loss
+
+
+def loss_function(batch: Batch) -> Callable[[Tensor], Tensor]:
+    r"""The loss of ``batch`` as a function of the last outputs :math:`\hat y_T`, ``(B, o)``.
+
+    Mean squared error for a regression task, cross-entropy of :math:`\operatorname{softmax}(\hat y_T)`
+    for a classification task (the outputs are logits).
+    """
+    if batch.kind == "classification":
+        labels = batch.labels
+        return lambda y_last: F.cross_entropy(y_last, labels)
+    return lambda y_last: F.mse_loss(y_last, batch.y)
+
+
+# ---------------------------------------------------------------------- training
+
+
+def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequences: int,
+          budget_seconds: float | None = None, batch_size: int = 32, lr: float | None = None,
+          clip: float | None = None, omega_weight: float = 0.0, target: float = 0.99,
+          eval_every: int = 1024, eval_size: int = 512, progress: bool = False) -> TrainResult:
+    r"""Train ``model`` in place on ``task`` with minimal length ``T`` by ``method`` (one of :data:`METHODS`).
+
+    Each step draws ``batch_size`` fresh sequences of length :math:`T` (seeded by ``seed`` and
+    the step number) and takes one step of the method with learning rate ``lr``
+    (:data:`DEFAULT_LR` if not given). ``clip`` is the clipping threshold: applied whenever given,
+    :data:`DEFAULT_CLIP` for the ``"sgd_clip*"`` methods if not (it does not apply to
+    ``"normalized"``, whose step has the norm of the gradient by construction).
+    ``omega_weight`` is :math:`\lambda` in :math:`L + \lambda\Omega`, only for
+    ``"sgd_clip_omega"`` (:data:`DEFAULT_OMEGA_WEIGHT` if 0).
+
+    Every ``eval_every`` sequences (and at the end) the success rate on a fixed validation batch
+    of ``eval_size`` sequences (seeded by ``seed``, drawn apart from the training batches) is
+    measured; training stops once it is at least ``target``, after ``max_sequences`` training
+    sequences, after ``budget_seconds`` of CPU time (:func:`time.process_time`, checked after
+    each step), or on a NaN or infinite loss. With ``progress=True`` a tqdm bar shows the
+    sequences seen.
+    """
+    model, task, T, method = _check_problem(model, task, T, method)
+    seed = _check_seed(seed)
+    max_sequences = check_positive_int(max_sequences, "max_sequences")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    eval_every = check_positive_int(eval_every, "eval_every")
+    eval_size = check_positive_int(eval_size, "eval_size")
+    budget_seconds = None if budget_seconds is None else _check_number(budget_seconds, "budget_seconds")
+    lr = DEFAULT_LR[method] if lr is None else _check_number(lr, "lr")
+    if clip is None and method in ("sgd_clip", "sgd_clip_omega"):
+        clip = DEFAULT_CLIP
+    clip = None if clip is None else _check_number(clip, "clip")
+    omega_weight = _check_number(omega_weight, "omega_weight", allow_zero=True)
+    if omega_weight > 0 and method != "sgd_clip_omega":
+        raise ValueError(f"omega_weight is for method 'sgd_clip_omega' only, got {omega_weight!r} with {method!r}")
+    if method == "sgd_clip_omega" and omega_weight == 0:
+        omega_weight = DEFAULT_OMEGA_WEIGHT
+    target = _check_number(target, "target")
+    if target > 1:
+        raise ValueError(f"target must be a success rate in (0, 1], got {target!r}")
+
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    step = _make_step(model, method, lr, clip, omega_weight, seed)
+    validation = draw(task, eval_size, T, seed=[seed, 1])
+    history: list[tuple[int, float, float]] = []
+    seen, loss, rate, solved_at, diverged = 0, math.nan, 0.0, None, False
+    next_eval = eval_every
+    with tqdm(total=max_sequences, unit="seq", disable=not progress, leave=False) as bar:
+        while True:
+            batch = draw(task, batch_size, T, seed=[seed, 0, seen])
+            loss = step(batch)
+            seen += batch_size
+            bar.update(batch_size)
+            diverged = not math.isfinite(loss)
+            out_of_budget = seen >= max_sequences or diverged or (
+                budget_seconds is not None and time.process_time() - start_cpu >= budget_seconds)
+            if seen >= next_eval or out_of_budget:
+                rate = evaluate(model, validation)
+                history.append((seen, loss, rate))
+                bar.set_postfix(loss=f"{loss:.3g}", success=f"{rate:.2f}")
+                next_eval = seen + eval_every
+                if rate >= target:
+                    solved_at = seen
+                    break
+            if out_of_budget:
+                break
+    return TrainResult(solved_at is not None, solved_at, seen, rate, loss, history, diverged,
+                       time.perf_counter() - start_wall, time.process_time() - start_cpu)
+
+
+def draw(task: str, n: int, T: int, seed) -> Batch:
+    """``n`` sequences of ``task``, all of length exactly ``T`` (no padding)."""
+    options = {} if task == "adding_slides" else {"variable_length": False}  # adding_slides: always T
+    return make_task(task, n, T, seed=seed, **options)
+
+
+@torch.no_grad()
+def evaluate(model: SRN, batch: Batch) -> float:
+    """The success rate of ``model`` on ``batch`` (:func:`srnbook.tasks.success_rate`)."""
+    return success_rate(batch, model(batch.x, batch.lengths).y)
+
+
+def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_weight: float,
+               seed: int) -> Callable[[Batch], float]:
+    """A function taking one step of ``method`` on a batch and returning its loss."""
+    params = list(model.parameters())
+    if method == "normalized":
+        generator = torch.Generator().manual_seed(seed)
+        opt = NormalizedComponents(model.named_parameters(), lr=lr, generator=generator)
+
+        def step(batch: Batch) -> float:
+            loss_fn = loss_function(batch)
+            with torch.no_grad():
+                loss = float(loss_fn(model(batch.x).y[:, -1]))
+            if math.isfinite(loss):
+                opt.step(temporal_components(model, batch.x, loss_fn))
+            return loss
+
+        return step
+
+    opt = torch.optim.Adam(params, lr=lr) if method == "adam" else torch.optim.SGD(params, lr=lr)
+
+    def step(batch: Batch) -> float:
+        loss_fn = loss_function(batch)
+        opt.zero_grad()
+        loss = loss_fn(model(batch.x).y[:, -1])
+        total = loss + omega_weight * omega(model, batch.x, loss_fn) if omega_weight > 0 else loss
+        if not torch.isfinite(total):
+            return math.inf if torch.isfinite(loss) else float(loss.detach())
+        total.backward()
+        if clip is not None:
+            clip_grad_norm_(params, clip)
+        opt.step()
+        return float(loss.detach())
+
+    return step
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def _check_problem(model, task, T, method):
+    if not isinstance(model, SRN):
+        raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
+    check_choice(task, "task", tuple(TASKS))
+    check_choice(method, "method", METHODS)
+    if model.output != "identity":
+        raise ValueError(f"model.output must be 'identity' (the loss applies softmax itself), got {model.output!r}")
+    u, o = task_sizes(task)
+    if (model.input_size, model.output_size) != (u, o):
+        raise ValueError(f"model must have input size {u} and output size {o} for {task!r}, "
+                         f"got {model.input_size} and {model.output_size} (use make_model)")
+    T = check_positive_int(T, "T")
+    minimum, reason = _MIN_T[task]
+    if T < minimum:
+        raise ValueError(f"T must be at least {minimum} for {task!r} ({reason}), got {T}")
+    return model, task, T, method
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a nonnegative integer, got {seed!r}")
+    return seed
+
+
+def _check_number(value, name: str, *, allow_zero: bool = False) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (value == 0 and not allow_zero):
+        kind = "a nonnegative" if allow_zero else "a positive"
+        raise ValueError(f"{name} must be {kind} finite number, got {value!r}")
+    return float(value)

@@ -1,0 +1,106 @@
+"""Tests for srnbook.training: the training loop, its methods, budgets and errors."""
+
+import json
+
+import pytest
+import torch
+
+from srnbook import SRN
+from srnbook.training import INITS, METHODS, TrainResult, make_model, train
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One torch thread: small networks run faster, and another process may share the CPU."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def flat(model):
+    return torch.cat([p.detach().reshape(-1).clone() for p in model.parameters()])
+
+
+def test_adam_solves_an_easy_instance():
+    model = make_model("temporal_order", 8, init="orthogonal", seed=0)
+    r = train(model, "temporal_order", 20, "adam", seed=0, max_sequences=8192, eval_every=256, eval_size=256)
+    assert isinstance(r, TrainResult)
+    assert r.solved and r.success_rate >= 0.99
+    assert r.sequences_to_solve == r.sequences_seen <= 8192
+    assert r.history[-1] == (r.sequences_seen, r.loss, r.success_rate)
+    assert r.history[-1][2] > r.history[0][2]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_each_method_takes_a_step(method):
+    model = make_model("adding", 4, init="orthogonal", seed=1)
+    before = flat(model)
+    r = train(model, "adding", 20, method, seed=0, max_sequences=8, batch_size=8, eval_size=8)
+    assert r.sequences_seen == 8 and len(r.history) == 1 and not r.solved
+    assert not torch.equal(flat(model), before)
+
+
+@pytest.mark.parametrize("init", INITS)
+def test_make_model(init):
+    a = make_model("temporal_order", 6, init=init, seed=3)
+    b = make_model("temporal_order", 6, init=init, seed=3)
+    assert (a.input_size, a.hidden_size, a.output_size, a.output) == (8, 6, 4, "identity")
+    assert torch.equal(flat(a), flat(b))
+    assert not torch.equal(flat(a), flat(make_model("temporal_order", 6, init=init, seed=4)))
+
+
+def test_clipping_bounds_the_update():
+    model = make_model("adding", 4, seed=0)
+    before = flat(model)
+    train(model, "adding", 20, "sgd_clip", seed=0, max_sequences=8, batch_size=8, eval_size=8, lr=1.0, clip=1e-3)
+    step = float((flat(model) - before).norm())
+    assert 0 < step <= 1e-3 * (1 + 1e-5)
+
+
+def test_seeded_and_json_able():
+    runs = [train(make_model("adding", 4, seed=0), "adding", 20, "sgd_clip_omega", seed=5, max_sequences=64,
+                  batch_size=16, eval_every=32, eval_size=16) for _ in range(2)]
+    assert runs[0].history == runs[1].history and len(runs[0].history) == 2
+    summary = json.loads(json.dumps(runs[0].summary()))
+    assert "wall_seconds" not in summary and "cpu_seconds" not in summary
+    assert summary["sequences_seen"] == 64 and summary["sequences_to_solve"] is None
+
+
+def test_cpu_budget_stops_training():
+    r = train(make_model("adding", 4, seed=0), "adding", 20, "sgd", seed=0, max_sequences=10**6,
+              budget_seconds=1e-9, batch_size=8, eval_size=8)
+    assert r.sequences_seen == 8 and r.cpu_seconds > 0 and r.wall_seconds > 0
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"method": "rmsprop"}, "method must be one of"),
+    ({"task": "copy"}, "task must be one of"),
+    ({"T": 5}, "T must be at least 20"),
+    ({"max_sequences": 0}, "max_sequences must be a positive integer"),
+    ({"budget_seconds": -1.0}, "budget_seconds must be a positive"),
+    ({"budget_seconds": float("nan")}, "budget_seconds must be a positive"),
+    ({"lr": 0.0}, "lr must be a positive"),
+    ({"clip": -1.0}, "clip must be a positive"),
+    ({"omega_weight": 1.0}, "omega_weight is for method 'sgd_clip_omega' only"),
+    ({"target": 1.5}, "target must be a success rate"),
+    ({"seed": -1}, "seed must be a nonnegative integer"),
+    ({"batch_size": 2.5}, "batch_size must be a positive integer"),
+])
+def test_train_errors(kwargs, match):
+    args = {"task": "adding", "T": 20, "method": "sgd", "seed": 0, "max_sequences": 8, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        train(make_model("adding", 4, seed=0), args.pop("task"), args.pop("T"), args.pop("method"), **args)
+
+
+def test_model_errors():
+    with pytest.raises(ValueError, match="init must be one of"):
+        make_model("adding", 4, init="xavier")
+    with pytest.raises(ValueError, match="task must be one of"):
+        make_model("copy", 4)
+    with pytest.raises(ValueError, match="model.output must be 'identity'"):
+        train(SRN(2, 4, 1), "adding", 20, "sgd", max_sequences=8)
+    with pytest.raises(ValueError, match="input size 8 and output size 4"):
+        train(make_model("adding", 4), "temporal_order", 20, "sgd", max_sequences=8)
+    with pytest.raises(ValueError, match="model must be an srnbook.SRN"):
+        train(torch.nn.RNN(2, 4), "adding", 20, "sgd", max_sequences=8)
