@@ -6,6 +6,8 @@ message names the offending argument and says what was expected.
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
@@ -16,6 +18,15 @@ def check_positive_int(value, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ValueError(f"{name} must be a positive integer, got {value!r}")
     return value
+
+
+def check_positive_float(value, name: str, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as a ``float`` if it is a finite number > 0 (or >= 0 with ``allow_zero``), else raise."""
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not ok or value < 0 or (value == 0 and not allow_zero):
+        kind = "a nonnegative" if allow_zero else "a positive"
+        raise ValueError(f"{name} must be {kind} finite number, got {value!r}")
+    return float(value)
 
 
 def check_choice(value, name: str, choices) -> str:

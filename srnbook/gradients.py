@@ -39,7 +39,7 @@ from collections.abc import Callable, Sequence
 import torch
 from torch import nn
 
-from ._validation import check_choice, check_positive_int, check_tensor
+from ._validation import check_choice, check_positive_float, check_positive_int, check_tensor
 from .activations import get_activation
 from .srn import OUTPUTS, SRN
 
@@ -58,14 +58,6 @@ def _check_srn(model) -> SRN:
     if not isinstance(model, SRN):
         raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
     return model
-
-
-def _check_positive_float(value, name: str, *, allow_zero: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        kind = "a nonnegative" if allow_zero else "a positive"
-        raise ValueError(f"{name} must be {kind} finite number, got {value!r}")
-    return float(value)
 
 
 def _check_square(W, name: str = "W") -> Tensor:
@@ -184,7 +176,7 @@ def jacobian_norms(model: SRN, x: Tensor, ord=2, h0: Tensor | None = None) -> Te
 
 def _sigma_prime_max(activation, sigma_prime_max) -> float:
     if sigma_prime_max is not None:
-        return _check_positive_float(sigma_prime_max, "sigma_prime_max", allow_zero=True)
+        return check_positive_float(sigma_prime_max, "sigma_prime_max", allow_zero=True)
     act = get_activation(activation)
     if act.name not in SIGMA_PRIME_MAX:
         raise ValueError(
@@ -386,7 +378,7 @@ def clip_grad_norm_(parameters, threshold: float, *, error_if_nonfinite: bool = 
     :math:`\text{threshold}/(\|\hat g\| + 10^{-6})`, no :math:`10^{-6}` is added. Pascanu et al.
     suggest a threshold between half and ten times the average gradient norm.
     """
-    threshold = _check_positive_float(threshold, "threshold")
+    threshold = check_positive_float(threshold, "threshold")
     if isinstance(parameters, torch.Tensor):
         parameters = [parameters]
     grads = [p.grad for p in parameters if p.grad is not None]
@@ -585,7 +577,7 @@ class NormalizedComponents(torch.optim.Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, *, generator: torch.Generator | None = None):
-        lr = _check_positive_float(lr, "lr")
+        lr = check_positive_float(lr, "lr")
         if generator is not None and not isinstance(generator, torch.Generator):
             raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}")
         super().__init__(params, {"lr": lr})
@@ -670,7 +662,7 @@ def init_small_random(model: SRN, std: float = 0.01, *, generator: torch.Generat
     :math:`b = c = 0`. Returns ``model``, modified in place.
     """
     model = _check_srn(model)
-    std = _check_positive_float(std, "std")
+    std = check_positive_float(std, "std")
     for p in (model.U, model.W, model.V):
         p.copy_(std * torch.randn(p.shape, generator=generator, dtype=torch.float64))
     model.b.zero_()
@@ -697,9 +689,9 @@ def init_sparse(model: SRN, nonzero: int = 15, scale: float = 1.0, spectral_radi
     """
     model = _check_srn(model)
     nonzero = check_positive_int(nonzero, "nonzero")
-    scale = _check_positive_float(scale, "scale")
+    scale = check_positive_float(scale, "scale")
     if spectral_radius is not None:
-        spectral_radius = _check_positive_float(spectral_radius, "spectral_radius")
+        spectral_radius = check_positive_float(spectral_radius, "spectral_radius")
     for p in (model.U, model.W, model.V):
         _sparse_rows_(p, nonzero, scale, generator)
     if spectral_radius is not None:
@@ -723,8 +715,8 @@ def init_esn(model: SRN, spectral_radius: float = 0.95, density: float = 1.0, *,
     sparse :math:`W`).
     """
     model = _check_srn(model)
-    rho = _check_positive_float(spectral_radius, "spectral_radius")
-    density = _check_positive_float(density, "density")
+    rho = check_positive_float(spectral_radius, "spectral_radius")
+    density = check_positive_float(density, "density")
     if density > 1:
         raise ValueError(f"density must lie in (0, 1], got {density!r}")
     shape = model.W.shape
@@ -747,7 +739,7 @@ def init_identity(model: SRN, scale: float = 1.0) -> SRN:
     are (the paper draws the other weights small: :func:`init_small_random` first).
     """
     model = _check_srn(model)
-    scale = _check_positive_float(scale, "scale")
+    scale = check_positive_float(scale, "scale")
     model.W.copy_(scale * torch.eye(model.hidden_size, dtype=model.W.dtype, device=model.W.device))
     model.b.zero_()
     return model
@@ -763,7 +755,7 @@ def init_orthogonal(model: SRN, gain: float = 1.0, *, generator: torch.Generator
     Only :math:`W` changes.
     """
     model = _check_srn(model)
-    gain = _check_positive_float(gain, "gain")
+    gain = check_positive_float(gain, "gain")
     Q = torch.empty(model.W.shape, dtype=torch.float64)
     nn.init.orthogonal_(Q, gain=1.0, generator=generator)
     model.W.copy_(gain * Q)

@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ._validation import check_choice, check_positive_int
+from ._validation import check_choice, check_positive_float, check_positive_int
 from .gradients import (
     NormalizedComponents,
     clip_grad_norm_,
@@ -211,17 +211,17 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
     batch_size = check_positive_int(batch_size, "batch_size")
     eval_every = check_positive_int(eval_every, "eval_every")
     eval_size = check_positive_int(eval_size, "eval_size")
-    budget_seconds = None if budget_seconds is None else _check_number(budget_seconds, "budget_seconds")
-    lr = DEFAULT_LR[method] if lr is None else _check_number(lr, "lr")
+    budget_seconds = None if budget_seconds is None else check_positive_float(budget_seconds, "budget_seconds")
+    lr = DEFAULT_LR[method] if lr is None else check_positive_float(lr, "lr")
     if clip is None and method in ("sgd_clip", "sgd_clip_omega"):
         clip = DEFAULT_CLIP
-    clip = None if clip is None else _check_number(clip, "clip")
-    omega_weight = _check_number(omega_weight, "omega_weight", allow_zero=True)
+    clip = None if clip is None else check_positive_float(clip, "clip")
+    omega_weight = check_positive_float(omega_weight, "omega_weight", allow_zero=True)
     if omega_weight > 0 and method != "sgd_clip_omega":
         raise ValueError(f"omega_weight is for method 'sgd_clip_omega' only, got {omega_weight!r} with {method!r}")
     if method == "sgd_clip_omega" and omega_weight == 0:
         omega_weight = DEFAULT_OMEGA_WEIGHT
-    target = _check_number(target, "target")
+    target = check_positive_float(target, "target")
     if target > 1:
         raise ValueError(f"target must be a success rate in (0, 1], got {target!r}")
 
@@ -329,9 +329,3 @@ def _check_seed(seed) -> int:
     return seed
 
 
-def _check_number(value, name: str, *, allow_zero: bool = False) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        kind = "a nonnegative" if allow_zero else "a positive"
-        raise ValueError(f"{name} must be {kind} finite number, got {value!r}")
-    return float(value)

@@ -1,4 +1,4 @@
-"""Shared fixtures: a headless Chromium driven by Playwright, with the network cut.
+"""Shared fixtures: a headless Chromium driven by Playwright with the network cut, and one torch thread.
 
 Debian's Chromium is used (``.ci/run`` installs it with apt-get); Playwright's own
 browser downloads are not needed. Every request that is not to a local file or to
@@ -11,6 +11,7 @@ import shutil
 from urllib.parse import urlparse
 
 import pytest
+import torch
 
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
@@ -57,3 +58,14 @@ def offline_page(browser):
     page.blocked, page.missing = blocked, missing
     yield page
     context.close()
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op torch thread for the test, restored afterwards: loops over tiny
+    tensors run faster so, and do not stall when another process shares the CPU.
+    Use it in a module with ``pytestmark = pytest.mark.usefixtures("one_torch_thread")``."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)

@@ -9,13 +9,7 @@ from srnbook.experiments import EXPERIMENTS, vanishing
 from srnbook.experiments.__main__ import main
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: small networks run faster, and another process may share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 TINY = {**vanishing.QUICK, "T": [20], "methods": ["sgd", "adam"], "max_sequences": 64, "eval_every": 32,

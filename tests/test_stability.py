@@ -25,14 +25,7 @@ from srnbook.stability import (
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """Everything here is a few tiny tensors: one intra-op thread is faster, and on a busy
-    machine it avoids OpenMP threads waiting for each other (restored afterwards)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def tensor(values):

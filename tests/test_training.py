@@ -9,13 +9,7 @@ from srnbook import SRN
 from srnbook.training import INITS, METHODS, TrainResult, make_model, train
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """One torch thread: small networks run faster, and another process may share the CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def flat(model):
