@@ -51,6 +51,7 @@ Tensor = torch.Tensor
 
 OUTPUTS = {
     "sigmoid": torch.sigmoid,
+    "tanh": torch.tanh,
     "softmax": lambda z: torch.softmax(z, dim=-1),
     "identity": lambda z: z,
 }
@@ -164,7 +165,7 @@ class SRN(nn.Module):
     activation_derivative
         The derivative :math:`a \mapsto \sigma'(a)`, required when ``activation`` is a callable.
     output
-        The output function :math:`g`, one of ``"sigmoid"`` (default),
+        The output function :math:`g`, one of ``"sigmoid"`` (default), ``"tanh"``,
         ``"softmax"`` (over the last dimension) or ``"identity"``.
     grad
         ``"bptt"`` (default) differentiates the recurrence with the explicit

@@ -355,14 +355,7 @@ class SSRN:
         with torch.inference_mode():
             flat = h.reshape(-1, srn.hidden_size)
             y = OUTPUTS[srn.output](torch.addmm(srn.c, flat, srn.V.t()))
-            y = self._finish(y)
         return y.reshape(*h.shape[:-1], srn.output_size)
-
-    def _finish(self, y: Tensor) -> Tensor:
-        # srnbook.SRN has no tanh output function: a tanh SSRN's SRN outputs V h + c and g = tanh is applied here
-        if self.activation == "tanh" and self.srn.output == "identity":
-            return torch.tanh(y)
-        return y
 
     def outputs(self, words) -> Tensor:
         r"""The final output :math:`\hat y = g(V h_T + c)` of each word, shape ``(B,)`` (from :math:`h_0` if empty)."""
@@ -372,7 +365,7 @@ class SSRN:
         if empty:
             y[empty] = self.readout(self.h0)[0]
         for index, lens, out in self.run(words):
-            y[torch.as_tensor(index)] = self._finish(_last(out.y, lens))[:, 0]
+            y[torch.as_tensor(index)] = _last(out.y, lens)[:, 0]
         return y
 
     def accepts(self, words) -> np.ndarray:
@@ -527,8 +520,8 @@ def dfa_to_ssrn(dfa: DFA, activation: str = "sigmoid", J: float | None = None,
     :math:`h_{\mathrm{sig}} = (h_{\tanh} + \mathbf 1)/2` is used instead:
     :math:`(U, W/2, V/2, W\mathbf 1/2, V\mathbf 1/2)` (valid for every :math:`d`;
     the report's :math:`\mathcal B^{-1}` is kept for :math:`d \ne 2`).
-    ``srnbook.SRN`` has no tanh output function, so the tanh SSRN's SRN has
-    ``output="identity"`` and :class:`SSRN` applies :math:`\tanh` to it.
+    The output function of the SRN is the activation itself (``output="sigmoid"``
+    or ``"tanh"``).
 
     Parameters
     ----------
@@ -595,7 +588,7 @@ def dfa_to_ssrn(dfa: DFA, activation: str = "sigmoid", J: float | None = None,
     if activation == "tanh":
         W, V, b, c = _tanh_parameters(W, V)
         h0 = 2 * h0 - 1  # B e_0
-    output = activation if activation in OUTPUTS else "identity"
+    output = activation  # g = sigma: "sigmoid" or "tanh"
     srn = SRN(k, d, 1, activation=activation, output=output, dtype=dtype)
     with torch.no_grad():
         for name, value in (("U", U), ("W", W), ("V", V), ("b", b), ("c", c)):
@@ -611,7 +604,7 @@ class ExtractionError(ValueError):
 
 
 def _resolve(model, alphabet, h0, threshold):
-    """``(srn, alphabet, h0, threshold, finish)`` for an SSRN or an SRN."""
+    """``(srn, alphabet, h0, threshold)`` for an SSRN or an SRN."""
     if isinstance(model, SSRN):
         srn = model.srn
         if alphabet is None:
