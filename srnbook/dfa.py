@@ -74,6 +74,13 @@ class DFA:
         self.accepting.flags.writeable = False
         self._alphabet = alphabet
         self._index = {s: j for j, s in enumerate(alphabet)}
+        # one-character symbols: their code points, sorted, for encoding strings with numpy
+        if all(len(s) == 1 for s in alphabet):
+            points = np.array([ord(s) for s in alphabet], dtype=np.uint32)
+            self._order = np.argsort(points)
+            self._points = points[self._order]
+        else:
+            self._points = None
 
     # ------------------------------------------------------------------ basics
 
@@ -96,8 +103,16 @@ class DFA:
 
     def encode(self, word) -> np.ndarray:
         """The symbol indices of ``word`` (a string of one-character symbols, or a sequence of symbols)."""
-        if isinstance(word, str) and any(len(s) != 1 for s in self.alphabet):
-            raise ValueError("this alphabet has multi-character symbols: give the word as a sequence of symbols")
+        if isinstance(word, str):
+            if self._points is None:
+                raise ValueError("this alphabet has multi-character symbols: give the word as a sequence of symbols")
+            chars = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
+            pos = np.minimum(np.searchsorted(self._points, chars), len(self._points) - 1)
+            known = self._points[pos] == chars
+            if not known.all():
+                bad = word[int(np.argmin(known))]
+                raise ValueError(f"unknown symbol {bad!r} in word; the alphabet is {self.alphabet!r}")
+            return self._order[pos].astype(np.int64)
         try:
             return np.fromiter((self._index[s] for s in word), dtype=np.int64)
         except KeyError as error:

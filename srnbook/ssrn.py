@@ -33,14 +33,13 @@ import torch
 from ._validation import check_choice, check_positive_int, check_tensor
 from .activations import saturation_threshold
 from .dfa import DFA
-from .saturation import saturation_gap, saturation_level
+from .saturation import BOUNDS, saturation_gap, saturation_level
 from .srn import OUTPUTS, SRN, SRNOutput
 
 Tensor = torch.Tensor
 
 SSRN_ACTIVATIONS = ("sigmoid", "tanh")
 DTYPES = (torch.float32, torch.float64)
-BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}  # [l, r], the range of sigma
 
 __all__ = [
     "ExtractionError",
@@ -312,14 +311,11 @@ class SSRN:
     def codes(self, words) -> list[np.ndarray]:
         """The symbol indices of each word (strings of one-character symbols, or sequences of symbols).
 
-        Same result as :meth:`DFA.encode` word by word (and the same ``ValueError``
-        naming an unknown symbol), vectorized over the characters of string words.
+        :meth:`DFA.encode` word by word (the same ``ValueError`` naming an unknown symbol).
         """
         if isinstance(words, str):
             raise ValueError("words must be a list of words, got a single string (wrap it in a list)")
-        table = _char_table(self.alphabet)
-        return [_codes(w, table) if isinstance(w, str) and table is not None else self.dfa.encode(w)
-                for w in words]
+        return [self.dfa.encode(w) for w in words]
 
     def encode(self, words) -> tuple[Tensor, Tensor]:
         r"""One-hot inputs ``x``, ``(B, T, |Σ|)`` with ``T`` the longest length (at least 1), and the ``(B,)`` lengths.
@@ -341,7 +337,10 @@ class SSRN:
         by length and cut into buckets (see :func:`length_buckets`) so that the
         padded work stays small; runs under :func:`torch.inference_mode`.
         """
-        codes = self.codes(words)
+        return self._run(self.codes(words), max_elements)
+
+    def _run(self, codes: list[np.ndarray], max_elements: int = 2**23) -> Iterator[tuple[np.ndarray, Tensor, SRNOutput]]:
+        """:meth:`run` on words already encoded by :meth:`codes`."""
         lengths = np.array([len(c) for c in codes], dtype=np.int64)
         for index in length_buckets(lengths, self.srn.hidden_size, max_elements=max_elements):
             x, lens = _one_hot([codes[i] for i in index], self.dfa.n_symbols, self.dtype)
@@ -359,14 +358,24 @@ class SSRN:
 
     def outputs(self, words) -> Tensor:
         r"""The final output :math:`\hat y = g(V h_T + c)` of each word, shape ``(B,)`` (from :math:`h_0` if empty)."""
+        return self._outputs_and_states(words, states=False)[0]
+
+    def _outputs_and_states(self, words, states: bool = True) -> tuple[Tensor, Tensor | None]:
+        r""":meth:`outputs` and, from the same forward pass, every hidden state :math:`h_t` (:math:`t \ge 1`)
+        at the valid steps of ``words`` as an ``(N, d)`` tensor (``None`` unless ``states``)."""
         codes = self.codes(words)
         y = torch.empty(len(codes), dtype=self.dtype)
         empty = [i for i, c in enumerate(codes) if len(c) == 0]
         if empty:
             y[empty] = self.readout(self.h0)[0]
-        for index, lens, out in self.run(words):
+        rows = []
+        for index, lens, out in self._run(codes):
             y[torch.as_tensor(index)] = _last(out.y, lens)[:, 0]
-        return y
+            if states:
+                rows.append(out.h[torch.arange(out.h.shape[1]) < lens[:, None]])
+        if not states:
+            return y, None
+        return y, (torch.cat(rows) if rows else torch.empty(0, self.srn.hidden_size, dtype=self.dtype))
 
     def accepts(self, words) -> np.ndarray:
         r"""Whether the network accepts each word (:math:`\hat y > 1/2`, sigmoid; :math:`\hat y > 0`, tanh): a bool array."""
@@ -391,27 +400,6 @@ class SSRN:
         valid = (on | (h == lo)).all(-1) & (on.sum(-1) == 1)
         state = on.to(torch.int64).argmax(-1) // self.dfa.n_symbols
         return torch.where(valid, state, torch.full_like(state, -1))
-
-
-def _char_table(alphabet: tuple[str, ...]):
-    """``(sorted code points, their symbol indices, alphabet)`` if every symbol is one character, else ``None``."""
-    if any(len(s) != 1 for s in alphabet):
-        return None
-    points = np.array([ord(s) for s in alphabet], dtype=np.uint32)
-    order = np.argsort(points)
-    return points[order], order.astype(np.int64), alphabet
-
-
-def _codes(word: str, table) -> np.ndarray:
-    """:meth:`DFA.encode` for a string over a one-character alphabet, with numpy instead of a loop per character."""
-    points, symbols, alphabet = table
-    chars = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-    pos = np.minimum(np.searchsorted(points, chars), len(points) - 1)
-    known = points[pos] == chars
-    if not known.all():
-        bad = word[int(np.argmin(known))]
-        raise ValueError(f"unknown symbol {bad!r} in word; the alphabet is {alphabet!r}")
-    return symbols[pos]
 
 
 def _one_hot(codes: Sequence[np.ndarray], k: int, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
@@ -729,12 +717,7 @@ def ssrn_to_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
 def _hidden_states(model, words, h0) -> tuple[Tensor, str]:
     """All hidden states :math:`h_1, ..., h_T` at valid steps of ``words``, as an ``(N, d)`` tensor."""
     if isinstance(model, SSRN):
-        rows = []
-        for _, lens, out in model.run(words):
-            mask = torch.arange(out.h.shape[1]) < lens[:, None]
-            rows.append(out.h[mask])
-        d = model.srn.hidden_size
-        return (torch.cat(rows) if rows else torch.empty(0, d, dtype=model.dtype)), model.activation
+        return model._outputs_and_states(words)[1], model.activation
     if isinstance(model, SRN):
         name = model.activation.name
         if name not in BOUNDS:
@@ -867,8 +850,9 @@ def noise_robustness(dfa: DFA, activation: str = "sigmoid", J: float | None = No
         with torch.no_grad():
             for p, n in zip(noisy.srn.parameters(), noise):
                 p.add_((n * (s * model.J)).to(p.dtype))
-        agreement = float((noisy.accepts(words) == truth).mean())
-        points.append(NoisePoint(float(s), agreement, saturation(noisy, words)))
+        y, h = noisy._outputs_and_states(words)  # one forward pass for both measurements
+        agreement = float(((y > noisy.threshold).numpy() == truth).mean())
+        points.append(NoisePoint(float(s), agreement, saturation_level(h, model.activation)))
     return points
 
 
@@ -908,9 +892,9 @@ def scale_sweep(dfa: DFA, scales, words, activations=SSRN_ACTIVATIONS,
         rows = []
         for J in scales:
             model = dfa_to_ssrn(dfa, activation, J=float(J), dtype=dtype)
-            h, _ = _hidden_states(model, words, None)
+            y, h = model._outputs_and_states(words)  # one forward pass for both measurements
             rows.append(SweepPoint(float(J), saturation_gap(h, activation),
-                                   float((model.accepts(words) == truth).mean()), saturating))
+                                   float(((y > model.threshold).numpy() == truth).mean()), saturating))
         sweep[activation] = rows
     return sweep
 
@@ -927,10 +911,10 @@ def check_round_trip(dfa: DFA, activation: str = "sigmoid", n_words: int = 200, 
     model = dfa_to_ssrn(dfa, activation, dtype=dtype)
     words = random_words(dfa, n_words, max_length, seed)
     back = ssrn_to_dfa(model)
-    h, _ = _hidden_states(model, words, None)
+    y, h = model._outputs_and_states(words)  # one forward pass for both checks
     return {
         "states": dfa.n_states,
-        "agree": bool((model.accepts(words) == dfa.accepts_many(words)).all()),
+        "agree": bool(((y > model.threshold).numpy() == dfa.accepts_many(words)).all()),
         "one_hot": saturation_gap(h, activation) == 0.0,
         "round_trip": back.equivalent(dfa) is None and back.n_states == dfa.minimize().n_states,
     }
