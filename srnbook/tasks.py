@@ -193,8 +193,12 @@ def adding(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
     :math:`\{T, \dots, T + \lfloor T/10 \rfloor\}` ("random lengths between the
     minimal sequence length :math:`T` and :math:`T + T/10`"), or :math:`T` with
     ``variable_length=False``. Both marks are within the first :math:`T/2` steps,
-    so the minimal time lag is :math:`T/2` (Table 7); hence ``T >= 20``, which
-    puts the first ten steps in the first half.
+    so the minimal time lag is :math:`T/2` (Table 7). The paper's :math:`T` is at
+    least 100; for :math:`10 \le T < 20` (an extension, so that the book can start
+    at :math:`T = 10`) the first ten steps would spill past :math:`T/2`, and the
+    first mark is drawn among the first :math:`\lfloor T/2 \rfloor` steps
+    instead, which keeps the minimal lag :math:`T/2`. For :math:`T \ge 20` the
+    two rules agree.
 
     Interpretation: the paper says "in the rare case where the first pair of the
     sequence gets marked, we set :math:`X_1` to zero". Read literally this happens
@@ -217,7 +221,7 @@ def multiplication(n: int, T: int, seed=0, variable_length: bool = True) -> Batc
     r"""The multiplication problem of Hochreiter & Schmidhuber (1997, section 5.5, experiment 5).
 
     "Like the task in Section 5.4" (:func:`adding`: same pairs
-    :math:`x_t = (v_t, m_t)`, marks, lengths and ``T >= 20``), "except that the
+    :math:`x_t = (v_t, m_t)`, marks, lengths and ``T >= 10``), "except that the
     first component of each pair is a real value randomly chosen from the interval
     [0, 1]"; when the first step is marked its value is set to 1.0 (the paper:
     ":math:`X_1` to 1.0"), and the target is the product
@@ -244,7 +248,7 @@ def xor(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
     :math:`v_t \in \{0, 1\}` (``rand < 0.5``), the target
     :math:`y = X_1 \oplus X_2` and one logistic output counted right when it is on
     the correct side of 1/2. Here: the layout of :func:`adding` (marks, the
-    :math:`-1` markers, lengths, ``T >= 20``; a mark on step 1 sets its value to
+    :math:`-1` markers, lengths, ``T >= 10``; a mark on step 1 sets its value to
     0, the neutral element of :math:`\oplus`) with bit values, and the target as
     a one-hot row over the two classes :math:`X_1 \oplus X_2 \in \{0, 1\}`
     (a two-way softmax's argmax is the logistic output's side of 1/2).
@@ -316,7 +320,9 @@ def temporal_order(n: int, T: int, n_markers: int = 2, seed=0, variable_length: 
     :math:`[\lfloor 10T/100 \rfloor, \lfloor 20T/100 \rfloor]` and so on
     (1-based steps, equal to the paper's for :math:`T = 100`), and the lengths
     :math:`T_i` are uniform in :math:`\{T, \dots, T + \lfloor T/10 \rfloor\}`.
-    ``T >= 20`` keeps :math:`t_1 \ge 2`, after E.
+    Every range starts at step 2 at the earliest, after E: this changes
+    nothing for :math:`T \ge 20` and makes :math:`t_1 = 2` for :math:`10 \le T < 20`
+    (an extension; ``T >= 10`` keeps every range nonempty).
 
     The class is the order of the X's and Y's, read as a binary number with the
     first relevant symbol most significant (Y = 1): for two, "X, X → Q; X, Y → R;
@@ -347,7 +353,7 @@ def temporal_order(n: int, T: int, n_markers: int = 2, seed=0, variable_length: 
     symbols[:, 0] = _E
     symbols[rows, lengths - 1] = _B
     bits = rng.integers(0, 2, size=(n, k))  # 0: X, 1: Y
-    positions = np.stack([rng.integers(T * lo // 100, T * hi // 100 + 1, size=n) - 1
+    positions = np.stack([rng.integers(max(2, T * lo // 100), T * hi // 100 + 1, size=n) - 1
                           for lo, hi in _TEMPORAL_RANGES[k]], axis=1)
     symbols[rows[:, None], positions] = _X + bits
     x = np.eye(len(TEMPORAL_SYMBOLS), dtype=np.float32)[symbols]
@@ -372,13 +378,18 @@ TASKS = {
 
 # Smallest minimal length T of each task, and why.
 _MIN_T = {
-    "adding": (20, "both marks must fall in the first T/2 steps, and the first is one of the first ten"),
-    "multiplication": (20, "both marks must fall in the first T/2 steps, and the first is one of the first ten"),
-    "xor": (20, "both marks must fall in the first T/2 steps, and the first is one of the first ten"),
+    "adding": (10, "both marks must fall in the first T/2 steps"),
+    "multiplication": (10, "both marks must fall in the first T/2 steps"),
+    "xor": (10, "both marks must fall in the first T/2 steps"),
     "adding_slides": (2, "one mark goes in each half of the sequence"),
-    "temporal_order": (20, "the first relevant symbol goes at steps T/10..2T/10, after the start symbol E"),
-    "temporal_order_3bit": (20, "the first relevant symbol goes at steps T/10..2T/10, after the start symbol E"),
+    "temporal_order": (10, "every relevant symbol needs a step of its own in its range, after E"),
+    "temporal_order_3bit": (10, "every relevant symbol needs a step of its own in its range, after E"),
 }
+
+
+def _first(T: int) -> int:
+    """How many first steps the first mark of :func:`adding` is drawn from: ten, or T/2 if fewer."""
+    return min(_FIRST, T // 2)
 
 
 def make_task(name: str, n: int, T: int, seed=0, **options) -> Batch:
@@ -439,12 +450,13 @@ def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
 
     Computed exactly (``n_markers`` is used by ``"temporal_order"`` only). With
     :math:`h = \lfloor T/2 \rfloor`, the probability that the first step is marked
-    (and its value replaced) is :math:`p = 1/10 + (9/10)/(h - 1)` for the tasks
-    with the layout of :func:`adding`, and :math:`a = 0.04` is the tolerance:
+    (and its value replaced) is :math:`p = 1/f + (1 - 1/f)/(h - 1)` for the tasks
+    with the layout of :func:`adding`, where :math:`f = \min(10, h)` is the number
+    of steps the first mark is drawn from, and :math:`a = 0.04` is the tolerance:
 
     * ``adding``: :math:`\mathbb{E}y = 1/2` and
       :math:`\mathrm{Var}\,y = (\mathrm{Var} X_1 + \mathrm{Var} X_2)/16` with
-      :math:`\mathrm{Var} X_1 = (9/10)/3`, :math:`\mathrm{Var} X_2 = (1 - (9/10)/(h-1))/3`
+      :math:`\mathrm{Var} X_1 = (1 - 1/f)/3`, :math:`\mathrm{Var} X_2 = (1 - (1 - 1/f)/(h-1))/3`
       (a value is 0 when on step 1, else :math:`U[-1, 1]` of variance 1/3; without
       that rule it would be :math:`2 \cdot (1/3)/16 = 1/24`). The constant 1/2 is
       within :math:`a` of :math:`y` when :math:`|X_1 + X_2| < 4a`: probability
@@ -473,7 +485,7 @@ def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
     a = TOLERANCE
     if name in ("adding", "multiplication"):
         h = T // 2
-        q1, q2 = 1 / _FIRST, (1 - 1 / _FIRST) / (h - 1)  # P(first / second mark on step 1)
+        q1, q2 = 1 / _first(T), (1 - 1 / _first(T)) / (h - 1)  # P(first / second mark on step 1)
         p = q1 + q2
     if name == "adding":
         mse = ((1 - q1) / 3 + (1 - q2) / 3) / 16
@@ -512,7 +524,7 @@ def _marked_pairs(name: str, n, T, seed, variable_length) -> Batch:
     else:  # xor
         values, neutral = rng.integers(0, 2, size=shape).astype(np.float64), 0.0
     values = values.astype(np.float32)
-    p1 = rng.integers(0, _FIRST, size=n)  # one of the first ten steps
+    p1 = rng.integers(0, _first(T), size=n)  # one of the first ten steps (or T/2 if fewer)
     r = rng.integers(0, T // 2 - 1, size=n)  # one of the first T/2 - 1 still unmarked steps
     p2 = r + (r >= p1)
     markers = np.zeros(shape, dtype=np.float32)

@@ -68,7 +68,7 @@ def test_cli_help(capsys):
 @pytest.mark.parametrize("change, match", [
     ({"methods": ["lbfgs"]}, r"config\['methods'\] must be one of"),
     ({"inits": ["xavier"]}, r"config\['inits'\] must be one of"),
-    ({"T": [10]}, r"config\['T'\] must hold integers >= 20"),
+    ({"T": [9]}, r"config\['T'\] must hold integers >= 10"),
     ({"seeds": 0}, r"config\['seeds'\] must be a positive integer"),
     ({"tasks": "adding"}, r"config\['tasks'\] must be a nonempty list"),
     ({"colour": "red"}, r"unknown keys \['colour'\]"),
@@ -83,3 +83,15 @@ def test_config_missing_key():
     del config["seeds"]
     with pytest.raises(ValueError, match=r"missing keys \['seeds'\]"):
         vanishing.run(config)
+
+
+def test_workers_give_the_same_runs_as_one_process():
+    config = {**TINY, "max_sequences": 96}
+    one = vanishing.run(config, argv=["test"])
+    two = vanishing.run(config, argv=["test"], workers=2)
+    assert one == two
+
+
+def test_workers_must_be_a_positive_integer():
+    with pytest.raises(ValueError, match="workers must be a positive integer"):
+        vanishing.run(TINY, workers=0)

@@ -121,6 +121,26 @@ def test_two_marks_in_the_ranges_of_hochreiter_and_schmidhuber(name):
     assert set(steps[:, 0].tolist()) == set(range(10))
 
 
+@pytest.mark.parametrize("name", PAIR_TASKS)
+@pytest.mark.parametrize("T", [10, 15, 19])
+def test_below_T_20_the_first_mark_comes_from_the_first_half(name, T):
+    b = make_task(name, 2000, T, seed=5, variable_length=False)
+    steps = _marked_steps(b, 2)
+    assert (steps[:, 1] < T // 2).all()  # the minimal lag is still T/2
+    assert set(steps.flatten().tolist()) == set(range(T // 2))  # every step of the first half is used
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_temporal_order_at_T_10_keeps_E_first_and_the_ranges_apart(k):
+    b = temporal_order(2000, 10, n_markers=k, seed=8, variable_length=False)
+    symbols = b.x.argmax(dim=2)
+    assert (symbols[:, 0] == TEMPORAL_SYMBOLS.index("E")).all()
+    first = b.positions[:, 0] + 1  # 1-based
+    assert (first == 2).all()  # the range [1, 2] starts after E
+    assert (b.positions[:, 1:] > b.positions[:, :-1]).all()
+    assert set(b.labels.tolist()) == set(range(2**k))
+
+
 def test_adding_target_is_the_scaled_sum_of_the_marked_values():
     b = adding(2000, 24, seed=3)
     values = b.x[..., 0][_valid(b)]
@@ -254,6 +274,12 @@ def test_adding_baseline():
     assert chance_baseline("adding", 10_000).mse == pytest.approx((0.9 / 3 + 1 / 3) / 16, rel=1e-3)
 
 
+def test_adding_baseline_at_T_10():
+    # the first mark is drawn among the first 5 steps: step 1 is marked more often
+    base = _check_baseline("adding", 10)
+    assert base.mse == pytest.approx(((1 - 1 / 5) / 3 + (1 - (4 / 5) / 4) / 3) / 16)
+
+
 def test_multiplication_baseline():
     base = _check_baseline("multiplication", 20)
     assert base.best_constant == (TOLERANCE,) and 0.2 < base.success_rate < 0.3
@@ -312,8 +338,8 @@ def test_n_must_be_a_positive_integer(name, n):
         make_task(name, n, 30)
 
 
-@pytest.mark.parametrize("name, smallest", [("adding", 20), ("multiplication", 20), ("xor", 20),
-                                            ("temporal_order", 20), ("temporal_order_3bit", 20),
+@pytest.mark.parametrize("name, smallest", [("adding", 10), ("multiplication", 10), ("xor", 10),
+                                            ("temporal_order", 10), ("temporal_order_3bit", 10),
                                             ("adding_slides", 2)])
 def test_T_too_small_for_the_marks(name, smallest):
     with pytest.raises(ValueError, match=f"T must be at least {smallest} for '{name}'"):

@@ -70,7 +70,7 @@ def test_cpu_budget_stops_training():
 @pytest.mark.parametrize("kwargs, match", [
     ({"method": "rmsprop"}, "method must be one of"),
     ({"task": "copy"}, "task must be one of"),
-    ({"T": 5}, "T must be at least 20"),
+    ({"T": 5}, "T must be at least 10"),
     ({"max_sequences": 0}, "max_sequences must be a positive integer"),
     ({"budget_seconds": -1.0}, "budget_seconds must be a positive"),
     ({"budget_seconds": float("nan")}, "budget_seconds must be a positive"),

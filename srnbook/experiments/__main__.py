@@ -1,4 +1,4 @@
-"""Command line: ``python -m srnbook.experiments vanishing [--quick] [--out PATH]``.
+"""Command line: ``python -m srnbook.experiments vanishing [--quick] [--workers N] [--out PATH]``.
 
 Runs the experiment (its ``FULL`` configuration unless ``--quick``), writes the JSON
 result to ``--out`` (default ``book/data/<name>.json``) and prints the total wall time.
@@ -20,6 +20,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("experiment", choices=sorted(EXPERIMENTS), help="the experiment to run")
     parser.add_argument("--quick", action="store_true", help="run the QUICK configuration (seconds), not FULL")
     parser.add_argument("--out", type=Path, default=None, help="where to write the JSON (default: book/data/NAME.json)")
+    parser.add_argument("--workers", type=int, default=1, help="runs at once, in separate processes (default 1)")
     parser.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     return parser.parse_args(argv)
 
@@ -31,7 +32,8 @@ def main(argv: list[str] | None = None) -> Path:
     config["progress"] = args.progress
     out = args.out if args.out is not None else Path("book") / "data" / f"{args.experiment}.json"
     start = time.perf_counter()
-    result = module.run(config, argv=["python", "-m", "srnbook.experiments", *(sys.argv[1:] if argv is None else argv)])
+    command = ["python", "-m", "srnbook.experiments", *(sys.argv[1:] if argv is None else argv)]
+    result = module.run(config, argv=command, workers=args.workers)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(f"wrote {out}; total wall time {time.perf_counter() - start:.1f} s")
