@@ -34,9 +34,9 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/word_sampling.py
 	$(BIN)/python benchmarks/extraction.py
 
-# Long experiments: write the JSON results the chapters load (FULL takes hours on two cores).
+# Long experiments: write the JSON results the chapters load (about an hour on two cores).
 experiments: $(STAMP)
-	$(BIN)/python -m srnbook.experiments vanishing
+	$(BIN)/python -m srnbook.experiments vanishing --workers 2
 
 experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --quick --out /tmp/vanishing-quick.json

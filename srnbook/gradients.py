@@ -18,7 +18,9 @@ holds for both.
 
 What this module provides:
 
-* :func:`jacobian_products`, :func:`jacobian_norms` -- every :math:`\partial a_t/\partial a_k` of a batch;
+* :func:`jacobian_products`, :func:`jacobian_norms`, :func:`lag_profile` -- every
+  :math:`\partial a_t/\partial a_k` of a batch, and their norms by lag :math:`t - k`;
+* :func:`input_memory` -- how long the first input changes the hidden state (the forward view);
 * :func:`hochreiter_bound`, :func:`singular_value_bound` -- the two exponential bounds of section 1.6;
 * :func:`enabled_paths` -- the path view of :math:`\partial a_t/\partial a_k` for ReLU;
 * :func:`temporal_components` -- :math:`\nabla L` split into the contributions of each time step;
@@ -169,6 +171,42 @@ def jacobian_norms(model: SRN, x: Tensor, ord=2, h0: Tensor | None = None) -> Te
     1 and inf) and 0 for :math:`k > t`.
     """
     return matrix_norm(jacobian_products(model, x, h0), ord)
+
+
+def lag_profile(norms: Tensor, reduce: str = "max") -> Tensor:
+    r"""Reduce ``(B, T, T)`` Jacobian norms to one value per lag :math:`n = t - k`: a ``(T,)`` tensor.
+
+    Entry :math:`n` is the largest (``reduce="max"``) or the median (``"median"``) of
+    :math:`\|\partial a_t/\partial a_k\|` over the batch and over every pair with
+    :math:`t - k = n`; entry 0 is the norm of the identity. This is the curve the bounds of
+    :func:`hochreiter_bound` and :func:`singular_value_bound` are about.
+    """
+    norms = check_tensor(norms, "norms", ndim=3, finite=False)
+    if norms.shape[1] != norms.shape[2]:
+        raise ValueError(f"norms must be (B, T, T) as from jacobian_norms, got {tuple(norms.shape)}")
+    check_choice(reduce, "reduce", ("max", "median"))
+    T = norms.shape[1]
+    out = norms.new_empty(T)
+    for n in range(T):
+        values = torch.diagonal(norms, offset=-n, dim1=1, dim2=2).reshape(-1)  # entries [t, t - n]
+        out[n] = values.max() if reduce == "max" else values.median()
+    return out
+
+
+def input_memory(model: SRN, x: Tensor, x_other: Tensor, h0: Tensor | None = None) -> Tensor:
+    r"""``(B, T)`` distances :math:`\|h_t(x) - h_t(x')\|_2` between the hidden states of two input batches.
+
+    With ``x_other`` equal to ``x`` except at the first step, this measures how long the network
+    *remembers* its first input: the forward counterpart of :math:`\|\partial a_t/\partial a_1\|`.
+    """
+    model = _check_srn(model)
+    with torch.no_grad():
+        h = model(x, h0=h0).h
+        x_other = check_tensor(x_other, "x_other", ndim=3)
+        if x_other.shape != x.shape:
+            raise ValueError(f"x_other must have the shape of x, {tuple(x.shape)}, got {tuple(x_other.shape)}")
+        h_other = model(x_other, h0=h0).h
+    return torch.linalg.vector_norm(h - h_other, dim=-1)
 
 
 # ---------------------------------------------------------------------- bounds

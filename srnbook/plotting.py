@@ -188,3 +188,77 @@ def plot_noise_robustness(results):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+def plot_jacobian_norms(norms: dict, title: str = r"$\|\partial a_t / \partial a_k\|_2$"):
+    r"""Heatmaps of :math:`\log_{10}\|\partial a_t/\partial a_k\|` over :math:`(t, k)`, one panel per entry of
+    ``norms`` (a label mapped to a ``(T, T)`` tensor from :func:`srnbook.gradients.jacobian_norms`,
+    e.g. the median over a batch); the upper triangle :math:`k > t` is blank."""
+    fig, axes = plt.subplots(1, len(norms), figsize=(3.0 * len(norms) + 0.8, 3.2), squeeze=False)
+    logs = {label: torch.log10(n.double().clamp_min(1e-300)) for label, n in norms.items()}
+    lower = [v[torch.tril(torch.ones_like(v, dtype=torch.bool))] for v in logs.values()]
+    low = max(min(float(v.min()) for v in lower), -30.0)
+    high = max(max(float(v.max()) for v in lower), 1.0)
+    for ax, (label, v) in zip(axes[0], logs.items()):
+        T = v.shape[0]
+        shown = v.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool)), float("nan")).clamp(low, high)
+        image = ax.imshow(shown.numpy(), origin="lower", cmap="magma", vmin=low, vmax=high,
+                          extent=(0.5, T + 0.5, 0.5, T + 0.5))
+        ax.set_title(label, fontsize=9)
+        ax.set_xlabel("$k$")
+        ax.grid(False)
+    axes[0][0].set_ylabel("$t$")
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.85, label=r"$\log_{10}$ " + title)
+    plt.close(fig)
+    return fig
+
+
+def plot_gradient_bounds(profiles: dict, bounds: dict, title: str = ""):
+    r"""Measured :math:`\max \|\partial a_t/\partial a_k\|_2` against the lag :math:`t - k` beside the
+    bounds, one panel per label: ``profiles[label]`` is a ``(T,)`` tensor from
+    :func:`srnbook.gradients.lag_profile` and ``bounds[label]`` maps a bound's name to its ``(T,)``
+    values (e.g. :func:`~srnbook.gradients.singular_value_bound`)."""
+    fig, axes = plt.subplots(1, len(profiles), figsize=(3.4 * len(profiles), 3.2), squeeze=False, sharey=True)
+    for ax, (label, profile) in zip(axes[0], profiles.items()):
+        lags = range(len(profile))
+        ax.plot(lags, profile.double().clamp_min(1e-300).numpy(), "k-", lw=2, label="measured (max)")
+        for j, (name, values) in enumerate(bounds[label].items()):
+            ax.plot(lags, values.double().numpy(), "--", color=f"C{j}", label=name)
+        ax.set_yscale("log")
+        ax.set_ylim(1e-30, 1e30)
+        ax.set_xlabel("lag $t - k$")
+        ax.set_title(label, fontsize=9)
+    axes[0][0].set_ylabel(r"$\|\partial a_t / \partial a_k\|_2$")
+    axes[0][0].legend(fontsize=7, loc="lower left")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_decay_and_memory(profile, memory, title: str = ""):
+    r"""The backward and the forward view of one network, side by side.
+
+    Left: the median :math:`\|\partial a_t/\partial a_k\|_2` against the lag (``profile``, from
+    :func:`srnbook.gradients.lag_profile` with ``reduce="median"``): how much of an error signal
+    survives :math:`t - k` steps back. Right: the median distance :math:`\|h_t(x) - h_t(x')\|` between
+    two runs whose inputs differ at the first step only (``memory``, ``(B, T)`` from
+    :func:`srnbook.gradients.input_memory`): how long the first input is remembered."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0))
+    left.plot(range(len(profile)), profile.double().clamp_min(1e-30).numpy(), "C0-")
+    left.set_yscale("log")
+    left.set_ylim(1e-12, 1e6)
+    left.set_xlabel("lag $t - k$")
+    left.set_title(r"gradient: median $\|\partial a_t / \partial a_k\|_2$", fontsize=9)
+    median = memory.double().median(dim=0).values.clamp_min(1e-30)
+    right.plot(range(1, len(median) + 1), median.numpy(), "C3-")
+    right.set_yscale("log")
+    right.set_ylim(1e-12, 1e1)
+    right.set_xlabel("step $t$")
+    right.set_title(r"memory: median $\|h_t(x) - h_t(x')\|$, $x, x'$ differ at $t = 1$", fontsize=9)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

@@ -497,8 +497,15 @@ def lyapunov_energy(W: Tensor, b: Tensor, h: Tensor, activation="tanh") -> Tenso
       convex, each update changes :math:`E` by at most
       :math:`-\tfrac12 W_{ii} (h_i^{\rm new} - h_i)^2 \le 0`.
 
-    It is *not* a Lyapunov function of the synchronous SRN map
-    :math:`h \mapsto \sigma(W h + b)` in general (that map can have 2-cycles).
+    For the synchronous SRN map :math:`h' = \sigma(W h + b)` itself, the strong convexity of
+    :math:`\int_0^h \sigma^{-1}` (modulus :math:`1/\sigma'_{max}`) gives, with :math:`\Delta = h' - h`,
+
+    .. math:: E(h') - E(h) \le -\tfrac12\, \Delta^\top \bigl(W + I/\sigma'_{max}\bigr) \Delta,
+
+    so :math:`E` is a Lyapunov function of the SRN when :math:`\lambda_{min}(W) > -1/\sigma'_{max}`
+    (the same argument relaxes the asynchronous condition to :math:`W_{ii} > -1/\sigma'_{max}`).
+    Otherwise it need not be: with :math:`W = -2` the map has an attracting 2-cycle and
+    :math:`E` grows along the way to it (Marcus & Westervelt 1989).
 
     ``h`` is ``(d,)`` or ``(N, d)`` in the closed range of :math:`\sigma`; returns a
     scalar or ``(N,)`` tensor.
@@ -648,6 +655,26 @@ def _latch_attractor(w: float) -> float:
     return max(float(p.h) for p in points if p.stable)
 
 
+def latch_inputs(n_sequences: int = 2000, T: int = 50, noise_std: float = 0.3, seed: int = 0, *,
+                 pulse: float = 1.0) -> tuple[Tensor, Tensor]:
+    r"""The sequences of :func:`latch_experiment`: ``(x, bits)``, float64 ``(n, T)`` and ``(n,)``.
+
+    ``bits`` alternates :math:`s = +1, -1, +1, \dots`; row :math:`i` of ``x`` is the pulse
+    :math:`x_1 = p\,s_i` followed by :math:`x_t \sim \mathcal N(0, \nu^2)` for :math:`t \ge 2`,
+    drawn from ``seed``.
+    """
+    n = check_positive_int(n_sequences, "n_sequences")
+    T = check_positive_int(T, "T")
+    noise_std = _check_number(noise_std, "noise_std")
+    if noise_std < 0:
+        raise ValueError(f"noise_std must be nonnegative, got {noise_std!r}")
+    generator = torch.Generator().manual_seed(seed)
+    bits = torch.where(torch.arange(n) % 2 == 0, 1.0, -1.0).to(torch.float64)
+    x = noise_std * torch.randn(n, T, generator=generator, dtype=torch.float64)
+    x[:, 0] = _check_number(pulse, "pulse", positive=True) * bits
+    return x, bits
+
+
 def latch_experiment(scales=(0.5, 0.75, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0), T: int = 50,
                      noise_std: float = 0.3, n_sequences: int = 2000, seed: int = 0, *,
                      u: float = 1.0, pulse: float = 1.0) -> list[LatchResult]:
@@ -705,10 +732,7 @@ def latch_experiment(scales=(0.5, 0.75, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0
     noise_std = _check_number(noise_std, "noise_std")
     if noise_std < 0:
         raise ValueError(f"noise_std must be nonnegative, got {noise_std!r}")
-    generator = torch.Generator().manual_seed(seed)
-    bits = torch.where(torch.arange(n) % 2 == 0, 1.0, -1.0).to(torch.float64)
-    x = noise_std * torch.randn(n, T, generator=generator, dtype=torch.float64)
-    x[:, 0] = _check_number(pulse, "pulse", positive=True) * bits
+    x, bits = latch_inputs(n, T, noise_std, seed, pulse=pulse)
     results = []
     for w in scales:
         trace = latch(w, x, u=u)

@@ -23,9 +23,18 @@ def html_dir():
     return HTML
 
 
-def test_index_and_chapter_are_built(html_dir):
+# Chapters with a frame slider: its initial readout, and the readout after two steps right.
+SLIDERS = {
+    "srn": ("4", "16"),
+    "vanishing_gradients": ("0.9", "1.1"),
+    "stability": ("1.5", "2.0"),
+}
+
+
+def test_index_and_chapters_are_built(html_dir):
     assert (html_dir / "index.html").exists()
-    assert (html_dir / "book" / "srn.html").exists()
+    for name in ("srn", "vanishing_gradients", "stability", "dfa_to_ssrn"):
+        assert (html_dir / "book" / f"{name}.html").exists(), f"chapter {name} is not in the built book"
 
 
 def test_no_page_loads_scripts_or_styles_from_another_host(html_dir):
@@ -47,10 +56,11 @@ def test_chapter_references_the_shipped_mathjax_and_widget_manager(html_dir):
     assert "application/vnd.jupyter.widget-state+json" in page, "the chapter has no saved widget state"
 
 
-@pytest.fixture
-def chapter(offline_page, html_dir):
-    """The chapter "Simple recurrent networks", opened in headless Chromium with no network."""
-    offline_page.goto((html_dir / "book" / "srn.html").as_uri())
+@pytest.fixture(params=sorted(SLIDERS))
+def chapter(request, offline_page, html_dir):
+    """A chapter with a frame slider, opened in headless Chromium with no network."""
+    offline_page.goto((html_dir / "book" / f"{request.param}.html").as_uri())
+    offline_page.slider_readouts = SLIDERS[request.param]
     return offline_page
 
 
@@ -72,13 +82,15 @@ def test_chapter_widget_switches_frames_without_a_kernel(chapter):
     chapter.wait_for_function("""[...document.querySelectorAll('img.widget-image')]
         .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0).length === 1""",
                               timeout=20_000)
+    first, third = chapter.slider_readouts
     readout = chapter.locator(".widget-readout").first
-    assert readout.text_content() == "4"
+    assert readout.text_content() == first
     before = visible_frames(chapter)
     chapter.locator(".noUi-handle").first.focus()
     chapter.keyboard.press("ArrowRight")
     chapter.keyboard.press("ArrowRight")
-    chapter.wait_for_function("document.querySelector('.widget-readout').textContent === '16'", timeout=10_000)
+    chapter.wait_for_function("r => document.querySelector('.widget-readout').textContent === r", arg=third,
+                              timeout=10_000)
     chapter.wait_for_function(
         """before => { const shown = [...document.querySelectorAll('img.widget-image')]
              .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0).map(i => i.src);

@@ -16,8 +16,10 @@ from srnbook.gradients import (
     init_orthogonal,
     init_small_random,
     init_sparse,
+    input_memory,
     jacobian_norms,
     jacobian_products,
+    lag_profile,
     matrix_norm,
     normalized_direction,
     omega,
@@ -116,6 +118,44 @@ def test_jacobian_norms_are_the_norms_of_the_products():
 
 
 # ---------------------------------------------------------------------- bounds
+
+
+def test_lag_profile_reduces_each_diagonal_over_batch_and_time():
+    norms = jacobian_norms(make(d=3), inputs(B=3, T=6))
+    top, mid = lag_profile(norms), lag_profile(norms, "median")
+    assert top.shape == (6,) and torch.allclose(top[0], torch.tensor(1.0, dtype=F64))
+    for n in range(6):
+        values = torch.stack([norms[i, t, t - n] for i in range(3) for t in range(n, 6)])
+        assert top[n] == values.max() and mid[n] == values.median()
+
+
+def test_lag_profile_rejects_bad_input():
+    with pytest.raises(ValueError, match=r"norms must be \(B, T, T\)"):
+        lag_profile(torch.ones(2, 3, 4))
+    with pytest.raises(ValueError, match="norms must have 3 dimensions"):
+        lag_profile(torch.ones(3, 3))
+    with pytest.raises(ValueError, match="reduce must be one of"):
+        lag_profile(torch.ones(1, 3, 3), "mean")
+
+
+def test_input_memory_is_zero_for_equal_inputs_and_the_state_distance_otherwise():
+    model, x = make(d=3), inputs(B=2, T=5)
+    assert torch.equal(input_memory(model, x, x.clone()), torch.zeros(2, 5, dtype=F64))
+    other = x.clone()
+    other[:, 0] += 1.0
+    expected = torch.linalg.vector_norm(model(x).h - model(other).h, dim=-1)
+    assert torch.allclose(input_memory(model, x, other), expected)
+    # a linear network with W = 0.5 I forgets the first input at rate 0.5 per step
+    linear = make(act="identity", d=2)
+    with torch.no_grad():
+        linear.W.copy_(0.5 * torch.eye(2, dtype=F64))
+    distance = input_memory(linear, x, other)
+    assert torch.allclose(distance[:, 1:] / distance[:, :-1], torch.full((2, 4), 0.5, dtype=F64))
+
+
+def test_input_memory_rejects_a_second_batch_of_another_shape():
+    with pytest.raises(ValueError, match=r"x_other must have the shape of x"):
+        input_memory(make(), inputs(B=2, T=5), inputs(B=2, T=4))
 
 
 def test_bound_values_follow_their_definitions():

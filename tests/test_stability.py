@@ -15,6 +15,7 @@ from srnbook.stability import (
     flip_flop,
     latch,
     latch_experiment,
+    latch_inputs,
     lyapunov_energy,
     plot_basins,
     plot_feedback_loop,
@@ -293,6 +294,34 @@ def test_latch_retention_rises_and_gradient_vanishes_as_the_weight_grows_beyond_
         assert r.median_log10_gradient == pytest.approx(r.T * math.log10(r.contraction), rel=0.1)
     assert results == latch_experiment((0.5, 1.0, 1.25, 1.5, 2.0, 3.0), T=50, noise_std=0.3,
                                        n_sequences=1000, seed=0)
+
+
+def test_energy_never_increases_along_the_synchronous_srn_when_lambda_min_exceeds_minus_one():
+    g = torch.Generator().manual_seed(4)
+    A = torch.randn(5, 5, generator=g, dtype=F64)
+    W = A + A.T
+    W = W - (torch.linalg.eigvalsh(W).min() + 0.9) * torch.eye(5, dtype=F64)  # lambda_min(W) = -0.9 > -1
+    b = 0.3 * torch.randn(5, generator=g, dtype=F64)
+    h0 = 2 * torch.rand(20, 5, generator=g, dtype=F64) - 1
+    h = trajectory(W, b, h0, 30)
+    E = lyapunov_energy(W, b, h.reshape(-1, 5)).reshape(20, 31)
+    assert ((E[:, 1:] - E[:, :-1]) <= 1e-12).all()
+    # the bound -1/2 D^T (W + I) D on each step
+    D = h[:, 1:] - h[:, :-1]
+    bound = -0.5 * torch.einsum("nti,ij,ntj->nt", D, W + torch.eye(5, dtype=F64), D)
+    assert ((E[:, 1:] - E[:, :-1]) <= bound + 1e-12).all()
+
+
+def test_latch_inputs_are_the_experiments_sequences():
+    x, bits = latch_inputs(6, 5, noise_std=0.2, seed=3, pulse=2.0)
+    assert x.shape == (6, 5) and x.dtype == torch.float64
+    assert bits.tolist() == [1, -1, 1, -1, 1, -1] and torch.equal(x[:, 0], 2.0 * bits)
+    assert torch.equal(x, latch_inputs(6, 5, noise_std=0.2, seed=3, pulse=2.0)[0])
+    (r,) = latch_experiment((1.5,), T=5, noise_std=0.2, n_sequences=6, seed=3, pulse=2.0)
+    kept = (torch.sign(latch(1.5, x).h[:, -1]) == bits).double().mean()
+    assert r.retention == float(kept)
+    with pytest.raises(ValueError, match="noise_std must be nonnegative"):
+        latch_inputs(noise_std=-0.1)
 
 
 # ---------------------------------------------------------------------- plots

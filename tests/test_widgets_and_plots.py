@@ -10,7 +10,10 @@ from srnbook.plotting import (
     figure_png,
     plot_activations,
     plot_cost,
+    plot_decay_and_memory,
+    plot_gradient_bounds,
     plot_hidden_states,
+    plot_jacobian_norms,
     plot_unfolded,
 )
 from srnbook.widgets import frame_slider
@@ -54,6 +57,9 @@ def test_frame_slider_bad_input(args, match):
         lambda: plot_unfolded(3),
         lambda: plot_cost(cost_table([5, 10], [4, 8])),
         lambda: plot_hidden_states(torch.rand(2, 7, 3), title="t"),
+        lambda: plot_jacobian_norms({"a": torch.rand(6, 6), "b": torch.rand(6, 6) * 1e-40}),
+        lambda: plot_gradient_bounds({"a": torch.rand(6)}, {"a": {"bound": torch.ones(6)}}, title="t"),
+        lambda: plot_decay_and_memory(torch.rand(6), torch.rand(3, 6), title="t"),
     ],
 )
 def test_plots_return_closed_figures_that_render(make):

@@ -36,17 +36,15 @@ from __future__ import annotations
 
 import itertools
 import math
-import multiprocessing
 import statistics
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import torch
-from tqdm.auto import tqdm
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_choice
 from ..tasks import _MIN_T, TASKS
 from ..training import INITS, METHODS, make_model, train
+from ._runner import run_jobs
 
 QUICK = {
     "tasks": ["temporal_order"],
@@ -90,6 +88,17 @@ FULL = {
 
 KEYS = tuple(QUICK)
 
+PUBLISHED = [
+    {"task": "adding", "T": 100, "model": "LSTM", "training": "online gradient descent (their truncated BPTT/RTRL hybrid)",
+     "sequences": 74_000,
+     "source": "Hochreiter & Schmidhuber (1997), Table 7"},
+]
+"""Published reference points, each with its source, for the table beside the measured cells."""
+
+METHOD_LABELS = {"sgd": "SGD", "sgd_clip": "SGD + clipping", "sgd_clip_omega": r"SGD + clipping + $\Omega$",
+                 "normalized": "normalized components", "adam": "Adam"}
+"""How the chapters name the methods."""
+
 
 def run(config: dict, argv: list[str] | None = None, workers: int = 1) -> dict:
     """Run every cell of ``config`` (keys as in :data:`QUICK`); return a JSON-able dict.
@@ -104,32 +113,13 @@ def run(config: dict, argv: list[str] | None = None, workers: int = 1) -> dict:
     (each run is seeded, and its CPU budget is its own process's CPU time).
     """
     config = _check_config(config)
-    workers = check_positive_int(workers, "workers")
     grid = list(itertools.product(config["tasks"], config["T"], config["methods"], config["inits"]))
-    jobs = [(task, T, method, init, seed) for task, T, method, init in grid for seed in range(config["seeds"])]
-    results: list[dict | None] = [None] * len(jobs)
-    with tqdm(total=len(jobs), unit="run", disable=not config["progress"]) as bar:
-        if workers == 1:
-            threads = torch.get_num_threads()
-            torch.set_num_threads(config["threads"])
-            try:
-                for i, job in enumerate(jobs):
-                    bar.set_description("{} T={} {} {} seed={}".format(*job))
-                    results[i] = _one_run(config, *job)
-                    bar.update(1)
-            finally:
-                torch.set_num_threads(threads)
-        else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=torch.set_num_threads,
-                                     initargs=(config["threads"],)) as pool:
-                futures = {pool.submit(_one_run, config, *job): i for i, job in enumerate(jobs)}
-                for future in as_completed(futures):
-                    results[futures[future]] = future.result()
-                    bar.set_description("{} T={} {} {} seed={}".format(*jobs[futures[future]]))
-                    bar.update(1)
+    jobs = [(config, task, T, method, init, seed)
+            for task, T, method, init in grid for seed in range(config["seeds"])]
+    results = run_jobs(_one_run, jobs, workers=workers, threads=config["threads"], progress=config["progress"],
+                       describe=lambda job: "{} T={} {} {} seed={}".format(*job[1:]))
     runs = [{"task": task, "T": T, "method": method, "init": init, "seed": seed, **result}
-            for (task, T, method, init, seed), result in zip(jobs, results)]
+            for (_, task, T, method, init, seed), result in zip(jobs, results)]
     return {
         "experiment": "vanishing",
         "config": config,
@@ -138,6 +128,43 @@ def run(config: dict, argv: list[str] | None = None, workers: int = 1) -> dict:
         "torch_version": torch.__version__,
         "command": list(sys.argv if argv is None else argv),
     }
+
+
+def cell(result: dict, task: str, T: int, method: str, init: str) -> dict:
+    """The cell of ``result`` (from :func:`run` or the JSON) for one task, T, method and init."""
+    for c in result["cells"]:
+        if (c["task"], c["T"], c["method"], c["init"]) == (task, T, method, init):
+            return c
+    raise KeyError(f"no cell task={task!r}, T={T}, method={method!r}, init={init!r} in this result")
+
+
+def plot_success(result: dict):
+    """Seeds solved (out of ``seeds``) against :math:`T`: one panel per task and initialization, one
+    line per method (shifted sideways a little, so that equal lines do not hide each other)."""
+    import matplotlib.pyplot as plt
+
+    config = result["config"]
+    tasks, inits, Ts = config["tasks"], config["inits"], config["T"]
+    fig, axes = plt.subplots(len(tasks), len(inits), figsize=(2.9 * len(inits) + 1.6, 2.4 * len(tasks)),
+                             squeeze=False, sharex=True, sharey=True)
+    for r, task in enumerate(tasks):
+        for c, init in enumerate(inits):
+            ax = axes[r][c]
+            for j, method in enumerate(config["methods"]):
+                solved = [cell(result, task, T, method, init)["solved"] for T in Ts]
+                shift = 0.07 * (j - (len(config["methods"]) - 1) / 2)  # so that equal lines stay visible
+                ax.plot([i + shift for i in range(len(Ts))], solved, "o-", ms=3, color=f"C{j}", alpha=0.85,
+                        label=METHOD_LABELS.get(method, method))
+            ax.set_title(f"{task.replace('_', ' ')}, {init} init", fontsize=9)
+            ax.set_xticks(range(len(Ts)), [str(T) for T in Ts])
+            ax.set_ylim(-0.5, config["seeds"] + 0.5)
+            if r == len(tasks) - 1:
+                ax.set_xlabel("minimal length $T$")
+        axes[r][0].set_ylabel(f"seeds solved (of {config['seeds']})")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
 
 
 def _one_run(config: dict, task: str, T: int, method: str, init: str, seed: int) -> dict:

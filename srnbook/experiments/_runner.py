@@ -1,0 +1,46 @@
+"""Run a list of independent jobs, in this process or in worker processes, with a progress bar."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import torch
+from tqdm.auto import tqdm
+
+from .._validation import check_positive_int
+
+
+def run_jobs(function: Callable, jobs: Sequence[tuple], *, workers: int = 1, threads: int = 1,
+             progress: bool = False, describe: Callable[[tuple], str] = str) -> list:
+    """``[function(*job) for job in jobs]``, in order, with a tqdm bar labelled by ``describe(job)``.
+
+    ``workers > 1`` runs that many jobs at once in spawned processes; every job runs with
+    ``threads`` torch threads either way (so that CPU budgets mean the same thing), and the
+    caller's thread count is restored. ``function`` must be importable (a module-level function).
+    """
+    workers = check_positive_int(workers, "workers")
+    threads = check_positive_int(threads, "threads")
+    results: list = [None] * len(jobs)
+    with tqdm(total=len(jobs), unit="run", disable=not progress) as bar:
+        if workers == 1:
+            before = torch.get_num_threads()
+            torch.set_num_threads(threads)
+            try:
+                for i, job in enumerate(jobs):
+                    bar.set_description(describe(job))
+                    results[i] = function(*job)
+                    bar.update(1)
+            finally:
+                torch.set_num_threads(before)
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=torch.set_num_threads,
+                                     initargs=(threads,)) as pool:
+                futures = {pool.submit(function, *job): i for i, job in enumerate(jobs)}
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+                    bar.set_description(describe(jobs[futures[future]]))
+                    bar.update(1)
+    return results
