@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from srnbook.experiments import EXPERIMENTS, vanishing
+from srnbook.experiments import EXPERIMENTS, fastweights, vanishing
 from srnbook.experiments.__main__ import main
 
 
@@ -61,8 +61,8 @@ def test_cli_help(capsys):
     with pytest.raises(SystemExit) as info:
         main(["--help"])
     out = capsys.readouterr().out
-    assert info.value.code == 0 and "vanishing" in out and "--quick" in out
-    assert set(EXPERIMENTS) == {"vanishing"}
+    assert info.value.code == 0 and "vanishing" in out and "fastweights" in out and "--quick" in out
+    assert set(EXPERIMENTS) == {"vanishing", "fastweights"}
 
 
 @pytest.mark.parametrize("change, match", [
@@ -95,3 +95,64 @@ def test_workers_give_the_same_runs_as_one_process():
 def test_workers_must_be_a_positive_integer():
     with pytest.raises(ValueError, match="workers must be a positive integer"):
         vanishing.run(TINY, workers=0)
+
+
+def test_cells_are_found_by_key_and_plotted():
+    result = vanishing.run({**TINY, "T": [10, 20]}, argv=["test"])
+    c = vanishing.cell(result, "temporal_order", 20, "adam", "orthogonal")
+    assert (c["T"], c["method"]) == (20, "adam")
+    with pytest.raises(KeyError, match="no cell task='adding'"):
+        vanishing.cell(result, "adding", 20, "adam", "orthogonal")
+    import matplotlib.pyplot as plt
+    fig = vanishing.plot_success(result)
+    assert not plt.fignum_exists(fig.number) and len(fig.axes) == 1
+
+
+def test_published_points_name_their_source_and_fit_the_grid():
+    for point in vanishing.PUBLISHED:
+        assert point["source"] and point["sequences"] > 0
+        assert point["task"] in vanishing.FULL["tasks"] and point["T"] in vanishing.FULL["T"]
+    assert set(vanishing.METHOD_LABELS) == set(vanishing.FULL["methods"])
+
+
+def test_the_chapter_loads_a_result_of_the_full_configuration():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "book" / "data" / "vanishing.json"
+    data = json.loads(path.read_text())
+    f = vanishing.FULL
+    assert {k: v for k, v in data["config"].items() if k != "progress"} == \
+        {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
+    assert len(data["runs"]) == len(f["tasks"]) * len(f["T"]) * len(f["methods"]) * len(f["inits"]) * f["seeds"]
+    assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "vanishing"]
+
+
+# ---------------------------------------------------------------------- fast weights (Ba et al. 2016)
+
+FW_TINY = {**fastweights.QUICK, "models": ["fast_weights", "lstm"], "splits": [512, 128, 128],
+           "max_sequences": 256, "eval_every": 128, "batch_size": 64}
+
+
+def test_fastweights_runs_every_model_and_sets_published_beside_measured():
+    result = json.loads(json.dumps(fastweights.run(FW_TINY, argv=["test"])))
+    assert [(r["model"], r["R"]) for r in result["runs"]] == [("fast_weights", 20), ("lstm", 20)]
+    for r in result["runs"]:
+        assert r["sequences_seen"] == 256 and 0 <= r["test_at_best_valid"] <= 1 and r["parameters"] > 0
+    rows = fastweights.table(result)
+    published = [row for row in rows if row[3].startswith("published")]
+    measured = [row for row in rows if row[3].startswith("measured")]
+    assert len(published) == sum(len(v) for v in result["published"].values())
+    assert [row[:2] for row in measured] == [["fast weights", 20], ["LSTM", 20]]
+    assert all("256 sequences" in row[3] or "sequences seen" in row[3] for row in measured)
+    assert not any("seconds" in key for run in result["runs"] for key in run)
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"models": ["gru"]}, r"config\['models'\] must be one of"),
+    ({"R": [0]}, r"config\['R'\] must be a positive integer"),
+    ({"splits": [10, 10]}, r"config\['splits'\] must be three sizes"),
+    ({"models": "lstm"}, r"config\['models'\] must be a nonempty list"),
+])
+def test_fastweights_config_errors(change, match):
+    with pytest.raises(ValueError, match=match):
+        fastweights.run({**FW_TINY, **change})

@@ -5,9 +5,9 @@ Each experiment is a module with ``QUICK`` and ``FULL`` configurations and a
 the names the command line accepts to those modules.
 """
 
-from . import vanishing
+from . import fastweights, vanishing
 
-EXPERIMENTS = {"vanishing": vanishing}
+EXPERIMENTS = {"fastweights": fastweights, "vanishing": vanishing}
 """The experiments by name."""
 
-__all__ = ["EXPERIMENTS", "vanishing"]
+__all__ = ["EXPERIMENTS", "fastweights", "vanishing"]

@@ -1,0 +1,140 @@
+r"""Ba et al. (2016), section 4.1, reproduced: fast weights, iRNN and LSTM on associative retrieval.
+
+Every cell (model, number :math:`R` of recurrent units) trains one model of
+:mod:`srnbook.fastweights` per seed with :func:`srnbook.fastweights.train_retrieval` (Adam,
+minibatches of 128, the paper's split sizes of 100 000 / 10 000 / 20 000 sequences of
+:data:`~srnbook.fastweights.DEFAULT_PAIRS` key-value pairs) until its CPU budget runs out, and
+reports the test error at the best validation error, beside the published Table 1
+(:data:`srnbook.fastweights.PAPER_TABLE_1`).
+
+:data:`QUICK`
+    :math:`R = 20`, the three models, small splits (4000 / 1000 / 1000), 6000 training
+    sequences per run: a few seconds, for tests and notebooks.
+:data:`FULL`
+    :math:`R \in \{20, 50, 100\}`, the three models, the paper's splits, one seed,
+    240 CPU seconds per run (one thread): 9 runs, 36 CPU minutes, about 20 minutes with
+    ``--workers 2``. The paper trained for far longer; the budget is stated beside every
+    measured number.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+
+import torch
+
+from .._validation import check_choice, check_positive_int
+from ..fastweights import MODELS, PAPER_SPLITS, PAPER_TABLE_1, count_parameters, make_retrieval_model
+from ..fastweights import retrieval_splits, train_retrieval
+from ._runner import run_jobs
+
+QUICK = {
+    "models": list(MODELS),
+    "R": [20],
+    "seeds": 1,
+    "pairs": 4,
+    "splits": [4000, 1000, 1000],
+    "max_sequences": 6000,
+    "budget_seconds": None,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "eval_every": 2000,
+    "threads": 1,
+    "progress": False,
+}
+"""The quick configuration: 3 runs of 6000 sequences, seconds in total."""
+
+FULL = {
+    "models": list(MODELS),
+    "R": [20, 50, 100],
+    "seeds": 1,
+    "pairs": 4,
+    "splits": list(PAPER_SPLITS),
+    "max_sequences": 100_000_000,
+    "budget_seconds": 240.0,
+    "batch_size": 128,
+    "lr": 1e-3,
+    "eval_every": 25_600,
+    "threads": 1,
+    "progress": True,
+}
+"""The full configuration: 9 runs of 240 CPU seconds each."""
+
+KEYS = tuple(QUICK)
+
+LABELS = {"fast_weights": "fast weights", "irnn": "iRNN", "lstm": "LSTM", "a-lstm": "A-LSTM"}
+"""How the chapter names the models."""
+
+
+def run(config: dict, argv: list[str] | None = None, workers: int = 1) -> dict:
+    """Train every (model, R, seed) of ``config`` (keys as in :data:`QUICK`); return a JSON-able dict.
+
+    The dict holds ``config``, ``runs`` (model, R, seed, parameter count and the
+    :meth:`~srnbook.fastweights.RetrievalResult.summary`), ``published`` (Table 1),
+    ``torch_version`` and ``command``. Times are left out; the budget is in ``config``.
+    """
+    config = _check_config(config)
+    jobs = [(config, model, R, seed)
+            for model, R, seed in itertools.product(config["models"], config["R"], range(config["seeds"]))]
+    results = run_jobs(_one_run, jobs, workers=workers, threads=config["threads"], progress=config["progress"],
+                       describe=lambda job: "{} R={} seed={}".format(*job[1:]))
+    return {
+        "experiment": "fastweights",
+        "config": config,
+        "runs": results,
+        "published": {model: {str(R): error for R, error in row.items()} for model, row in PAPER_TABLE_1.items()},
+        "torch_version": torch.__version__,
+        "command": list(sys.argv if argv is None else argv),
+    }
+
+
+def table(result: dict) -> list[list]:
+    """Rows (model, R, error, source) of the comparison: Table 1 (published) beside the measured runs.
+
+    Errors are percentages; a measured row gives the test error at the best validation error
+    (the median over seeds), the training sequences seen and the budget."""
+    rows = []
+    for model, row in result["published"].items():
+        for R, error in row.items():
+            rows.append([LABELS.get(model, model), int(R), f"{error:.2f}",
+                         "published: Ba et al. (2016), Table 1"])
+    budget = result["config"]["budget_seconds"]
+    for model, R in itertools.product(result["config"]["models"], result["config"]["R"]):
+        mine = [r for r in result["runs"] if (r["model"], r["R"]) == (model, R)]
+        errors = sorted(100 * r["test_at_best_valid"] for r in mine)
+        seen = sorted(r["sequences_seen"] for r in mine)
+        limit = f"{budget:g} CPU s" if budget else f"{result['config']['max_sequences']:,} sequences"
+        rows.append([LABELS[model], R, f"{errors[(len(errors) - 1) // 2]:.2f}",
+                     f"measured here ({limit}, {seen[(len(seen) - 1) // 2]:,} sequences seen, "
+                     f"{len(mine)} seed{'s' if len(mine) > 1 else ''})"])
+    return rows
+
+
+def _one_run(config: dict, model_name: str, R: int, seed: int) -> dict:
+    splits = retrieval_splits(config["pairs"], tuple(config["splits"]), seed=seed)
+    model = make_retrieval_model(model_name, R, seed=seed)
+    result = train_retrieval(model, splits, max_sequences=config["max_sequences"], seed=seed,
+                             batch_size=config["batch_size"], lr=config["lr"],
+                             budget_seconds=config["budget_seconds"], eval_every=config["eval_every"])
+    return {"model": model_name, "R": R, "seed": seed, "parameters": count_parameters(model), **result.summary()}
+
+
+def _check_config(config) -> dict:
+    if not isinstance(config, dict):
+        raise ValueError(f"config must be a dict with the keys of QUICK, got {type(config).__name__}")
+    missing = [k for k in KEYS if k not in config]
+    unknown = [k for k in config if k not in KEYS]
+    if missing or unknown:
+        raise ValueError(f"config has missing keys {missing} and unknown keys {unknown}; expected {list(KEYS)}")
+    for key in ("models", "R"):
+        if isinstance(config[key], str) or not list(config[key]):
+            raise ValueError(f"config[{key!r}] must be a nonempty list, got {config[key]!r}")
+    for model in config["models"]:
+        check_choice(model, "config['models']", tuple(MODELS))
+    for R in config["R"]:
+        check_positive_int(R, "config['R']")
+    check_positive_int(config["seeds"], "config['seeds']")
+    if len(config["splits"]) != 3:
+        raise ValueError(f"config['splits'] must be three sizes (train, valid, test), got {config['splits']!r}")
+    return {k: list(config[k]) if k in ("models", "R", "splits") else config[k] for k in KEYS}
