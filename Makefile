@@ -34,12 +34,14 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/word_sampling.py
 	$(BIN)/python benchmarks/extraction.py
 
-# Long experiments: write the JSON results the chapters load (about an hour on two cores).
+# Long experiments: write the JSON results the chapters load (about 75 minutes on two cores).
 experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --workers 2
+	$(BIN)/python -m srnbook.experiments fastweights --workers 2
 
 experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --quick --out /tmp/vanishing-quick.json
+	$(BIN)/python -m srnbook.experiments fastweights --quick --out /tmp/fastweights-quick.json
 
 # Pictures of widgets for the PDF (needs the built book and Chromium).
 screenshots: $(STAMP)

@@ -21,9 +21,10 @@ make_task, TASKS, success_rate, chance_baseline
     Long-range sequence tasks (adding, multiplication, XOR, temporal order).
 
 The modules ``srnbook.gradients`` (gradients through time), ``srnbook.stability``
-(fixed points, basins, the latch dilemma), ``srnbook.training`` (the training loop)
-and ``srnbook.experiments`` (long runs, ``python -m srnbook.experiments``) are used
-by name.
+(fixed points, basins, the latch dilemma), ``srnbook.memory`` (associative memory,
+Hebb, Hopfield networks), ``srnbook.fastweights`` (fast weights and the associative
+retrieval task), ``srnbook.training`` (the training loop) and ``srnbook.experiments``
+(long runs, ``python -m srnbook.experiments``) are used by name.
 """
 
 from .activations import Activation, get_activation, saturation_threshold

@@ -49,8 +49,8 @@ What this module provides:
 * :func:`train_retrieval`: Adam on minibatches of the training split, with validation
   and test error along the way, a sequence and a CPU-time budget.
 
-Sources and what was checked
-----------------------------
+What the paper says, and what could be checked
+----------------------------------------------
 Ba et al. (2016), "Using Fast Weights to Attend to the Recent Past", NIPS 29, arXiv
 1610.06258. Only parts of the paper could be read through the search tool: the
 beginning of the text (abstract, introduction; ar5iv.labs.arxiv.org/html/1610.06258),

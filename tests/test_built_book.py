@@ -28,12 +28,14 @@ SLIDERS = {
     "srn": ("4", "16"),
     "vanishing_gradients": ("0.9", "1.1"),
     "stability": ("1.5", "2.0"),
+    "associative_memory": ("0.1", "0.15"),
+    "fast_weights": ("9", "11"),
 }
 
 
 def test_index_and_chapters_are_built(html_dir):
     assert (html_dir / "index.html").exists()
-    for name in ("srn", "vanishing_gradients", "stability", "dfa_to_ssrn"):
+    for name in ("srn", "vanishing_gradients", "stability", "associative_memory", "fast_weights", "dfa_to_ssrn"):
         assert (html_dir / "book" / f"{name}.html").exists(), f"chapter {name} is not in the built book"
 
 

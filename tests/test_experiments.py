@@ -47,7 +47,8 @@ def test_cli_writes_json(tmp_path, monkeypatch, capsys):
     data = json.loads(out.read_text())
     assert data["config"]["methods"] == ["sgd", "adam"] and len(data["runs"]) == 4
     assert data["command"][-2:] == ["--out", str(out)]
-    assert "total wall time" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "total wall time" in out and "CPU time" in out
 
 
 def test_cli_unknown_experiment(capsys):
@@ -156,3 +157,15 @@ def test_fastweights_runs_every_model_and_sets_published_beside_measured():
 def test_fastweights_config_errors(change, match):
     with pytest.raises(ValueError, match=match):
         fastweights.run({**FW_TINY, **change})
+
+
+def test_the_chapter_loads_a_result_of_the_full_fastweights_configuration():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "book" / "data" / "fastweights.json"
+    data = json.loads(path.read_text())
+    f = fastweights.FULL
+    assert {k: v for k, v in data["config"].items() if k != "progress"} == \
+        {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
+    assert len(data["runs"]) == len(f["models"]) * len(f["R"]) * f["seeds"]
+    assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "fastweights"]

@@ -1,13 +1,15 @@
 """Command line: ``python -m srnbook.experiments vanishing [--quick] [--workers N] [--out PATH]``.
 
 Runs the experiment (its ``FULL`` configuration unless ``--quick``), writes the JSON
-result to ``--out`` (default ``book/data/<name>.json``) and prints the total wall time.
+result to ``--out`` (default ``book/data/<name>.json``) and prints the total wall time
+and CPU time (this process and its worker processes).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -31,13 +33,20 @@ def main(argv: list[str] | None = None) -> Path:
     config = dict(module.QUICK if args.quick else module.FULL)
     config["progress"] = args.progress
     out = args.out if args.out is not None else Path("book") / "data" / f"{args.experiment}.json"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     command = ["python", "-m", "srnbook.experiments", *(sys.argv[1:] if argv is None else argv)]
     result = module.run(config, argv=command, workers=args.workers)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {out}; total wall time {time.perf_counter() - start:.1f} s")
+    print(f"wrote {out}; total wall time {time.perf_counter() - start:.1f} s, "
+          f"CPU time {_cpu_seconds() - cpu:.1f} s")
     return out
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process and of its finished child processes."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 if __name__ == "__main__":
