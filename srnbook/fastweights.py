@@ -91,7 +91,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 import numpy as np
@@ -101,6 +101,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from ._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from .training import Summarized
 
 Tensor = torch.Tensor
 
@@ -629,7 +630,7 @@ def _embedding(u: int, embedding, dtype) -> nn.Linear | None:
 
 
 @dataclass
-class RetrievalResult:
+class RetrievalResult(Summarized):
     """What :func:`train_retrieval` returns. Errors are fractions in [0, 1] (1 - accuracy).
 
     Attributes
@@ -662,12 +663,6 @@ class RetrievalResult:
     wall_seconds: float = field(default=0.0, repr=False)
     cpu_seconds: float = field(default=0.0, repr=False)
 
-    def summary(self) -> dict:
-        """A JSON-able dict of everything but the times."""
-        out = asdict(self)
-        del out["wall_seconds"], out["cpu_seconds"]
-        out["history"] = [list(row) for row in self.history]
-        return out
 
 
 def train_retrieval(model: nn.Module, splits: RetrievalSplits, *, max_sequences: int, seed: int = 0,

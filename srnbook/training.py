@@ -78,8 +78,19 @@ DEFAULT_OMEGA_WEIGHT = 1.0
 """The weight :math:`\\lambda` of :math:`\\Omega` for ``"sgd_clip_omega"`` when ``omega_weight`` is 0."""
 
 
+class Summarized:
+    """For a result dataclass with ``history``, ``wall_seconds`` and ``cpu_seconds``: :meth:`summary`."""
+
+    def summary(self) -> dict:
+        """A JSON-able dict of everything but the times (they depend on the machine)."""
+        out = asdict(self)
+        del out["wall_seconds"], out["cpu_seconds"]
+        out["history"] = [list(row) for row in self.history]
+        return out
+
+
 @dataclass
-class TrainResult:
+class TrainResult(Summarized):
     """What :func:`train` returns.
 
     Attributes
@@ -113,12 +124,6 @@ class TrainResult:
     wall_seconds: float = field(default=0.0, repr=False)
     cpu_seconds: float = field(default=0.0, repr=False)
 
-    def summary(self) -> dict:
-        """A JSON-able dict of everything but the times."""
-        out = asdict(self)
-        del out["wall_seconds"], out["cpu_seconds"]
-        out["history"] = [list(row) for row in self.history]
-        return out
 
 
 # ---------------------------------------------------------------------- the model

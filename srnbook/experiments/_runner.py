@@ -44,3 +44,20 @@ def run_jobs(function: Callable, jobs: Sequence[tuple], *, workers: int = 1, thr
                     bar.set_description(describe(jobs[futures[future]]))
                     bar.update(1)
     return results
+
+
+def check_config(config, keys: Sequence[str], lists: Sequence[str]) -> dict:
+    """``config`` as a dict with exactly ``keys``, the entries named in ``lists`` as nonempty lists.
+
+    Raises a ValueError naming the missing and unknown keys, or the entry that is not a list.
+    """
+    if not isinstance(config, dict):
+        raise ValueError(f"config must be a dict with the keys of QUICK, got {type(config).__name__}")
+    missing = [k for k in keys if k not in config]
+    unknown = [k for k in config if k not in keys]
+    if missing or unknown:
+        raise ValueError(f"config has missing keys {missing} and unknown keys {unknown}; expected {list(keys)}")
+    for key in lists:
+        if isinstance(config[key], str) or not list(config[key]):
+            raise ValueError(f"config[{key!r}] must be a nonempty list, got {config[key]!r}")
+    return {k: list(config[k]) if k in lists else config[k] for k in keys}

@@ -12,8 +12,8 @@ reports the test error at the best validation error, beside the published Table 
     sequences per run: a few seconds, for tests and notebooks.
 :data:`FULL`
     :math:`R \in \{20, 50, 100\}`, the three models, the paper's splits, one seed,
-    240 CPU seconds per run (one thread): 9 runs, 36 CPU minutes, about 20 minutes with
-    ``--workers 2``. The paper trained for far longer; the budget is stated beside every
+    240 CPU seconds per run (one thread): 9 runs, 36 CPU minutes (roughly halved in wall
+    time by ``--workers 2``). The paper trained for far longer; the budget is stated beside every
     measured number.
 """
 
@@ -27,7 +27,7 @@ import torch
 from .._validation import check_choice, check_positive_int
 from ..fastweights import MODELS, PAPER_SPLITS, PAPER_TABLE_1, count_parameters, make_retrieval_model
 from ..fastweights import retrieval_splits, train_retrieval
-from ._runner import run_jobs
+from ._runner import check_config, run_jobs
 
 QUICK = {
     "models": list(MODELS),
@@ -121,15 +121,7 @@ def _one_run(config: dict, model_name: str, R: int, seed: int) -> dict:
 
 
 def _check_config(config) -> dict:
-    if not isinstance(config, dict):
-        raise ValueError(f"config must be a dict with the keys of QUICK, got {type(config).__name__}")
-    missing = [k for k in KEYS if k not in config]
-    unknown = [k for k in config if k not in KEYS]
-    if missing or unknown:
-        raise ValueError(f"config has missing keys {missing} and unknown keys {unknown}; expected {list(KEYS)}")
-    for key in ("models", "R"):
-        if isinstance(config[key], str) or not list(config[key]):
-            raise ValueError(f"config[{key!r}] must be a nonempty list, got {config[key]!r}")
+    config = check_config(config, KEYS, ("models", "R", "splits"))
     for model in config["models"]:
         check_choice(model, "config['models']", tuple(MODELS))
     for R in config["R"]:
@@ -137,4 +129,4 @@ def _check_config(config) -> dict:
     check_positive_int(config["seeds"], "config['seeds']")
     if len(config["splits"]) != 3:
         raise ValueError(f"config['splits'] must be three sizes (train, valid, test), got {config['splits']!r}")
-    return {k: list(config[k]) if k in ("models", "R", "splits") else config[k] for k in KEYS}
+    return config

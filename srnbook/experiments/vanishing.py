@@ -44,7 +44,7 @@ import torch
 from .._validation import check_choice
 from ..tasks import _MIN_T, TASKS
 from ..training import INITS, METHODS, make_model, train
-from ._runner import run_jobs
+from ._runner import check_config, run_jobs
 
 QUICK = {
     "tasks": ["temporal_order"],
@@ -189,15 +189,7 @@ def _cell(config: dict, runs: list[dict], task: str, T: int, method: str, init: 
 
 
 def _check_config(config) -> dict:
-    if not isinstance(config, dict):
-        raise ValueError(f"config must be a dict with the keys of QUICK, got {type(config).__name__}")
-    missing = [k for k in KEYS if k not in config]
-    unknown = [k for k in config if k not in KEYS]
-    if missing or unknown:
-        raise ValueError(f"config has missing keys {missing} and unknown keys {unknown}; expected {list(KEYS)}")
-    for key in ("tasks", "T", "methods", "inits"):
-        if isinstance(config[key], str) or not list(config[key]):
-            raise ValueError(f"config[{key!r}] must be a nonempty list, got {config[key]!r}")
+    config = check_config(config, KEYS, ("tasks", "T", "methods", "inits"))
     for key, choices in (("tasks", tuple(TASKS)), ("methods", METHODS), ("inits", INITS)):
         for value in config[key]:
             check_choice(value, f"config[{key!r}]", choices)
@@ -208,4 +200,4 @@ def _check_config(config) -> dict:
     for key in ("seeds", "threads"):
         if isinstance(config[key], bool) or not isinstance(config[key], int) or config[key] < 1:
             raise ValueError(f"config[{key!r}] must be a positive integer, got {config[key]!r}")
-    return {k: list(config[k]) if k in ("tasks", "T", "methods", "inits") else config[k] for k in KEYS}
+    return config
