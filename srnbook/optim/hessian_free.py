@@ -1,0 +1,650 @@
+r"""Hessian-free optimization of an SRN (Martens 2010; Martens & Sutskever 2011).
+
+Notation of Definition 1: :math:`a_t = U x_t + W h_{t-1} + b`, :math:`h_t = \sigma(a_t)`,
+:math:`z_t = V h_t + c` and :math:`\hat y_t = g(z_t)`; :math:`\theta = \operatorname{vec}(P)` is the
+flat parameter vector of :func:`srnbook.srn.flatten_parameters`. The objective is
+:math:`f(\theta) = L(F(\theta))` where :math:`F(\theta) = z` collects the *pre-output* values and
+the loss :math:`L` *matches* the output function :math:`g` (Galvan's thesis, section 2.2.2):
+
+* ``loss="squared"`` (output :math:`g` = identity):
+  :math:`L = \frac1{2B}\sum \|z_t - y_t\|^2`, :math:`\nabla^2_z L = I/B`;
+* ``loss="cross_entropy"`` (:math:`g` = softmax):
+  :math:`L = -\frac1B\sum y_t^\top \log \operatorname{softmax}(z_t)`,
+  :math:`\nabla^2_z L = s\,(\operatorname{diag} p - p p^\top)/B`;
+* ``loss="binary_cross_entropy"`` (:math:`g` = sigmoid):
+  :math:`L = -\frac1B\sum \bigl(y_t^\top \log p + (1 - y_t)^\top \log(1 - p)\bigr)`,
+  :math:`\nabla^2_z L = \operatorname{diag}(p \odot (1-p))/B`
+
+(:math:`p = g(z_t)`, :math:`s = \sum_k y_{t,k}`, which is 1 for one-hot targets). Each
+:math:`\nabla^2_z L` is positive semidefinite, hence so is the generalized Gauss-Newton matrix
+(thesis eqs. 2.20-2.22; Schraudolph 2002)
+
+.. math::
+
+    G = J^\top \nabla^2_z L\, J, \qquad J = \partial z / \partial \theta .
+
+A target of shape ``(B, o)`` is compared with :math:`z` at the last valid step of each sequence
+(as the tasks of :mod:`srnbook.tasks` are scored); a target of shape ``(B, T, o)`` with every valid step.
+
+HF minimizes, at each step :math:`k`, the damped quadratic model (thesis eqs. 2.18, 2.23, 2.26)
+
+.. math::
+
+    \tilde M_k(\delta) = f(\theta_k) + \nabla f(\theta_k)^\top \delta
+    + \tfrac12 \delta^\top \bigl(G + \lambda \mu\, G_S + \lambda I\bigr)\delta
+
+by conjugate gradient, where :math:`G_S = J_h^\top J_h / B` (:math:`J_h = \partial h/\partial\theta`)
+is the Gauss-Newton matrix of the structural-damping penalty
+:math:`S(\theta) = \frac1{2B}\sum_t \|h_t(\theta) - h_t(\theta_k)\|^2` (Martens & Sutskever 2011,
+section 3.2: the hidden states are treated as extra outputs with a squared-error "loss" of weight
+:math:`\lambda\mu`). :math:`\lambda` follows the Levenberg-Marquardt rule (thesis eqs. 2.24-2.25).
+
+What this module provides:
+
+* :func:`network_function` -- :math:`\theta \mapsto (z, h)` at the read-out steps, for :mod:`torch.func`;
+* :func:`objective` -- :math:`f(\theta)` for a minibatch;
+* :func:`loss_hessian_vector_product` -- :math:`\nabla^2_z L\, u` in closed form;
+* :func:`gauss_newton_operator`, :func:`gnvp` -- exact :math:`(G + \lambda\mu G_S)\,v` by one
+  ``jvp`` and one ``vjp``;
+* :func:`hessian_vector_product`, :func:`finite_difference_hvp` -- the exact Hessian-vector product
+  (for comparison) and the report's finite-difference approximation;
+* :func:`conjugate_gradient` -- CG with Martens' relative-progress stopping rule, keeping the iterates
+  needed for backtracking;
+* :func:`martens_preconditioner` -- Martens' diagonal preconditioner for CG;
+* :func:`levenberg_marquardt` -- the damping update (2.25);
+* :class:`HessianFree` -- the optimizer.
+
+Code indexes time from 0, like :mod:`srnbook.srn`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import NamedTuple
+
+import torch
+from torch.func import functional_call, jvp, vjp
+
+from .._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from ..srn import SRN, flatten_parameters, load_flat_parameters, unflatten_parameters
+
+Tensor = torch.Tensor
+
+#: The loss that matches each output function :math:`g` (so that :math:`\nabla^2_z L \succeq 0`).
+MATCHING_OUTPUT = {"squared": "identity", "cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
+LOSSES = tuple(MATCHING_OUTPUT)
+
+#: Published constants. The Levenberg-Marquardt ones are Galvan's thesis, eq. 2.25. The others are
+#: attributed to Martens (2010); the paper itself was not at hand when this module was written, but
+#: Boulanger-Lewandowski's theano-hf (``hf.py``, a reimplementation of Martens 2010 and Martens &
+#: Sutskever 2011) uses the same values for the CG stopping rule, the 1.3 storage factor and the 250
+#: iterations. The 0.95 decay of the warm start is not in theano-hf (it restarts from the previous
+#: solution undecayed) and is unverified.
+CG_EPSILON = 5e-4          # relative-progress tolerance of the CG stopping rule
+CG_MIN_WINDOW = 10         # k = max(10, 0.1 i)
+CG_WINDOW_FRACTION = 0.1
+CG_MAX_ITERS = 250         # upper limit on CG iterations
+CG_STORE_FACTOR = 1.3      # iterates stored at i = ceil(1.3^j), for backtracking
+CG_DECAY = 0.95            # warm start from 0.95 * previous solution
+LM_LOW, LM_HIGH = 0.25, 0.75
+LM_INCREASE, LM_DECREASE = 1.5, 2.0 / 3.0
+
+
+class Minibatch(NamedTuple):
+    """A minibatch for :class:`HessianFree`: inputs ``x`` ``(B, T, u)``, ``target`` ``(B, o)`` or
+    ``(B, T, o)``, optional ``lengths`` ``(B,)``."""
+
+    x: Tensor
+    target: Tensor
+    lengths: Tensor | None = None
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def _check_model(model) -> SRN:
+    if not isinstance(model, SRN):
+        raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
+    if model.grad != "autograd":
+        raise ValueError("model must be built with grad='autograd' (torch.func needs forward-mode "
+                         f"derivatives, which the explicit BPTT Function does not define), got grad={model.grad!r}")
+    return model
+
+
+def _check_loss_kind(loss: str, model: SRN) -> str:
+    check_choice(loss, "loss", LOSSES)
+    if model.output != MATCHING_OUTPUT[loss]:
+        raise ValueError(f"loss must match the model's output function: loss={loss!r} needs "
+                         f"output={MATCHING_OUTPUT[loss]!r}, the model has output={model.output!r}")
+    return loss
+
+
+def _check_theta(theta, model: SRN, name: str = "theta") -> Tensor:
+    n = sum(p.numel() for p in model.parameters())
+    theta = check_tensor(theta, name, ndim=1, dtype=model.W.dtype)
+    if theta.numel() != n:
+        raise ValueError(f"{name} must have {n} entries (the number of parameters), got {theta.numel()}")
+    return theta
+
+
+def _check_batch(model: SRN, x, target, lengths) -> tuple[Tensor, Tensor, Tensor | None]:
+    dtype = model.W.dtype
+    x = check_tensor(x, "x", ndim=3, dtype=dtype)
+    target = check_tensor(target, "target", ndim=(2, 3), dtype=dtype)
+    B, T, _ = x.shape
+    o = model.output_size
+    ok = target.shape == (B, o) if target.dim() == 2 else target.shape == (B, T, o)
+    if not ok:
+        raise ValueError(f"target must have shape ({B}, {o}) or ({B}, {T}, {o}), got {tuple(target.shape)}")
+    if lengths is not None:
+        lengths = torch.as_tensor(lengths)
+        if lengths.shape != (B,) or lengths.dtype.is_floating_point or bool((lengths < 1).any()) \
+                or bool((lengths > T).any()):
+            raise ValueError(f"lengths must be ({B},) integers in [1, {T}], got {lengths.tolist()}")
+    return x, target, lengths
+
+
+# ---------------------------------------------------------------------- network and loss
+
+
+def network_function(model: SRN, x: Tensor, target: Tensor, lengths=None,
+                     h0: Tensor | None = None) -> tuple[Callable[[Tensor], tuple[Tensor, Tensor]], Tensor]:
+    r"""Return ``(F, weight)``: :math:`F(\theta) = (z, h)` and the weight of each read-out step.
+
+    ``z`` is :math:`V h_t + c` at the read-out steps, shaped ``(B, K, o)`` (``K = 1`` for a
+    ``(B, o)`` target, ``K = T`` for a ``(B, T, o)`` one); ``h`` is every hidden state, ``(B, T, d)``,
+    zero at padded steps. ``weight`` ``(B, K)`` is 1 at valid read-out steps and 0 at padding. ``F``
+    is a pure function of the flat parameter vector, made with :func:`torch.func.functional_call`,
+    so :func:`torch.func.jvp` and :func:`torch.func.vjp` apply to it.
+    """
+    model = _check_model(model)
+    x, target, lengths = _check_batch(model, x, target, lengths)
+    B, T, _ = x.shape
+    if target.dim() == 2:
+        last = (lengths - 1) if lengths is not None else torch.full((B,), T - 1)
+        idx = last.view(B, 1).to(torch.long)
+        weight = x.new_ones(B, 1)
+    else:
+        idx = None
+        weight = x.new_ones(B, T) if lengths is None else \
+            (torch.arange(T).unsqueeze(0) < lengths.view(B, 1)).to(x.dtype)
+
+    def F(theta: Tensor) -> tuple[Tensor, Tensor]:
+        params = unflatten_parameters(model, theta)
+        out = functional_call(model, params, (x,), {"lengths": lengths, "h0": h0})
+        h = out.h
+        if idx is not None:
+            hs = h.gather(1, idx.unsqueeze(2).expand(B, 1, h.shape[2]))
+        else:
+            hs = h
+        z = hs @ params["V"].t() + params["c"]
+        return z, h
+
+    return F, weight
+
+
+def _targets(target: Tensor) -> Tensor:
+    return target.unsqueeze(1) if target.dim() == 2 else target
+
+
+def loss_from_z(z: Tensor, target: Tensor, weight: Tensor, loss: str) -> Tensor:
+    r""":math:`L(z)` of the list in the module docstring, ``z`` and ``target`` ``(B, K, o)``, ``weight`` ``(B, K)``."""
+    B = z.shape[0]
+    if loss == "squared":
+        per = 0.5 * ((z - target) ** 2).sum(-1)
+    elif loss == "cross_entropy":
+        per = -(target * torch.log_softmax(z, -1)).sum(-1)
+    else:
+        per = torch.nn.functional.binary_cross_entropy_with_logits(z, target, reduction="none").sum(-1)
+    return (weight * per).sum() / B
+
+
+def loss_hessian_vector_product(z: Tensor, target: Tensor, weight: Tensor, loss: str, u: Tensor) -> Tensor:
+    r""":math:`\nabla^2_z L\, u` in closed form (the list in the module docstring).
+
+    For the softmax cross-entropy, with :math:`p = \operatorname{softmax}(z_t)`,
+    :math:`\nabla^2_z L\,u = s\,(p \odot u - p\,(p^\top u))/B`; for the sigmoid cross-entropy,
+    :math:`p \odot (1 - p) \odot u / B`; for the squared error, :math:`u / B`.
+    """
+    B = z.shape[0]
+    w = weight.unsqueeze(-1) / B
+    if loss == "squared":
+        return w * u
+    if loss == "cross_entropy":
+        p = torch.softmax(z, -1)
+        s = target.sum(-1, keepdim=True)
+        return w * s * (p * u - p * (p * u).sum(-1, keepdim=True))
+    p = torch.sigmoid(z)
+    return w * p * (1 - p) * u
+
+
+def objective(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, *, loss: str = "squared",
+              lengths=None, h0: Tensor | None = None) -> Tensor:
+    r""":math:`f(\theta) = L(F(\theta))` on one minibatch (``theta=None``: the model's current parameters)."""
+    model = _check_model(model)
+    _check_loss_kind(loss, model)
+    theta = flatten_parameters(model).detach() if theta is None else _check_theta(theta, model)
+    F, weight = network_function(model, x, target, lengths, h0)
+    z, _ = F(theta)
+    return loss_from_z(z, _targets(target), weight, loss)
+
+
+# ---------------------------------------------------------------------- curvature-vector products
+
+
+def gauss_newton_operator(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, *,
+                          loss: str = "squared", lengths=None, h0: Tensor | None = None,
+                          structural: float = 0.0) -> Callable[[Tensor], Tensor]:
+    r"""Return :math:`v \mapsto (G + \text{structural}\cdot G_S)\, v`, exactly (no finite differences).
+
+    The forward pass and its :func:`~torch.func.vjp` are computed once; each product then costs one
+    forward-mode pass (:math:`J v` and :math:`J_h v` together, :func:`torch.func.jvp`) and one
+    reverse pass through the stored graph:
+
+    .. math::
+
+        G v + \beta\, G_S v = J^\top\bigl(\nabla^2_z L\,(J v)\bigr) + \tfrac{\beta}{B} J_h^\top (J_h v),
+        \qquad \beta = \text{structural}
+
+    (in :class:`HessianFree`, :math:`\beta = \lambda\mu`). ``theta=None`` uses the model's parameters.
+    """
+    model = _check_model(model)
+    _check_loss_kind(loss, model)
+    beta = check_positive_float(structural, "structural", allow_zero=True)
+    theta = flatten_parameters(model).detach() if theta is None else _check_theta(theta, model)
+    theta = theta.detach()
+    F, weight = network_function(model, x, target, lengths, h0)
+    y = _targets(target)
+    (z, h), pullback = vjp(F, theta)
+    z, B = z.detach(), x.shape[0]
+
+    def apply(v: Tensor) -> Tensor:
+        v = _check_theta(v, model, "v")
+        _, (Jv, Jhv) = jvp(F, (theta,), (v,))
+        u = loss_hessian_vector_product(z, y, weight, loss, Jv)
+        uh = Jhv * (beta / B) if beta > 0 else torch.zeros_like(Jhv)
+        (out,) = pullback((u, uh))
+        return out.detach()
+
+    return apply
+
+
+def gnvp(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor, *, loss: str = "squared",
+         lengths=None, h0: Tensor | None = None, structural: float = 0.0) -> Tensor:
+    r"""The Gauss-Newton-vector product :math:`G v = J^\top \nabla^2_z L\, J v` (plus
+    ``structural`` :math:`\cdot\, G_S v`); see :func:`gauss_newton_operator`, which reuses the forward pass."""
+    return gauss_newton_operator(model, theta, x, target, loss=loss, lengths=lengths, h0=h0,
+                                 structural=structural)(v)
+
+
+def _loss_of_theta(model, x, target, loss, lengths, h0):
+    _check_model(model)
+    _check_loss_kind(loss, model)
+    F, weight = network_function(model, x, target, lengths, h0)
+    y = _targets(target)
+    return lambda theta: loss_from_z(F(theta)[0], y, weight, loss)
+
+
+def hessian_vector_product(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor, *,
+                           loss: str = "squared", lengths=None, h0: Tensor | None = None) -> Tensor:
+    r"""The exact Hessian-vector product :math:`\nabla^2 f(\theta)\, v` (forward-over-reverse,
+    Pearlmutter 1994), the reference for :func:`finite_difference_hvp`. Unlike :math:`G` the Hessian
+    contains :math:`\sum_i [\nabla_z L]_i \nabla^2 F_i` (thesis eq. 2.21) and may be indefinite."""
+    f = _loss_of_theta(model, x, target, loss, lengths, h0)
+    theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
+    v = _check_theta(v, model, "v")
+    _, Hv = jvp(torch.func.grad(f), (theta,), (v,))
+    return Hv
+
+
+def finite_difference_hvp(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor, *,
+                          loss: str = "squared", eps: float = 1e-6, central: bool = False,
+                          lengths=None, h0: Tensor | None = None) -> Tensor:
+    r"""The report's approximation of :math:`H v = \nabla^2 f(\theta)\, v`:
+
+    .. math:: H v \approx \bigl(\nabla f(\theta + \epsilon v) - \nabla f(\theta)\bigr)/\epsilon .
+
+
+    Its error is :math:`\tfrac{\epsilon}{2} \nabla^3 f[v, v] + O(\epsilon^2)` (truncation) plus about
+    :math:`u\,\|\nabla f\|/\epsilon` (rounding, :math:`u` the unit roundoff), so it is best near
+    :math:`\epsilon \approx \sqrt{u}` (about :math:`10^{-8}` in float64 for unit-norm :math:`v`) and
+    never better than about :math:`\sqrt u` relative. ``central=True`` uses
+    :math:`(\nabla f(\theta + \epsilon v) - \nabla f(\theta - \epsilon v))/(2\epsilon)`: truncation
+    :math:`O(\epsilon^2)`, best near :math:`\epsilon \approx u^{1/3}`.
+    """
+    eps = check_positive_float(eps, "eps")
+    f = _loss_of_theta(model, x, target, loss, lengths, h0)
+    theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
+    v = _check_theta(v, model, "v")
+    grad = torch.func.grad(f)
+    if central:
+        return (grad(theta + eps * v) - grad(theta - eps * v)) / (2 * eps)
+    return (grad(theta + eps * v) - grad(theta)) / eps
+
+
+# ---------------------------------------------------------------------- conjugate gradient
+
+
+class CGResult(NamedTuple):
+    """What :func:`conjugate_gradient` returns.
+
+    ``x``: the last iterate; ``iterates``: list of ``(i, x_i)`` stored at
+    :math:`i = \\lceil \\gamma^j \\rceil` and at the last iteration, in increasing ``i``;
+    ``phi``: :math:`\\phi(x_i)` for ``i = 0 .. iterations``; ``iterations``: the number of CG
+    iterations done; ``reason``: ``"progress"``, ``"residual"`` or ``"max_iters"``.
+    """
+
+    x: Tensor
+    iterates: list
+    phi: list
+    iterations: int
+    reason: str
+
+
+def storage_iterations(max_iters: int, factor: float = CG_STORE_FACTOR) -> list[int]:
+    r"""The iterations :math:`\lceil \gamma^j \rceil \le` ``max_iters``, :math:`j = 0, 1, \dots`, without repeats."""
+    max_iters = check_positive_int(max_iters, "max_iters")
+    factor = check_positive_float(factor, "factor")
+    if factor <= 1:
+        raise ValueError(f"factor must be > 1, got {factor!r}")
+    out, j = [], 0
+    while True:
+        i = math.ceil(factor ** j)
+        if i > max_iters:
+            return out
+        if not out or i != out[-1]:
+            out.append(i)
+        j += 1
+
+
+def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | None = None, *,
+                       max_iters: int = CG_MAX_ITERS, epsilon: float = CG_EPSILON,
+                       min_window: int = CG_MIN_WINDOW, window_fraction: float = CG_WINDOW_FRACTION,
+                       preconditioner: Tensor | None = None, store_factor: float = CG_STORE_FACTOR,
+                       rtol: float = 1e-12) -> CGResult:
+    r"""Minimize :math:`\phi(x) = \tfrac12 x^\top A x - b^\top x` (i.e. solve :math:`A x = b`, :math:`A \succ 0`) by CG.
+
+    Stopping rule of Martens (2010, section 4.4): stop after iteration :math:`i` if
+
+    .. math::
+
+        i > k, \quad \phi(x_i) < 0 \quad\text{and}\quad
+        \frac{\phi(x_i) - \phi(x_{i-k})}{\phi(x_i)} < k\,\epsilon, \qquad k = \max(10,\ 0.1\, i),
+
+    (``min_window`` = 10, ``window_fraction`` = 0.1, ``epsilon`` = 5e-4), or when the residual
+    satisfies :math:`\|b - A x_i\| \le` ``rtol`` :math:`\|b\|`, or after ``max_iters`` iterations.
+    In exact arithmetic CG reaches :math:`A^{-1} b` in at most :math:`n` iterations.
+
+    ``preconditioner`` is the diagonal of :math:`M^{-1}` (a positive vector): CG then runs on
+    :math:`M^{-1/2} A M^{-1/2}` (preconditioned CG, e.g. Nocedal & Wright, Algorithm 5.3).
+    The iterates at :math:`i = \lceil \gamma^j\rceil` (``store_factor`` :math:`\gamma = 1.3`) and the
+    last one are kept for :class:`HessianFree`'s backtracking (Martens 2010, section 4.6).
+    """
+    if not callable(Avp):
+        raise ValueError(f"Avp must be a callable v -> A v, got {type(Avp).__name__}")
+    b = check_tensor(b, "b", ndim=1)
+    max_iters = check_positive_int(max_iters, "max_iters")
+    epsilon = check_positive_float(epsilon, "epsilon")
+    min_window = check_positive_int(min_window, "min_window")
+    window_fraction = check_positive_float(window_fraction, "window_fraction", allow_zero=True)
+    rtol = check_positive_float(rtol, "rtol", allow_zero=True)
+    store = set(storage_iterations(max_iters, store_factor))
+    if x0 is None:
+        x = torch.zeros_like(b)
+    else:
+        x = check_tensor(x0, "x0", ndim=1, dtype=b.dtype).clone()
+        if x.shape != b.shape:
+            raise ValueError(f"x0 must have shape {tuple(b.shape)} (that of b), got {tuple(x.shape)}")
+    if preconditioner is not None:
+        preconditioner = check_tensor(preconditioner, "preconditioner", ndim=1, dtype=b.dtype)
+        if preconditioner.shape != b.shape or bool((preconditioner <= 0).any()):
+            raise ValueError(f"preconditioner must be a positive vector of shape {tuple(b.shape)}")
+    Minv = (lambda r: r) if preconditioner is None else (lambda r: preconditioner * r)
+
+    Ax = Avp(x)
+    r = b - Ax
+    phi = [float(0.5 * x @ Ax - b @ x)]  # phi(x) = 0.5 x^T A x - b^T x = -0.5 x^T (r + b)
+    y = Minv(r)
+    p = y.clone()
+    ry = r @ y
+    bnorm = float(b.norm())
+    iterates = [(0, x.clone())] if 0 in store else []
+    reason, i = "max_iters", 0
+    if float(r.norm()) <= rtol * bnorm:
+        return CGResult(x, [(0, x.clone())], phi, 0, "residual")
+    for i in range(1, max_iters + 1):
+        Ap = Avp(p)
+        pAp = p @ Ap
+        if pAp <= 0:
+            raise ValueError("Avp is not positive definite along a CG direction (p^T A p <= 0)")
+        alpha = ry / pAp
+        x = x + alpha * p
+        r = r - alpha * Ap
+        phi.append(float(-0.5 * x @ (r + b)))
+        if i in store:
+            iterates.append((i, x.clone()))
+        k = max(min_window, math.ceil(window_fraction * i))
+        if float(r.norm()) <= rtol * bnorm:
+            reason = "residual"
+            break
+        if i > k and phi[i] < 0 and (phi[i] - phi[i - k]) / phi[i] < k * epsilon:
+            reason = "progress"
+            break
+        y = Minv(r)
+        ry_new = r @ y
+        p = y + (ry_new / ry) * p
+        ry = ry_new
+    if not iterates or iterates[-1][0] != i:
+        iterates.append((i, x.clone()))
+    return CGResult(x, iterates, phi, i, reason)
+
+
+def martens_preconditioner(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, damping: float, *,
+                           loss: str = "squared", lengths=None, exponent: float = 0.75) -> Tensor:
+    r"""The diagonal of :math:`M^{-1}` for :func:`conjugate_gradient`, after Martens (2010, section 4.7):
+
+    .. math::
+
+        M = \Bigl[\operatorname{diag}\Bigl(\sum_{i=1}^{B} \nabla f_i \odot \nabla f_i\Bigr) + \lambda I\Bigr]^{\xi},
+        \qquad \xi = 0.75,
+
+    with :math:`f_i = \ell_i / B` the contribution of sequence :math:`i` to :math:`f`, so that the
+    sum is on the scale of :math:`f` (a choice made here; Martens writes the sum over training cases).
+    The per-sequence gradients are computed one sequence at a time (``B`` backward passes).
+    """
+    model = _check_model(model)
+    _check_loss_kind(loss, model)
+    damping = check_positive_float(damping, "damping")
+    exponent = check_positive_float(exponent, "exponent", allow_zero=True)
+    theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
+    x, target, lengths = _check_batch(model, x, target, lengths)
+    B = x.shape[0]
+    sq = torch.zeros_like(theta)
+    for i in range(B):
+        li = None if lengths is None else lengths[i:i + 1]
+        f_i = _loss_of_theta(model, x[i:i + 1], target[i:i + 1], loss, li, None)
+        with torch.enable_grad():
+            g_i = torch.func.grad(f_i)(theta) / B
+        sq += g_i * g_i
+    return (sq + damping) ** (-exponent)
+
+
+# ---------------------------------------------------------------------- damping
+
+
+def reduction_ratio(f_new: float, f_old: float, model_change: float) -> float:
+    r"""The reduction ratio of thesis eq. 2.24:
+
+    .. math:: \rho = \bigl(f(\theta_k + \delta) - f(\theta_k)\bigr) / \bigl(M_k(\delta) - M_k(0)\bigr).
+
+
+    A non-negative predicted change (no predicted decrease) gives :math:`-\infty`, so that
+    :math:`\lambda` grows.
+    """
+    if not model_change < 0:
+        return -math.inf
+    return (f_new - f_old) / model_change
+
+
+def levenberg_marquardt(damping: float, rho: float, *, low: float = LM_LOW, high: float = LM_HIGH,
+                        increase: float = LM_INCREASE, decrease: float = LM_DECREASE) -> float:
+    r"""Thesis eq. 2.25 (Martens 2010, section 4.1):
+
+    .. math::
+
+        \lambda \leftarrow \begin{cases} \tfrac23 \lambda & \rho > \tfrac34 \\
+        \tfrac32 \lambda & \rho < \tfrac14 \\ \lambda & \text{otherwise.} \end{cases}
+
+    A NaN :math:`\rho` (the loss became NaN) counts as :math:`\rho < 1/4`.
+    """
+    damping = check_positive_float(damping, "damping")
+    if not isinstance(rho, (int, float)) or isinstance(rho, bool):
+        raise ValueError(f"rho must be a number, got {rho!r}")
+    if math.isnan(rho) or rho < low:
+        return damping * increase
+    if rho > high:
+        return damping * decrease
+    return damping
+
+
+# ---------------------------------------------------------------------- the optimizer
+
+
+class HessianFree(torch.optim.Optimizer):
+    r"""Hessian-free optimization of an :class:`~srnbook.SRN` (Martens 2010; Martens & Sutskever 2011).
+
+    One :meth:`step` (:math:`\theta = \theta_k`, :math:`g = \nabla f(\theta_k)`):
+
+    1. :math:`f` and :math:`g` on the *gradient minibatch*;
+    2. the curvature :math:`A = G + \lambda\mu\, G_S + \lambda I` on the *curvature minibatch*
+       (exact products, :func:`gauss_newton_operator`);
+    3. :math:`A\delta = -g` by :func:`conjugate_gradient`, started from :math:`0.95\,\delta_{k-1}`
+       (``cg_decay``) with Martens' stopping rule and at most ``cg_max_iters`` iterations;
+    4. backtracking (Martens 2010, section 4.6): among the stored CG iterates, from the last one
+       backwards, keep going back while :math:`f(\theta + \delta_i)` (gradient minibatch) decreases;
+    5. :math:`\rho` (eq. 2.24) for the chosen :math:`\delta`, with
+       :math:`M_k(\delta) - M_k(0) = g^\top\delta + \tfrac12 \delta^\top G \delta` (eq. 2.18, no damping
+       terms), then :math:`\lambda` by eq. 2.25;
+    6. a backtracking line search :math:`\theta \leftarrow \theta + \alpha\,\delta`: :math:`\alpha = 1`,
+       then :math:`\alpha \leftarrow 0.8\alpha` until :math:`f(\theta + \alpha\delta) \le f(\theta) +
+       10^{-2}\alpha\, g^\top\delta`, at most ``max_line_search`` times, else no move
+       (the constants of Martens & Sutskever 2012, section 8.8, not verified here). ``lr`` scales :math:`\alpha`.
+
+    ``precondition=True`` preconditions CG with :func:`martens_preconditioner` (on the gradient
+    minibatch, with the current :math:`\lambda`).
+
+    The optimizer needs the model (``torch.func.functional_call`` evaluates it at trial
+    parameters), so it is built from it: ``HessianFree(model, loss="squared", ...)``. The
+    closure given to :meth:`step` takes no argument and returns the batches:
+    either one :class:`Minibatch` (used for both gradient and curvature; with ``curvature_size``
+    the curvature uses its first ``curvature_size`` sequences) or a pair
+    ``(gradient_batch, curvature_batch)``. The closure does not need to call ``backward``.
+
+    >>> opt = HessianFree(model, loss="squared", damping=1.0)          # doctest: +SKIP
+    >>> opt.step(lambda: Minibatch(x, y, lengths))                       # doctest: +SKIP
+
+    After each step, ``opt.state["hf"]`` holds ``damping``, ``rho``, ``alpha``, ``cg_iterations``,
+    ``cg_reason``, ``backtrack_iteration``, ``loss_before`` and ``loss_after``.
+    """
+
+    def __init__(self, model: SRN, *, loss: str = "squared", lr: float = 1.0, damping: float = 1.0,
+                 structural_damping: float = 0.0, cg_max_iters: int = CG_MAX_ITERS,
+                 cg_decay: float = CG_DECAY, cg_epsilon: float = CG_EPSILON,
+                 curvature_size: int | None = None, max_line_search: int = 60, precondition: bool = False):
+        model = _check_model(model)
+        loss = _check_loss_kind(loss, model)
+        lr = check_positive_float(lr, "lr")
+        if lr > 1:
+            raise ValueError(f"lr must be in (0, 1], got {lr!r}")
+        damping = check_positive_float(damping, "damping")
+        mu = check_positive_float(structural_damping, "structural_damping", allow_zero=True)
+        cg_max_iters = check_positive_int(cg_max_iters, "cg_max_iters")
+        cg_decay = check_positive_float(cg_decay, "cg_decay", allow_zero=True)
+        if cg_decay > 1:
+            raise ValueError(f"cg_decay must be in [0, 1], got {cg_decay!r}")
+        cg_epsilon = check_positive_float(cg_epsilon, "cg_epsilon")
+        if curvature_size is not None:
+            check_positive_int(curvature_size, "curvature_size")
+        max_line_search = check_positive_int(max_line_search, "max_line_search")
+        if not isinstance(precondition, bool):
+            raise ValueError(f"precondition must be True or False, got {precondition!r}")
+        self.precondition = precondition
+        super().__init__(model.parameters(), {"lr": lr})
+        self.model = model
+        self.loss = loss
+        self.structural_damping = mu
+        self.cg_max_iters, self.cg_decay, self.cg_epsilon = cg_max_iters, cg_decay, cg_epsilon
+        self.curvature_size = curvature_size
+        self.max_line_search = max_line_search
+        self.state["hf"] = {"damping": damping, "previous": None}
+
+    def _batches(self, closure) -> tuple[Minibatch, Minibatch]:
+        if closure is None or not callable(closure):
+            raise ValueError("step needs a closure returning a Minibatch or a pair (gradient_batch, curvature_batch)")
+        got = closure()
+        if isinstance(got, Minibatch):
+            grad_batch = curv = got
+            if self.curvature_size is not None:
+                m = self.curvature_size
+                curv = Minibatch(got.x[:m], got.target[:m], None if got.lengths is None else got.lengths[:m])
+        elif isinstance(got, tuple) and len(got) == 2 and all(isinstance(g, Minibatch) for g in got):
+            grad_batch, curv = got
+        else:
+            raise ValueError("the closure must return a Minibatch or a pair (gradient_batch, curvature_batch), "
+                             f"got {type(got).__name__}")
+        return grad_batch, curv
+
+    def step(self, closure=None) -> Tensor:
+        """One Hessian-free step; returns the loss on the gradient minibatch before the step."""
+        grad_batch, curv = self._batches(closure)
+        model, st = self.model, self.state["hf"]
+        lam = st["damping"]
+        theta = flatten_parameters(model).detach().clone()
+        f = _loss_of_theta(model, grad_batch.x, grad_batch.target, self.loss, grad_batch.lengths, None)
+        with torch.enable_grad():
+            g, f0 = torch.func.grad_and_value(f)(theta)
+        f0 = float(f0)
+        G = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths)
+        Gs = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths,
+                                   structural=lam * self.structural_damping) \
+            if self.structural_damping > 0 else G
+
+        def A(v):
+            return Gs(v) + lam * v
+
+        prev = st["previous"]
+        x0 = None if prev is None or self.cg_decay == 0 else self.cg_decay * prev
+        M_inv = martens_preconditioner(model, theta, grad_batch.x, grad_batch.target, lam, loss=self.loss,
+                                       lengths=grad_batch.lengths) if self.precondition else None
+        cg = conjugate_gradient(A, -g, x0, max_iters=self.cg_max_iters, epsilon=self.cg_epsilon,
+                                preconditioner=M_inv)
+
+        # backtracking over the stored iterates, from the last one
+        with torch.no_grad():
+            j = len(cg.iterates) - 1
+            best = float(f(theta + cg.iterates[j][1]))
+            while j > 0:
+                trial = float(f(theta + cg.iterates[j - 1][1]))
+                if not trial < best:
+                    break
+                j, best = j - 1, trial
+            delta = cg.iterates[j][1]
+            model_change = float(g @ delta + 0.5 * delta @ G(delta))
+            rho = reduction_ratio(best, f0, model_change)
+            st["damping"] = levenberg_marquardt(lam, rho)
+
+            lr = self.param_groups[0]["lr"]
+            slope = float(g @ delta)
+            alpha, f_new = lr, (best if lr == 1.0 else float(f(theta + lr * delta)))
+            for _ in range(self.max_line_search):
+                if f_new <= f0 + 1e-2 * alpha * slope:
+                    break
+                alpha *= 0.8
+                f_new = float(f(theta + alpha * delta))
+            else:
+                alpha, f_new = 0.0, f0
+            load_flat_parameters(model, theta + alpha * delta)
+        st.update(previous=cg.x.detach(), rho=rho, alpha=alpha, cg_iterations=cg.iterations,
+                  cg_reason=cg.reason, backtrack_iteration=cg.iterates[j][0], loss_before=f0, loss_after=f_new)
+        return torch.tensor(f0, dtype=theta.dtype)

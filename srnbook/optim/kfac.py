@@ -1,0 +1,609 @@
+r"""Kronecker-factored approximate curvature (K-FAC) for the SRN's weights.
+
+Notation of Definition 1: :math:`a_t = U x_t + W h_{t-1} + b`, :math:`h_t = \sigma(a_t)`,
+:math:`z_t = V h_t + c`, :math:`\hat y_t = g(z_t)`. The model's predictive distribution is
+:math:`y_t \sim \mathcal N(\hat y_t, I)` (``likelihood="gaussian"``, the squared error
+:math:`\tfrac12\lVert y_t - \hat y_t\rVert^2`) or :math:`y_t \sim \mathrm{Cat}(\hat y_t)`
+(``likelihood="categorical"``, softmax output, cross-entropy). The loss of a batch is
+:math:`L = \frac1B \sum_n \sum_t -\log p(y_{n,t} \mid x_n)` and its Fisher
+(seed report, section 6, the definition of :math:`\mathcal I`) is
+
+.. math::
+
+    F = \frac1B \sum_n \mathbb E_{y \sim p(\cdot\mid x_n)}\big[\nabla_\theta \log p\,
+    \nabla_\theta \log p^\top\big] = \frac1B \sum_n \sum_t J_{n,t}^\top H_{n,t} J_{n,t},
+
+with :math:`J_{n,t} = \partial z_t / \partial \theta` and :math:`H = \mathbb E[D z\, D z^\top]`:
+:math:`H = J_g J_g^\top` (gaussian; :math:`I` for the identity output) or
+:math:`\operatorname{diag}(p) - p p^\top` (categorical). Gradients are sampled from the model
+(the Fisher, not the empirical Fisher), or, with ``exact=True``, the expectation over :math:`y`
+is taken exactly by back-propagating the columns of a square root :math:`L L^\top = H`.
+
+Layers and factors. Every weight is an ``(out, in)`` matrix :math:`P` with gradient
+:math:`\sum_t g_t \bar a_t^\top`:
+
+* ``"U"``: :math:`\bar a_t = (x_t, 1)` (the bias :math:`b` as a homogeneous coordinate), :math:`g_t = D a_t`;
+* ``"W"``: :math:`\bar a_t = h_{t-1}`, :math:`g_t = D a_t`;
+* ``"V"``: :math:`\bar a_t = (h_t, 1)` (the bias :math:`c`), :math:`g_t = D z_t`.
+
+With :math:`w_t = g_t \otimes \bar a_t` (PyTorch flattens row by row, so the row-major
+:math:`\operatorname{vec}` of :math:`g \bar a^\top` is :math:`g \otimes \bar a`; Martens & Grosse
+write the column-major :math:`\bar a \otimes g`), the statistics are averages over the batch
+and over time (as in Martens, Ba & Johnson 2018, "MBJ"; the TensorFlow K-FAC
+``FullyConnectedSeriesFB`` averages over time the same way):
+
+.. math::
+
+    A_0 = \overline{\bar a_t \bar a_t^\top}, \quad G_0 = \overline{g_t g_t^\top}, \quad
+    A_1 = \overline{\bar a_{t+1} \bar a_t^\top}, \quad G_1 = \overline{g_{t+1} g_t^\top},
+
+so that :math:`V_0 = \mathbb E[w_t w_t^\top] \approx G_0 \otimes A_0` and
+:math:`V_1 = \mathbb E[w_{t+1} w_t^\top] \approx G_1 \otimes A_1`. Temporal models of the block
+:math:`F_P = \sum_{t,s} \mathbb E[w_t w_s^\top]` of a length-:math:`T` sequence:
+
+* ``"independent"`` (independent time steps, as for a non-recurrent layer of Martens & Grosse 2015):
+  :math:`F_P \approx T\, G_0 \otimes A_0`;
+* ``"option1"`` (MBJ 2018, section 3.5, Option 1: :math:`V_1` assumed symmetric): with
+  :math:`\hat\Psi = V_0^{-1/2} \tfrac12(V_1 + V_1^\top) V_0^{-1/2}`,
+  :math:`F_P \approx V_0^{1/2} \big(\sum_{k=-T}^{T} (T - |k|) \hat\Psi^{|k|}\big) V_0^{1/2}`,
+  whose inverse multiplies the eigenvalues by
+  :math:`\gamma(x) = 1/\sum_{k}(T-|k|)x^{|k|} = (1-x)^2 / (T(1-x^2) - 2x(1-x^T))`;
+* ``"option2"`` (MBJ 2018, section 3.5, Option 2: infinitely long sequences): with
+  :math:`\Psi = V_1 V_0^{-1} = (G_1 G_0^{-1}) \otimes (A_1 A_0^{-1})`,
+  :math:`F_P \approx T\big[(I-\Psi)^{-1} V_0 + V_0 (I - \Psi^\top)^{-1} - V_0\big]
+  = T (I-\Psi)^{-1}(V_0 - \Psi V_0 \Psi^\top)(I-\Psi^\top)^{-1}`, inverted as
+  :math:`\tfrac1T (I-\Psi^\top)\, V_0^{-1/2} (I - \hat\Psi\hat\Psi^\top)^{-1} V_0^{-1/2} (I-\Psi)`
+  with :math:`\hat\Psi = V_0^{-1/2} V_1 V_0^{-1/2}`. Both are the sums
+  :math:`\sum_{t,s}` of the lagged moments :math:`V_k = \Psi^k V_0` of a stationary linear-Gaussian
+  chain :math:`w_{t+1} = \Psi w_t + \epsilon_t` (checked numerically in ``tests/test_kfac.py``).
+
+Damping (Martens & Grosse 2015, section 6.3, the :math:`\pi` heuristic): :math:`F_P + \gamma I`
+is approximated by :math:`T (G_0 + \tfrac{1}{\pi}\sqrt{\gamma/T}\, I) \otimes (A_0 + \pi\sqrt{\gamma/T}\, I)`,
+:math:`\pi = \sqrt{(\operatorname{tr} A_0 / \dim A_0) / (\operatorname{tr} G_0 / \dim G_0)}`; the
+damping is divided by :math:`T` as the factors are averages over time (the convention of the
+TensorFlow K-FAC ``FullyConnectedSeriesFB``); option 1 and 2 put the same damping into
+:math:`A_0, G_0` before forming :math:`\hat\Psi`.
+
+Why K-FAC falls short for saturated SRNs (seed report, section 6): in saturation
+:math:`\sigma'(a_t) \approx 0`, so :math:`g_t = D a_t \approx 0` and :math:`G_0` is (nearly) zero;
+the damping then dominates and the step degenerates into a scaled gradient step.
+
+What this module provides:
+
+* :func:`nll_loss` -- the loss :math:`L` above;
+* :func:`kfac_statistics` -- :math:`A_0, G_0, A_1, G_1` of each layer (sampled or exact);
+* :func:`layer_gradient`, :func:`block_indices` -- a layer's gradient matrix and its indices in :math:`\theta`;
+* :func:`kfac_block` -- the dense approximate block of a temporal model (for tiny models);
+* :func:`precondition` -- :math:`(\text{approximate } F_P + \gamma I)^{-1}` applied to a gradient matrix;
+* :func:`damped_inverse` -- :math:`(C + \delta I)^{-1}` by eigendecomposition;
+* :func:`exact_fisher`, :func:`natural_gradient` -- the reference :math:`F` and :math:`-(F+\lambda I)^{-1}\nabla L`;
+* :func:`approximation_errors` -- relative Frobenius error of each K-FAC variant against the exact block;
+* :class:`KFAC` -- the optimizer.
+
+Code indexes time from 0, like :mod:`srnbook.srn`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import torch
+
+from .._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from ..srn import OUTPUTS, SRN, flatten_parameters, unflatten_parameters
+
+Tensor = torch.Tensor
+
+LAYERS = ("U", "W", "V")
+LIKELIHOODS = ("gaussian", "categorical")
+TEMPORAL = ("independent", "option1", "option2")
+#: Eigenvalues of :math:`\hat\Psi` (option 1) and :math:`\hat\Psi\hat\Psi^\top` (option 2) are clamped
+#: to :math:`[-1 + \epsilon, 1 - \epsilon]`: estimated statistics can leave the stationary range.
+PSI_EPS = 1e-6
+
+
+class LayerStatistics(NamedTuple):
+    """K-FAC statistics of one layer (all averages over batch and time).
+
+    Attributes
+    ----------
+    A0, G0: input and gradient second moments, ``(in, in)`` and ``(out, out)``.
+    A1, G1: lag-1 cross moments :math:`\\overline{\\bar a_{t+1}\\bar a_t^\\top}`,
+        :math:`\\overline{g_{t+1} g_t^\\top}` (zero when ``T = 1``).
+    T: the number of time steps.
+    """
+
+    A0: Tensor
+    G0: Tensor
+    A1: Tensor
+    G1: Tensor
+    T: int
+
+
+# ---------------------------------------------------------------------- checks
+
+
+def _check_srn(model) -> SRN:
+    if not isinstance(model, SRN):
+        raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
+    return model
+
+
+def _check_x(model: SRN, x) -> Tensor:
+    x = check_tensor(x, "x", ndim=3, dtype=model.W.dtype)
+    if x.shape[2] != model.input_size:
+        raise ValueError(f"x must have shape (B, T, {model.input_size}), got {tuple(x.shape)}")
+    return x
+
+
+def _check_likelihood(model: SRN, likelihood) -> str:
+    check_choice(likelihood, "likelihood", LIKELIHOODS)
+    if likelihood == "categorical" and model.output != "softmax":
+        raise ValueError(f"likelihood 'categorical' needs a softmax output, got output={model.output!r}")
+    return likelihood
+
+
+def _check_decay(decay) -> float:
+    ok = isinstance(decay, (int, float)) and not isinstance(decay, bool) and 0 <= decay < 1
+    if not ok:
+        raise ValueError(f"decay must be a number in [0, 1), got {decay!r}")
+    return float(decay)
+
+
+# ---------------------------------------------------------------------- loss and output curvature
+
+
+def nll_loss(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian") -> Tensor:
+    r""":math:`L = \frac1B\sum_n\sum_t -\log p(y_{n,t}\mid x_n)` up to constants.
+
+    ``y`` is ``(B, T, o)`` targets (gaussian: :math:`\tfrac12\lVert y - \hat y\rVert^2`) or
+    ``(B, T)`` class indices (categorical: :math:`-\log \hat y_{y}`).
+    """
+    _check_srn(model)
+    x = _check_x(model, x)
+    _check_likelihood(model, likelihood)
+    yhat = model(x).y
+    if likelihood == "gaussian":
+        y = check_tensor(y, "y", ndim=3, dtype=yhat.dtype)
+        if y.shape != yhat.shape:
+            raise ValueError(f"y must have shape {tuple(yhat.shape)}, got {tuple(y.shape)}")
+        return 0.5 * ((y - yhat) ** 2).sum() / x.shape[0]
+    if not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != yhat.shape[:2]:
+        raise ValueError(f"y must be a long tensor of class indices of shape {tuple(yhat.shape[:2])}")
+    logp = torch.log(yhat.clamp_min(torch.finfo(yhat.dtype).tiny))
+    return -logp.gather(2, y.unsqueeze(2)).sum() / x.shape[0]
+
+
+def _output_sqrt(model: SRN, z: Tensor, likelihood: str) -> Tensor:
+    r"""``(B, T, o, o)`` :math:`L` with :math:`L L^\top = H = \mathbb E[D z\, D z^\top]`."""
+    o = z.shape[-1]
+    eye = torch.eye(o, dtype=z.dtype)
+    if likelihood == "categorical":
+        p = torch.softmax(z, -1)
+        r = p.sqrt()
+        return torch.diag_embed(r) - p.unsqueeze(-1) * r.unsqueeze(-2)
+    # gaussian: Dz = J_g^T (yhat - y), H = J_g^T J_g; L = J_g^T
+    if model.output == "identity":
+        return eye.expand(*z.shape[:-1], o, o)
+    if model.output == "sigmoid":
+        s = torch.sigmoid(z)
+        return torch.diag_embed(s * (1 - s))
+    if model.output == "tanh":
+        return torch.diag_embed(1 - torch.tanh(z) ** 2)
+    p = torch.softmax(z, -1)  # softmax Jacobian, symmetric
+    return torch.diag_embed(p) - p.unsqueeze(-1) * p.unsqueeze(-2)
+
+
+def _sample_dz(model, z, likelihood, n_samples, generator) -> Tensor:
+    """``(S, B, T, o)`` gradients of :math:`-\\log p` w.r.t. :math:`z` at targets drawn from the model."""
+    S = n_samples
+    if likelihood == "categorical":
+        p = torch.softmax(z, -1)
+        flat = p.reshape(-1, p.shape[-1])
+        idx = torch.multinomial(flat, S, replacement=True, generator=generator).t()  # (S, B*T)
+        onehot = torch.nn.functional.one_hot(idx, p.shape[-1]).to(z.dtype).view(S, *p.shape)
+        return p.unsqueeze(0) - onehot
+    L = _output_sqrt(model, z, likelihood)
+    eps = torch.randn(S, *z.shape, dtype=z.dtype, generator=generator)  # y - yhat
+    return -torch.einsum("btij,sbtj->sbti", L, eps)
+
+
+def _backprop(model: SRN, a, h, dz) -> Tensor:
+    r""":math:`D a_t = \sigma'(a_t) \odot (V^\top D z_t + W^\top D a_{t+1})` for ``dz`` ``(S, B, T, o)``."""
+    s = model.activation.derivative(a, h)
+    V, W = model.V.detach(), model.W.detach()
+    local = dz @ V
+    da = torch.empty_like(local)
+    T = local.shape[2]
+    da[:, :, T - 1] = s[:, T - 1] * local[:, :, T - 1]
+    for t in range(T - 2, -1, -1):
+        da[:, :, t] = s[:, t] * (local[:, :, t] + da[:, :, t + 1] @ W)
+    return da
+
+
+def _moments(a_in: Tensor, g: Tensor, weight: float) -> LayerStatistics:
+    """Statistics from inputs ``(B, T, in)`` and gradients ``(S, B, T, out)`` (weight per sample)."""
+    B, T = a_in.shape[:2]
+    A0 = torch.einsum("bti,btj->ij", a_in, a_in) / (B * T)
+    G0 = weight * torch.einsum("sbti,sbtj->ij", g, g) / (B * T)
+    if T > 1:
+        A1 = torch.einsum("bti,btj->ij", a_in[:, 1:], a_in[:, :-1]) / (B * (T - 1))
+        G1 = weight * torch.einsum("sbti,sbtj->ij", g[:, :, 1:], g[:, :, :-1]) / (B * (T - 1))
+    else:
+        A1, G1 = torch.zeros_like(A0), torch.zeros_like(G0)
+    return LayerStatistics(A0, G0, A1, G1, T)
+
+
+def kfac_statistics(
+    model: SRN,
+    x: Tensor,
+    *,
+    likelihood: str = "gaussian",
+    exact: bool = False,
+    n_samples: int = 1,
+    generator: torch.Generator | None = None,
+) -> dict[str, LayerStatistics]:
+    r"""The K-FAC statistics :math:`A_0, G_0, A_1, G_1` of ``"U"``, ``"W"`` and ``"V"`` on the batch ``x``.
+
+    The gradients :math:`g_t` are those of :math:`-\log p(y \mid x)` at targets drawn from the
+    model (``n_samples`` draws per sequence, each weighted :math:`1/S`), or, with ``exact=True``,
+    the :math:`T o` back-propagated columns of :math:`L_{s} e_k` (:math:`L L^\top = H`), which
+    give the expectation over :math:`y` exactly (the targets of different steps are independent).
+    The initial state is zero.
+    """
+    _check_srn(model)
+    x = _check_x(model, x)
+    _check_likelihood(model, likelihood)
+    if not isinstance(exact, bool):
+        raise ValueError(f"exact must be a bool, got {exact!r}")
+    n_samples = check_positive_int(n_samples, "n_samples")
+    with torch.no_grad():
+        out = model(x)
+        a, h = out.a, out.h
+        B, T, d = h.shape
+        z = h @ model.V.detach().t() + model.c.detach()
+        o = z.shape[-1]
+        if exact:
+            L = _output_sqrt(model, z, likelihood)  # (B, T, o, k)
+            dz = torch.zeros(T, o, B, T, o, dtype=x.dtype)
+            for s in range(T):
+                dz[s, :, :, s] = L[:, s].permute(2, 0, 1)  # column k of L_{n,s}
+            dz = dz.reshape(T * o, B, T, o)
+            weight = 1.0
+        else:
+            dz = _sample_dz(model, z, likelihood, n_samples, generator)
+            weight = 1.0 / n_samples
+        da = _backprop(model, a, h, dz)
+        ones = x.new_ones(B, T, 1)
+        h_prev = torch.cat([x.new_zeros(B, 1, d), h[:, :-1]], dim=1)
+        return {
+            "U": _moments(torch.cat([x, ones], 2), da, weight),
+            "W": _moments(h_prev, da, weight),
+            "V": _moments(torch.cat([h, ones], 2), dz, weight),
+        }
+
+
+# ---------------------------------------------------------------------- layers as matrices
+
+
+def _offsets(model: SRN) -> dict[str, int]:
+    out, start = {}, 0
+    for name, p in model.named_parameters():
+        out[name] = start
+        start += p.numel()
+    return out
+
+
+def block_indices(model: SRN, layer: str) -> Tensor:
+    """Indices in :math:`\\theta` (:func:`srnbook.srn.flatten_parameters`) of the layer matrix, row by row.
+
+    ``"U"`` is :math:`[U \\mid b]`, ``"V"`` is :math:`[V \\mid c]`, ``"W"`` is :math:`W`.
+    """
+    _check_srn(model)
+    check_choice(layer, "layer", LAYERS)
+    off = _offsets(model)
+    d, u, o = model.hidden_size, model.input_size, model.output_size
+    if layer == "W":
+        return off["W"] + torch.arange(d * d)
+    rows, cols, w, bias = (d, u, "U", "b") if layer == "U" else (o, d, "V", "c")
+    weight = off[w] + torch.arange(rows * cols).view(rows, cols)
+    return torch.cat([weight, (off[bias] + torch.arange(rows)).unsqueeze(1)], 1).reshape(-1)
+
+
+def layer_gradient(model: SRN, layer: str, grads: dict[str, Tensor] | None = None) -> Tensor:
+    """The layer's ``(out, in)`` gradient matrix from ``.grad`` (or from ``grads`` by parameter name)."""
+    _check_srn(model)
+    check_choice(layer, "layer", LAYERS)
+    get = (lambda n: grads[n]) if grads is not None else (lambda n: model.get_parameter(n).grad)
+    names = {"U": ("U", "b"), "W": ("W", None), "V": ("V", "c")}[layer]
+    for n in names:
+        if n is not None and get(n) is None:
+            raise ValueError(f"model.{n} has no gradient; call loss.backward() first")
+    if names[1] is None:
+        return get("W")
+    return torch.cat([get(names[0]), get(names[1]).unsqueeze(1)], 1)
+
+
+# ---------------------------------------------------------------------- damping and inverses
+
+
+def damped_inverse(C: Tensor, damping: float) -> Tensor:
+    r""":math:`(C + \delta I)^{-1}` of a symmetric PSD ``C`` via :math:`C = Q \Lambda Q^\top`:
+    :math:`Q (\Lambda + \delta I)^{-1} Q^\top`."""
+    C = check_tensor(C, "C", ndim=2)
+    damping = check_positive_float(damping, "damping", allow_zero=True)
+    e, Q = torch.linalg.eigh(C)
+    return (Q / (e + damping)) @ Q.t()
+
+
+def pi_damping(A: Tensor, G: Tensor, damping: float, T: int = 1) -> tuple[float, float]:
+    r"""``(delta_A, delta_G)`` :math:`= (\pi\sqrt{\gamma/T}, \sqrt{\gamma/T}/\pi)`, Martens & Grosse (2015) sec. 6.3."""
+    damping = check_positive_float(damping, "damping", allow_zero=True)
+    T = check_positive_int(T, "T")
+    ta = float(torch.trace(A)) / A.shape[0]
+    tg = float(torch.trace(G)) / G.shape[0]
+    pi = math.sqrt(ta / tg) if ta > 0 and tg > 0 else 1.0
+    root = math.sqrt(damping / T)
+    return pi * root, root / pi
+
+
+def _sym_pow(C: Tensor, power: float) -> Tensor:
+    r""":math:`C^p` of a symmetric PSD matrix; eigenvalues below :math:`10^{-12}\lambda_{max}` are floored there."""
+    e, Q = torch.linalg.eigh(0.5 * (C + C.t()))
+    e = e.clamp_min(1e-12 * float(e.abs().max().clamp_min(torch.finfo(C.dtype).tiny)))
+    return (Q * e.pow(power)) @ Q.t()
+
+
+def _eye(n, like):
+    return torch.eye(n, dtype=like.dtype)
+
+
+def _damped(stats: LayerStatistics, damping: float):
+    dA, dG = pi_damping(stats.A0, stats.G0, damping, stats.T)
+    A0 = stats.A0 + dA * _eye(stats.A0.shape[0], stats.A0)
+    G0 = stats.G0 + dG * _eye(stats.G0.shape[0], stats.G0)
+    return A0, G0
+
+
+def _fejer(x: Tensor, T: int) -> Tensor:
+    r""":math:`\sum_{k=-T}^{T} (T - |k|) x^{|k|} = T + 2\sum_{k=1}^{T-1}(T-k)x^k` (no cancellation at x = 1)."""
+    k = torch.arange(1, T, dtype=x.dtype)
+    return T + 2 * ((T - k) * x.unsqueeze(-1) ** k).sum(-1)
+
+
+def kfac_block(stats: LayerStatistics, temporal: str = "independent", damping: float = 0.0) -> Tensor:
+    """The dense approximate Fisher block (row-major, ``(out*in, out*in)``) of a temporal model.
+
+    ``damping`` is added to the factors as in :func:`precondition` (``0``: the undamped model;
+    options 1 and 2 need invertible :math:`A_0, G_0` then). For tiny layers only.
+    """
+    check_choice(temporal, "temporal", TEMPORAL)
+    T = stats.T
+    A0, G0 = _damped(stats, damping) if damping > 0 else (stats.A0, stats.G0)
+    if damping > 0 and temporal == "independent":
+        return T * torch.kron(G0, A0)
+    V0 = torch.kron(G0, A0)
+    if temporal == "independent":
+        return T * V0
+    n = V0.shape[0]
+    I = _eye(n, V0)
+    if temporal == "option1":
+        V1 = torch.kron(0.5 * (stats.G1 + stats.G1.t()), 0.5 * (stats.A1 + stats.A1.t()))
+        R, Ri = _sym_pow(V0, 0.5), _sym_pow(V0, -0.5)
+        Psi = Ri @ V1 @ Ri
+        e, Q = torch.linalg.eigh(0.5 * (Psi + Psi.t()))
+        e = e.clamp(-1 + PSI_EPS, 1 - PSI_EPS)
+        return R @ (Q * _fejer(e, T)) @ Q.t() @ R
+    Psi = torch.kron(stats.G1 @ torch.linalg.pinv(G0, hermitian=True), stats.A1 @ torch.linalg.pinv(A0, hermitian=True))
+    return T * torch.linalg.solve(I - Psi, V0 - Psi @ V0 @ Psi.t()) @ torch.linalg.inv(I - Psi.t())
+
+
+class _Inverse:
+    """Cached quantities of one layer's damped inverse (recomputed every ``inverse_every`` steps)."""
+
+    def __init__(self, stats: LayerStatistics, damping: float, temporal: str):
+        self.temporal, self.T = temporal, stats.T
+        A0, G0 = _damped(stats, damping)
+        if temporal == "independent" or stats.T == 1:
+            self.temporal = "independent"
+            self.eA, self.QA = torch.linalg.eigh(A0)
+            self.eG, self.QG = torch.linalg.eigh(G0)
+        elif temporal == "option1":
+            self.LA, psiA = self._option1(A0, stats.A1)
+            self.LG, psiG = self._option1(G0, stats.G1)
+            x = (psiG.unsqueeze(1) * psiA.unsqueeze(0)).clamp(-1 + PSI_EPS, 1 - PSI_EPS)
+            self.Y = 1.0 / _fejer(x, stats.T)
+        else:
+            self.PA, self.KA, muA = self._option2(A0, stats.A1)
+            self.PG, self.KG, muG = self._option2(G0, stats.G1)
+            self.den = (1 - muG.unsqueeze(1) * muA.unsqueeze(0)).clamp_min(PSI_EPS)
+
+    @staticmethod
+    def _option1(C0, C1):
+        Ri = _sym_pow(C0, -0.5)
+        Psi = Ri @ (0.5 * (C1 + C1.t())) @ Ri
+        e, Q = torch.linalg.eigh(0.5 * (Psi + Psi.t()))
+        return Ri @ Q, e.clamp(-1 + PSI_EPS, 1 - PSI_EPS)
+
+    @staticmethod
+    def _option2(C0, C1):
+        Ri = _sym_pow(C0, -0.5)
+        P = C1 @ torch.linalg.inv(C0)  # Psi_C = C1 C0^{-1}
+        Ph = Ri @ C1 @ Ri
+        mu, E = torch.linalg.eigh(Ph @ Ph.t())
+        return P, Ri @ E, mu.clamp(0, 1 - PSI_EPS)
+
+    def apply(self, Z: Tensor) -> Tensor:
+        if self.temporal == "independent":
+            Zt = self.QG.t() @ Z @ self.QA
+            Zt = Zt / (self.eG.unsqueeze(1) * self.eA.unsqueeze(0))
+            return self.QG @ Zt @ self.QA.t() / self.T
+        if self.temporal == "option1":
+            Zt = self.LG.t() @ Z @ self.LA
+            return self.LG @ (Zt * self.Y) @ self.LA.t()
+        Z = Z - self.PG @ Z @ self.PA.t()
+        Z = self.KG.t() @ Z @ self.KA / self.den
+        Z = self.KG @ Z @ self.KA.t()
+        Z = Z - self.PG.t() @ Z @ self.PA
+        return Z / self.T
+
+
+def precondition(stats: LayerStatistics, grad: Tensor, damping: float, temporal: str = "independent") -> Tensor:
+    r"""The damped approximate inverse applied to an ``(out, in)`` gradient matrix.
+
+    ``"independent"``: :math:`\tfrac1T (G_0 + \delta_G I)^{-1} \nabla (A_0 + \delta_A I)^{-1}`
+    (Martens & Grosse's :math:`A^{-1} \nabla G^{-1}` in the row-major orientation); options 1
+    and 2 as in the module docstring. Equals ``solve(kfac_block(stats, temporal, damping), vec(grad))``.
+    """
+    damping = check_positive_float(damping, "damping", allow_zero=True)
+    check_choice(temporal, "temporal", TEMPORAL)
+    grad = check_tensor(grad, "grad", ndim=2)
+    if grad.shape != (stats.G0.shape[0], stats.A0.shape[0]):
+        raise ValueError(f"grad must have shape {(stats.G0.shape[0], stats.A0.shape[0])}, got {tuple(grad.shape)}")
+    return _Inverse(stats, damping, temporal).apply(grad)
+
+
+# ---------------------------------------------------------------------- exact Fisher (reference)
+
+
+def exact_fisher(model: SRN, x: Tensor, likelihood: str = "gaussian") -> Tensor:
+    r"""The exact Fisher :math:`F = \frac1B\sum_{n,t} J_{n,t}^\top H_{n,t} J_{n,t}` over all of :math:`\theta`.
+
+    Ordered like :func:`srnbook.srn.flatten_parameters` (``U, W, V, b, c``, row by row).
+    Costs a full Jacobian: tiny models only.
+    """
+    _check_srn(model)
+    x = _check_x(model, x)
+    _check_likelihood(model, likelihood)
+    theta = flatten_parameters(model).detach()
+
+    def z_of(th):
+        p = unflatten_parameters(model, th)
+        h = torch.func.functional_call(model, p, (x,)).h
+        return h @ p["V"].t() + p["c"]
+
+    # row by row (no vmap): works with the explicit BPTT of grad="bptt" models too
+    J = torch.autograd.functional.jacobian(z_of, theta)  # (B, T, o, P)
+    with torch.no_grad():
+        L = _output_sqrt(model, z_of(theta), likelihood)
+    M = torch.einsum("btoi,btop->btip", L, J)  # L^T J
+    return torch.einsum("btip,btiq->pq", M, M) / x.shape[0]
+
+
+def natural_gradient(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian", damping: float = 1e-3):
+    r"""The exact natural-gradient step :math:`-(F + \lambda I)^{-1} \nabla L`, as ``{name: tensor}``."""
+    damping = check_positive_float(damping, "damping", allow_zero=True)
+    F = exact_fisher(model, x, likelihood)
+    params = list(model.parameters())
+    grads = torch.autograd.grad(nll_loss(model, x, y, likelihood), params)
+    g = torch.cat([gr.reshape(-1) for gr in grads])
+    step = -torch.linalg.solve(F + damping * _eye(F.shape[0], F), g)
+    return {k: v.detach().clone() for k, v in unflatten_parameters(model, step).items()}
+
+
+def approximation_errors(model: SRN, x: Tensor, likelihood: str = "gaussian") -> dict[tuple[str, str], float]:
+    r"""Relative Frobenius errors :math:`\lVert \tilde F_P - F_P\rVert_F / \lVert F_P \rVert_F` of each variant.
+
+    Uses exact statistics (``exact=True``, no sampling noise) and the undamped approximations;
+    keys ``(layer, temporal)``: ``"independent"`` for U, V, W and options 1, 2 for W.
+    """
+    F = exact_fisher(model, x, likelihood)
+    stats = kfac_statistics(model, x, likelihood=likelihood, exact=True)
+    out = {}
+    for layer in LAYERS:
+        idx = block_indices(model, layer)
+        block = F[idx][:, idx]
+        variants = TEMPORAL if layer == "W" else ("independent",)
+        for temporal in variants:
+            approx = kfac_block(stats[layer], temporal)
+            out[(layer, temporal)] = float(torch.linalg.norm(approx - block) / torch.linalg.norm(block))
+    return out
+
+
+# ---------------------------------------------------------------------- the optimizer
+
+
+class KFAC(torch.optim.Optimizer):
+    r"""K-FAC for an :class:`~srnbook.SRN`: :math:`\theta \leftarrow \theta - \eta\, \tilde F^{-1} \nabla L` layer by layer.
+
+    Parameters
+    ----------
+    model
+        The SRN whose ``U, W, V, b, c`` are optimized.
+    lr
+        Learning rate :math:`\eta`.
+    damping
+        Tikhonov damping :math:`\gamma > 0`, split between the factors by the :math:`\pi` heuristic.
+    decay
+        Running-average decay :math:`\epsilon \in [0, 1)` of the statistics:
+        :math:`S \leftarrow \epsilon S + (1 - \epsilon) S_{\text{batch}}` (the first batch sets :math:`S`).
+    inverse_every
+        Recompute the eigendecompositions every this many steps.
+    temporal
+        Model of the recurrent block W: ``"independent"``, ``"option1"`` or ``"option2"``.
+    likelihood
+        ``"gaussian"`` or ``"categorical"`` (see :func:`nll_loss`).
+    n_samples
+        Targets drawn from the model per sequence for :math:`G`.
+    generator
+        Optional ``torch.Generator`` for those draws.
+
+    Call ``loss.backward()`` then ``step(x=x)``: the statistics are refreshed on ``x``.
+    """
+
+    def __init__(self, model: SRN, lr: float = 0.1, damping: float = 1e-2, decay: float = 0.95,
+                 inverse_every: int = 1, temporal: str = "independent", likelihood: str = "gaussian",
+                 n_samples: int = 1, generator: torch.Generator | None = None):
+        self.model = _check_srn(model)
+        lr = check_positive_float(lr, "lr")
+        self.damping = check_positive_float(damping, "damping")
+        self.decay = _check_decay(decay)
+        self.inverse_every = check_positive_int(inverse_every, "inverse_every")
+        self.temporal = check_choice(temporal, "temporal", TEMPORAL)
+        self.likelihood = _check_likelihood(model, likelihood)
+        self.n_samples = check_positive_int(n_samples, "n_samples")
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
+        self.generator = generator
+        super().__init__(model.parameters(), {"lr": lr})
+        self.stats: dict[str, LayerStatistics] | None = None
+        self._inverses: dict[str, _Inverse] = {}
+        self.steps = 0
+
+    def update_statistics(self, x: Tensor) -> None:
+        """Fold the statistics of batch ``x`` into the running averages."""
+        new = kfac_statistics(self.model, x, likelihood=self.likelihood,
+                              n_samples=self.n_samples, generator=self.generator)
+        if self.stats is None or self.decay == 0:
+            self.stats = new
+            return
+        e = self.decay
+        self.stats = {k: LayerStatistics(*(e * o + (1 - e) * n for o, n in zip(old[:4], new[k][:4])), new[k].T)
+                      for k, old in self.stats.items()}
+
+    @torch.no_grad()
+    def step(self, closure=None, *, x: Tensor | None = None):
+        """One K-FAC step; ``x`` (the batch) is required. ``closure`` re-evaluates the loss with gradients."""
+        if x is None:
+            raise ValueError("x must be given: K-FAC refreshes its statistics on the batch")
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        self.update_statistics(x)
+        if self.steps % self.inverse_every == 0:
+            self._inverses = {k: _Inverse(s, self.damping, self.temporal if k == "W" else "independent")
+                              for k, s in self.stats.items()}
+        lr = self.param_groups[0]["lr"]
+        m = self.model
+        for layer in LAYERS:
+            delta = -lr * self._inverses[layer].apply(layer_gradient(m, layer))
+            if layer == "W":
+                m.W.add_(delta)
+            else:
+                w, b = (m.U, m.b) if layer == "U" else (m.V, m.c)
+                w.add_(delta[:, :-1])
+                b.add_(delta[:, -1])
+        self.steps += 1
+        return loss

@@ -1,0 +1,376 @@
+"""Specification of srnbook.optim.hessian_free: exact Gauss-Newton products, CG, damping, the optimizer."""
+
+import math
+
+import pytest
+import torch
+from torch.autograd.functional import hessian, jacobian
+
+from srnbook import SRN
+from srnbook.optim.hessian_free import (
+    HessianFree,
+    Minibatch,
+    conjugate_gradient,
+    finite_difference_hvp,
+    gauss_newton_operator,
+    gnvp,
+    hessian_vector_product,
+    levenberg_marquardt,
+    martens_preconditioner,
+    loss_from_z,
+    network_function,
+    objective,
+    reduction_ratio,
+    storage_iterations,
+)
+from srnbook.srn import flatten_parameters
+from srnbook.tasks import make_task
+
+pytestmark = [
+    pytest.mark.usefixtures("one_torch_thread"),
+    # torch's forward-mode AD loads its decompositions with torch.jit.script on first use
+    pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning"),
+]
+
+F64 = torch.float64
+OUTPUT = {"squared": "identity", "cross_entropy": "softmax", "binary_cross_entropy": "sigmoid"}
+
+
+def make(loss="squared", u=2, d=3, o=2, act="tanh", seed=0):
+    torch.manual_seed(seed)
+    return SRN(u, d, o, activation=act, output=OUTPUT[loss], grad="autograd", dtype=F64)
+
+
+def data(loss="squared", B=3, T=4, u=2, o=2, per_step=False, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(B, T, u, generator=g, dtype=F64)
+    shape = (B, T, o) if per_step else (B, o)
+    if loss == "squared":
+        y = torch.randn(*shape, generator=g, dtype=F64)
+    elif loss == "cross_entropy":
+        y = torch.nn.functional.one_hot(torch.randint(o, shape[:-1], generator=g), o).to(F64)
+    else:
+        y = torch.randint(2, shape, generator=g).to(F64)
+    return x, y
+
+
+def explicit_ggn(model, x, y, loss, lengths=None, structural=0.0):
+    """G = J^T H_L J (+ structural * J_h^T J_h / B), built from full Jacobians and the loss Hessian."""
+    F, w = network_function(model, x, y, lengths)
+    theta = flatten_parameters(model).detach()
+    yy = y.unsqueeze(1) if y.dim() == 2 else y
+    z0, _ = F(theta)
+    J = jacobian(lambda t: F(t)[0].reshape(-1), theta)                     # (m, n)
+    H = hessian(lambda z: loss_from_z(z.view_as(z0), yy, w, loss), z0.detach().reshape(-1))
+    G = J.t() @ H @ J
+    if structural:
+        Jh = jacobian(lambda t: F(t)[1].reshape(-1), theta)
+        G = G + structural * Jh.t() @ Jh / x.shape[0]
+    return G, H
+
+
+# ---------------------------------------------------------------------- Gauss-Newton products
+
+
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy", "binary_cross_entropy"])
+@pytest.mark.parametrize("per_step", [False, True])
+def test_gnvp_equals_explicit_ggn_times_v(loss, per_step):
+    model = make(loss, o=3)
+    x, y = data(loss, o=3, per_step=per_step)
+    G, _ = explicit_ggn(model, x, y, loss)
+    v = torch.randn(G.shape[0], dtype=F64, generator=torch.Generator().manual_seed(5))
+    Gv = gnvp(model, None, x, y, v, loss=loss)
+    assert torch.allclose(Gv, G @ v, rtol=0, atol=1e-10)
+
+
+def test_gnvp_with_variable_lengths_ignores_padding():
+    model = make("squared")
+    x, y = data("squared", B=3, T=5, per_step=True)
+    lengths = torch.tensor([5, 2, 3])
+    G, _ = explicit_ggn(model, x, y, "squared", lengths)
+    v = torch.randn(G.shape[0], dtype=F64)
+    assert torch.allclose(gnvp(model, None, x, y, v, lengths=lengths), G @ v, atol=1e-10, rtol=0)
+    # the same as the sequences cut to their lengths, each weighted by 1/B
+    x2 = x.clone()
+    x2[1, 2:] = 7.0  # changing the padding changes nothing
+    assert torch.allclose(gnvp(model, None, x2, y, v, lengths=lengths), G @ v, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy", "binary_cross_entropy"])
+def test_ggn_is_symmetric_positive_semidefinite(loss):
+    model = make(loss, d=4, o=3)
+    x, y = data(loss, o=3, per_step=True)
+    op = gauss_newton_operator(model, None, x, y, loss=loss)
+    n = flatten_parameters(model).numel()
+    G = torch.stack([op(e) for e in torch.eye(n, dtype=F64)], 1)  # column by column
+    assert torch.allclose(G, G.t(), atol=1e-12, rtol=0)
+    assert torch.linalg.eigvalsh(G).min() > -1e-12
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "binary_cross_entropy"])
+def test_loss_hessian_in_z_is_psd(loss):
+    model = make(loss, o=3)
+    x, y = data(loss, o=3)
+    _, H = explicit_ggn(model, x, y, loss)
+    assert torch.linalg.eigvalsh(H).min() > -1e-14
+
+
+def test_structural_damping_term_equals_its_explicit_matrix():
+    model = make("squared", d=4)
+    x, y = data("squared", T=5)
+    beta = 0.7
+    G_total, _ = explicit_ggn(model, x, y, "squared", structural=beta)
+    v = torch.randn(G_total.shape[0], dtype=F64)
+    got = gnvp(model, None, x, y, v, structural=beta)
+    assert torch.allclose(got, G_total @ v, atol=1e-10, rtol=0)
+    # and the structural part alone is beta * J_h^T J_h / B
+    G0, _ = explicit_ggn(model, x, y, "squared")
+    assert not torch.allclose(got, G0 @ v, atol=1e-6)
+
+
+def test_ggn_equals_hessian_at_zero_residual():
+    """Squared error with y = z: the second term of eq. 2.21 vanishes, so G = H."""
+    model = make("squared")
+    x, _ = data("squared")
+    F, _ = network_function(model, x, torch.zeros(3, 2, dtype=F64))
+    y = F(flatten_parameters(model).detach())[0].squeeze(1).detach()
+    v = torch.randn(flatten_parameters(model).numel(), dtype=F64)
+    Hv = hessian_vector_product(model, None, x, y, v)
+    assert torch.allclose(gnvp(model, None, x, y, v), Hv, atol=1e-12, rtol=0)
+
+
+def test_exact_hvp_and_finite_difference_error():
+    model = make("squared")
+    x, y = data("squared")
+    theta = flatten_parameters(model).detach()
+    f = lambda t: objective(model, t, x, y)  # noqa: E731
+    H = hessian(f, theta)
+    v = torch.randn(theta.numel(), dtype=F64)
+    v = v / v.norm()
+    Hv = hessian_vector_product(model, None, x, y, v)
+    assert torch.allclose(Hv, H @ v, atol=1e-12, rtol=0)
+    err_fwd = (finite_difference_hvp(model, None, x, y, v, eps=1e-7) - Hv).norm() / Hv.norm()
+    err_big = (finite_difference_hvp(model, None, x, y, v, eps=1e-2) - Hv).norm() / Hv.norm()
+    err_ctr = (finite_difference_hvp(model, None, x, y, v, eps=1e-2, central=True) - Hv).norm() / Hv.norm()
+    assert err_fwd < 1e-5            # about sqrt(unit roundoff) at best
+    assert err_fwd > 1e-14           # but not exact
+    assert err_ctr < err_big         # O(eps^2) truncation beats O(eps)
+    assert 1e-5 < err_big < 1e-1     # truncation error O(eps)
+
+
+def test_objective_matches_torch_losses():
+    for loss in OUTPUT:
+        model = make(loss, o=3)
+        x, y = data(loss, o=3)
+        z = model(x).y[:, -1] if loss == "squared" else None
+        val = objective(model, None, x, y, loss=loss)
+        F, _ = network_function(model, x, y)
+        zz = F(flatten_parameters(model).detach())[0].squeeze(1)
+        if loss == "squared":
+            assert torch.allclose(zz, z)
+            ref = 0.5 * ((z - y) ** 2).sum() / 3
+        elif loss == "cross_entropy":
+            ref = torch.nn.functional.cross_entropy(zz, y.argmax(-1))
+        else:
+            ref = torch.nn.functional.binary_cross_entropy_with_logits(zz, y, reduction="sum") / 3
+        assert torch.allclose(val, ref, atol=1e-12)
+
+
+# ---------------------------------------------------------------------- conjugate gradient
+
+
+def spd(n, cond=100.0, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    Q, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=F64))
+    eig = torch.logspace(0, math.log10(cond), n, dtype=F64)
+    return Q @ torch.diag(eig) @ Q.t(), torch.randn(n, generator=g, dtype=F64)
+
+
+def test_cg_solves_spd_system_in_at_most_n_iterations():
+    n = 12
+    A, b = spd(n, cond=10.0)
+    res = conjugate_gradient(lambda v: A @ v, b, max_iters=n, rtol=1e-13)
+    assert res.iterations <= n
+    assert torch.allclose(res.x, torch.linalg.solve(A, b), atol=1e-8, rtol=0)
+    assert all(res.phi[i + 1] <= res.phi[i] + 1e-14 for i in range(len(res.phi) - 1))  # phi decreases
+
+
+def test_cg_progress_rule_stops_early_on_an_easy_system():
+    n = 300
+    A, b = spd(n, cond=1.5)
+    res = conjugate_gradient(lambda v: A @ v, b, rtol=0.0)
+    assert res.reason == "progress"
+    assert 10 < res.iterations < 30
+    assert torch.allclose(res.x, torch.linalg.solve(A, b), atol=1e-3, rtol=0)
+
+
+def test_cg_stores_geometrically_spaced_iterates_and_the_last():
+    assert storage_iterations(20) == [math.ceil(1.3 ** j) for j in (0, 1, 3, 5, 6, 7, 8, 9, 10, 11)]
+    assert storage_iterations(20) == [1, 2, 3, 4, 5, 7, 9, 11, 14, 18]
+    A, b = spd(30, cond=1e4)
+    res = conjugate_gradient(lambda v: A @ v, b, max_iters=25, rtol=0.0, epsilon=1e-12)
+    its = [i for i, _ in res.iterates]
+    assert its == [1, 2, 3, 4, 5, 7, 9, 11, 14, 18, 24, 25]
+    assert torch.equal(res.iterates[-1][1], res.x)
+
+
+def test_cg_warm_start_and_preconditioner():
+    g = torch.Generator().manual_seed(3)
+    n = 40
+    D = torch.logspace(0, 6, n, dtype=F64)
+    B = torch.randn(n, n, generator=g, dtype=F64) * 1e-2
+    A = torch.diag(D) + B @ B.t()
+    b = torch.randn(n, generator=g, dtype=F64)
+    exact = torch.linalg.solve(A, b)
+    plain = conjugate_gradient(lambda v: A @ v, b, max_iters=200, rtol=1e-10, epsilon=1e-12)
+    pre = conjugate_gradient(lambda v: A @ v, b, max_iters=200, rtol=1e-10, epsilon=1e-12,
+                             preconditioner=1 / torch.diagonal(A))
+    assert pre.iterations < plain.iterations
+    assert torch.allclose(pre.x, exact, rtol=1e-6, atol=0)
+    warm = conjugate_gradient(lambda v: A @ v, b, exact, rtol=1e-10)
+    assert warm.iterations == 0 and warm.reason == "residual"
+
+
+# ---------------------------------------------------------------------- damping
+
+
+def test_levenberg_marquardt_rule():
+    assert levenberg_marquardt(1.0, 0.9) == pytest.approx(2 / 3)
+    assert levenberg_marquardt(1.0, 0.1) == pytest.approx(1.5)
+    assert levenberg_marquardt(1.0, -2.0) == pytest.approx(1.5)
+    assert levenberg_marquardt(1.0, 0.5) == 1.0
+    assert levenberg_marquardt(1.0, 0.25) == 1.0 and levenberg_marquardt(1.0, 0.75) == 1.0
+    assert levenberg_marquardt(2.0, math.nan) == pytest.approx(3.0)
+
+
+def test_reduction_ratio():
+    assert reduction_ratio(0.5, 1.0, -0.5) == 1.0
+    assert reduction_ratio(1.2, 1.0, -0.5) == pytest.approx(-0.4)
+    assert reduction_ratio(0.5, 1.0, 0.0) == -math.inf
+
+
+# ---------------------------------------------------------------------- the optimizer
+
+
+def test_one_step_decreases_the_loss_and_updates_lambda():
+    model = make("squared", d=4)
+    x, y = data("squared", B=8, T=5)
+    before = float(objective(model, None, x, y))
+    opt = HessianFree(model, damping=1.0)
+    ret = opt.step(lambda: Minibatch(x, y))
+    after = float(objective(model, None, x, y))
+    st = opt.state["hf"]
+    assert float(ret) == pytest.approx(before)
+    assert after < before and st["loss_after"] == pytest.approx(after)
+    assert st["damping"] == pytest.approx(levenberg_marquardt(1.0, st["rho"]))
+    assert st["cg_iterations"] >= 1 and st["previous"] is not None
+
+
+def test_structural_damping_and_separate_curvature_batch():
+    model = make("squared", d=4)
+    x, y = data("squared", B=8, T=5)
+    opt = HessianFree(model, damping=0.5, structural_damping=0.3)
+    before = float(objective(model, None, x, y))
+    for _ in range(2):
+        opt.step(lambda: (Minibatch(x, y), Minibatch(x[:4], y[:4])))
+    assert float(objective(model, None, x, y)) < before
+
+
+def test_a_few_steps_fit_the_adding_problem_better():
+    batch = make_task("adding", 64, 10, seed=0)
+    x, y, lengths = batch.x.to(F64), batch.y.to(F64), batch.lengths
+    torch.manual_seed(0)
+    model = SRN(2, 8, 1, activation="tanh", output="identity", grad="autograd", dtype=F64)
+    before = float(objective(model, None, x, y, lengths=lengths))
+    opt = HessianFree(model, damping=1.0, structural_damping=0.1, curvature_size=32, cg_max_iters=50)
+    for _ in range(5):
+        opt.step(lambda: Minibatch(x, y, lengths))
+    after = float(objective(model, None, x, y, lengths=lengths))
+    assert after < 0.5 * before
+
+
+def test_martens_preconditioner_matches_per_sequence_gradients():
+    model = make("squared")
+    x, y = data("squared", B=4, T=5)
+    lengths = torch.tensor([5, 3, 4, 1])
+    sq = 0
+    for i in range(4):
+        model.zero_grad()
+        L = 0.5 * ((model(x[i:i + 1]).y[0, lengths[i] - 1] - y[i]) ** 2).sum() / 4
+        L.backward()
+        g = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+        sq = sq + g * g
+    M_inv = martens_preconditioner(model, None, x, y, 0.5, lengths=lengths)
+    assert torch.allclose(M_inv, (sq + 0.5) ** -0.75, rtol=1e-12, atol=0)
+
+
+def test_preconditioned_step_decreases_the_loss():
+    model = make("squared", d=4)
+    x, y = data("squared", B=8, T=5)
+    before = float(objective(model, None, x, y))
+    opt = HessianFree(model, damping=1.0, precondition=True)
+    opt.step(lambda: Minibatch(x, y))
+    assert float(objective(model, None, x, y)) < before
+
+
+# ---------------------------------------------------------------------- bad inputs
+
+
+def test_bad_inputs_raise_named_value_errors():
+    model = make("squared")
+    x, y = data("squared")
+    v = torch.zeros(flatten_parameters(model).numel(), dtype=F64)
+    bptt = SRN(2, 3, 2, output="identity", dtype=F64)
+    with pytest.raises(ValueError, match="grad='autograd'"):
+        gnvp(bptt, None, x, y, v)
+    with pytest.raises(ValueError, match="model must be an srnbook.SRN"):
+        gnvp(torch.nn.Linear(2, 2), None, x, y, v)
+    with pytest.raises(ValueError, match="loss must match"):
+        gnvp(model, None, x, y, v, loss="cross_entropy")
+    with pytest.raises(ValueError, match="loss must be one of"):
+        gnvp(model, None, x, y, v, loss="hinge")
+    with pytest.raises(ValueError, match="target must have shape"):
+        gnvp(model, None, x, y[:, :1], v)
+    with pytest.raises(ValueError, match="target must have dtype"):
+        gnvp(model, None, x, y.float(), v)
+    with pytest.raises(ValueError, match="lengths must be"):
+        gnvp(model, None, x, y, v, lengths=torch.tensor([1, 9, 2]))
+    with pytest.raises(ValueError, match="v must have"):
+        gnvp(model, None, x, y, v[:-1])
+    with pytest.raises(ValueError, match="structural must be"):
+        gnvp(model, None, x, y, v, structural=-1.0)
+    with pytest.raises(ValueError, match="eps must be"):
+        finite_difference_hvp(model, None, x, y, v, eps=0.0)
+    A = torch.eye(3, dtype=F64)
+    b = torch.ones(3, dtype=F64)
+    with pytest.raises(ValueError, match="Avp must be"):
+        conjugate_gradient(A, b)
+    with pytest.raises(ValueError, match="max_iters must be"):
+        conjugate_gradient(lambda v: v, b, max_iters=0)
+    with pytest.raises(ValueError, match="x0 must have shape"):
+        conjugate_gradient(lambda v: v, b, torch.zeros(2, dtype=F64))
+    with pytest.raises(ValueError, match="preconditioner must be"):
+        conjugate_gradient(lambda v: v, b, preconditioner=-b)
+    with pytest.raises(ValueError, match="positive definite"):
+        conjugate_gradient(lambda v: -v, b)
+    with pytest.raises(ValueError, match="factor must be > 1"):
+        storage_iterations(10, 1.0)
+    with pytest.raises(ValueError, match="damping must be"):
+        levenberg_marquardt(0.0, 0.5)
+    with pytest.raises(ValueError, match="rho must be"):
+        levenberg_marquardt(1.0, "x")
+    with pytest.raises(ValueError, match="lr must be in"):
+        HessianFree(model, lr=2.0)
+    with pytest.raises(ValueError, match="cg_decay must be"):
+        HessianFree(model, cg_decay=1.5)
+    with pytest.raises(ValueError, match="structural_damping must be"):
+        HessianFree(model, structural_damping=-0.1)
+    with pytest.raises(ValueError, match="precondition must be"):
+        HessianFree(model, precondition=1)
+    with pytest.raises(ValueError, match="damping must be"):
+        martens_preconditioner(model, None, x, y, -1.0)
+    opt = HessianFree(model)
+    with pytest.raises(ValueError, match="closure"):
+        opt.step()
+    with pytest.raises(ValueError, match="closure must return"):
+        opt.step(lambda: (x, y))

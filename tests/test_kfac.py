@@ -1,0 +1,324 @@
+"""Specification of srnbook.optim.kfac: Kronecker factors, damped inverses, temporal models, the optimizer."""
+
+import pytest
+import torch
+
+from srnbook import SRN
+from srnbook.optim.kfac import (
+    KFAC,
+    LayerStatistics,
+    approximation_errors,
+    block_indices,
+    damped_inverse,
+    exact_fisher,
+    kfac_block,
+    kfac_statistics,
+    layer_gradient,
+    natural_gradient,
+    nll_loss,
+    pi_damping,
+    precondition,
+)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+F64 = torch.float64
+
+
+def make(act="tanh", u=2, d=3, o=2, output="identity", seed=0):
+    torch.manual_seed(seed)
+    return SRN(u, d, o, activation=act, output=output, grad="autograd", dtype=F64)
+
+
+def data(B=8, T=4, u=2, o=2, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(B, T, u, dtype=F64, generator=g), torch.randn(B, T, o, dtype=F64, generator=g)
+
+
+def random_stats(n_in=3, n_out=2, T=5, seed=0):
+    """Statistics of a genuine stationary-ish sequence, so that A1, G1 are consistent with A0, G0."""
+    g = torch.Generator().manual_seed(seed)
+    a = torch.randn(40, T, n_in, dtype=F64, generator=g).cumsum(1) * 0.5
+    gr = torch.randn(1, 40, T, n_out, dtype=F64, generator=g).cumsum(2) * 0.5
+    from srnbook.optim.kfac import _moments
+
+    return _moments(a, gr, 1.0)
+
+
+# ---------------------------------------------------------------------- factors
+
+
+@pytest.mark.parametrize("likelihood,output", [("gaussian", "identity"), ("gaussian", "sigmoid"),
+                                               ("categorical", "softmax")])
+def test_factors_are_symmetric_psd(likelihood, output):
+    m = make(output=output, o=3)
+    x, _ = data(o=3)
+    for exact in (True, False):
+        stats = kfac_statistics(m, x, likelihood=likelihood, exact=exact, n_samples=3,
+                                generator=torch.Generator().manual_seed(0))
+        for layer, s in stats.items():
+            for C in (s.A0, s.G0):
+                assert torch.allclose(C, C.t(), atol=1e-12)
+                assert torch.linalg.eigvalsh(C).min() > -1e-12, layer
+
+
+def test_factor_shapes_and_homogeneous_coordinate():
+    m = make(u=2, d=3, o=4)
+    x, _ = data(o=4)
+    s = kfac_statistics(m, x, exact=True)
+    assert s["U"].A0.shape == (3, 3) and s["U"].G0.shape == (3, 3)
+    assert s["W"].A0.shape == (3, 3) and s["W"].G0.shape == (3, 3)
+    assert s["V"].A0.shape == (4, 4) and s["V"].G0.shape == (4, 4)
+    assert s["U"].A0[-1, -1] == pytest.approx(1.0)  # E[1 * 1]
+    assert torch.allclose(s["V"].G0, torch.eye(4, dtype=F64))  # identity output: H = I
+
+
+@pytest.mark.parametrize("likelihood,output", [("gaussian", "sigmoid"), ("categorical", "softmax")])
+def test_sampled_factors_converge_to_exact(likelihood, output):
+    m = make(output=output)
+    x, _ = data(B=4, T=3)
+    exact = kfac_statistics(m, x, likelihood=likelihood, exact=True)
+    sampled = kfac_statistics(m, x, likelihood=likelihood, n_samples=20000,
+                              generator=torch.Generator().manual_seed(3))
+    for layer in ("U", "W", "V"):
+        rel = torch.linalg.norm(sampled[layer].G0 - exact[layer].G0) / torch.linalg.norm(exact[layer].G0)
+        assert rel < 0.05, layer
+
+
+@pytest.mark.parametrize("B,T", [(1, 1), (6, 1), (6, 4)])
+def test_V_block_is_exactly_kronecker_for_identity_output(B, T):
+    """Identity output, exact expectation: T A0 (x) G0 (G0 = I) is the exact Fisher block of [V | c].
+
+    For T > 1 too: the targets of different steps are independent, so no cross-time terms."""
+    m = make(output="identity")
+    x, _ = data(B=B, T=T)
+    F = exact_fisher(m, x)
+    idx = block_indices(m, "V")
+    s = kfac_statistics(m, x, exact=True)["V"]
+    assert torch.allclose(kfac_block(s), F[idx][:, idx], atol=1e-12)
+
+
+def test_one_sequence_V_block_exact_for_any_output_with_T1():
+    m = make(output="sigmoid")
+    x, _ = data(B=1, T=1)
+    idx = block_indices(m, "V")
+    s = kfac_statistics(m, x, exact=True)["V"]
+    assert torch.allclose(kfac_block(s), exact_fisher(m, x)[idx][:, idx], atol=1e-12)
+
+
+def test_exact_fisher_is_gauss_newton_of_squared_error():
+    """For the identity output F = J^T J / B, the Gauss-Newton matrix of 0.5 ||y - yhat||^2 / B."""
+    m = make(output="identity")
+    x, _ = data(B=3, T=3)
+    from srnbook.srn import flatten_parameters, unflatten_parameters
+
+    theta = flatten_parameters(m).detach()
+
+    F = exact_fisher(m, x)
+
+    def yflat(th):
+        return torch.func.functional_call(m, unflatten_parameters(m, th), (x,)).y.reshape(-1)
+
+    J = torch.autograd.functional.jacobian(yflat, theta)
+    assert torch.allclose(F, J.t() @ J / 3, atol=1e-12)
+
+
+def test_exact_fisher_same_for_bptt_and_autograd_models():
+    m = make(act="sigmoid")
+    x, _ = data(B=2, T=3)
+    m2 = SRN(2, 3, 2, activation="sigmoid", output="identity", grad="bptt", dtype=F64)
+    m2.load_state_dict(m.state_dict())
+    assert torch.allclose(exact_fisher(m2, x), exact_fisher(m, x), atol=1e-12)
+
+
+def test_block_indices_and_layer_gradient_agree_with_flat_gradient():
+    m = make()
+    x, y = data()
+    nll_loss(m, x, y).backward()
+    flat = torch.cat([p.grad.reshape(-1) for p in m.parameters()])
+    for layer in ("U", "W", "V"):
+        assert torch.equal(layer_gradient(m, layer).reshape(-1), flat[block_indices(m, layer)])
+
+
+# ---------------------------------------------------------------------- inverses and damping
+
+
+def test_damped_inverse_equals_solve():
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(10, 4, dtype=F64, generator=g)
+    C = X.t() @ X / 10
+    R = torch.randn(4, 3, dtype=F64, generator=g)
+    assert torch.allclose(damped_inverse(C, 0.3) @ R, torch.linalg.solve(C + 0.3 * torch.eye(4, dtype=F64), R))
+
+
+def test_pi_damping_heuristic():
+    A, G = 4 * torch.eye(2, dtype=F64), torch.eye(3, dtype=F64)
+    dA, dG = pi_damping(A, G, 0.09, T=1)
+    assert dA == pytest.approx(2 * 0.3) and dG == pytest.approx(0.3 / 2)  # pi = sqrt(4 / 1) = 2
+    assert dA * dG == pytest.approx(0.09)
+    dA, dG = pi_damping(A, G, 0.09, T=9)
+    assert dA * dG == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("temporal", ["independent", "option1", "option2"])
+@pytest.mark.parametrize("damping", [0.0, 0.1])
+def test_precondition_inverts_the_dense_block(temporal, damping):
+    s = random_stats()
+    Z = torch.randn(2, 3, dtype=F64, generator=torch.Generator().manual_seed(5))
+    dense = kfac_block(s, temporal, damping)
+    expected = torch.linalg.solve(dense, Z.reshape(-1)).view(2, 3)
+    assert torch.allclose(precondition(s, Z, damping, temporal), expected, atol=1e-9)
+
+
+def test_temporal_models_coincide_without_temporal_correlation():
+    s = random_stats()
+    s0 = LayerStatistics(s.A0, s.G0, torch.zeros_like(s.A1), torch.zeros_like(s.G1), s.T)
+    ref = kfac_block(s0, "independent")
+    assert torch.allclose(kfac_block(s0, "option1"), ref, atol=1e-10)
+    assert torch.allclose(kfac_block(s0, "option2"), ref, atol=1e-10)
+
+
+def test_option2_is_the_infinite_sum_of_lagged_moments():
+    """Option 2 = T [V0 + sum_{k>=1} (Psi^k V0 + V0 Psi^T^k)], Psi = V1 V0^{-1}."""
+    s = random_stats(n_in=2, n_out=2)
+    V0 = torch.kron(s.G0, s.A0)
+    Psi = torch.kron(s.G1, s.A1) @ torch.linalg.inv(V0)
+    assert torch.linalg.eigvals(Psi).abs().max() < 1
+    total, P = V0.clone(), torch.eye(4, dtype=F64)
+    for _ in range(2000):
+        P = P @ Psi
+        total += P @ V0 + V0 @ P.t()
+    assert torch.allclose(kfac_block(s, "option2"), s.T * total, rtol=1e-6, atol=1e-9)
+
+
+def test_option1_is_the_finite_sum_for_symmetric_psi():
+    """Option 1 = sum_{k=-T}^{T} (T - |k|) V_{|k|}, V_k = V0^{1/2} Psi_hat^k V0^{1/2}."""
+    s = random_stats(n_in=2, n_out=2, T=4)
+    sym = lambda M: 0.5 * (M + M.t())
+    V0 = torch.kron(s.G0, s.A0)
+    e, Q = torch.linalg.eigh(V0)
+    R, Ri = (Q * e.sqrt()) @ Q.t(), (Q / e.sqrt()) @ Q.t()
+    Ph = Ri @ torch.kron(sym(s.G1), sym(s.A1)) @ Ri
+    total = s.T * V0
+    for k in range(1, s.T):
+        total += 2 * (s.T - k) * R @ torch.linalg.matrix_power(Ph, k) @ R
+    assert torch.allclose(kfac_block(s, "option1"), total, atol=1e-10)
+
+
+# ---------------------------------------------------------------------- exact natural gradient
+
+
+def test_kfac_on_V_equals_natural_gradient_of_the_V_block_with_one_step():
+    m = make(output="identity", d=3)
+    x, y = data(B=10, T=1)
+    F = exact_fisher(m, x)
+    idx = block_indices(m, "V")
+    nll_loss(m, x, y).backward()
+    grad = layer_gradient(m, "V")
+    ng = torch.linalg.solve(F[idx][:, idx], grad.reshape(-1)).view_as(grad)
+    s = kfac_statistics(m, x, exact=True)["V"]
+    assert torch.allclose(precondition(s, grad, 0.0), ng, atol=1e-10)
+
+
+def test_natural_gradient_solves_the_damped_system():
+    m = make()
+    x, y = data(B=3, T=3)
+    step = natural_gradient(m, x, y, damping=0.1)
+    F = exact_fisher(m, x)
+    g = torch.cat([p.reshape(-1) for p in torch.autograd.grad(nll_loss(m, x, y), list(m.parameters()))])
+    d = torch.cat([step[n].reshape(-1) for n, _ in m.named_parameters()])
+    assert torch.allclose((F + 0.1 * torch.eye(F.shape[0], dtype=F64)) @ d, -g, atol=1e-10)
+    assert float(d @ g) < 0  # a descent direction
+
+
+def test_approximation_errors_report():
+    m = make()
+    x, _ = data(B=6, T=4)
+    errs = approximation_errors(m, x)
+    assert set(errs) == {("U", "independent"), ("V", "independent"), ("W", "independent"),
+                         ("W", "option1"), ("W", "option2")}
+    assert all(e >= 0 for e in errs.values())
+    m1 = make(output="identity")
+    x1, _ = data(B=6, T=1)
+    assert approximation_errors(m1, x1)[("V", "independent")] < 1e-12
+
+
+# ---------------------------------------------------------------------- the optimizer
+
+
+@pytest.mark.parametrize("temporal", ["independent", "option1", "option2"])
+def test_one_step_decreases_the_loss(temporal):
+    m = make(d=4)
+    x, y = data(B=16, T=5)
+    opt = KFAC(m, lr=0.2, damping=0.1, temporal=temporal, n_samples=4,
+               generator=torch.Generator().manual_seed(0))
+    opt.zero_grad()
+    loss = nll_loss(m, x, y)
+    loss.backward()
+    opt.step(x=x)
+    assert float(nll_loss(m, x, y).detach()) < float(loss.detach())
+
+
+def test_training_with_kfac_reduces_loss_steadily():
+    m = make(d=4)
+    x, _ = data(B=16, T=5)
+    with torch.no_grad():
+        y = make(d=4, seed=7)(x).y  # a teacher SRN: the loss can go to zero
+    opt = KFAC(m, lr=0.3, damping=0.05, decay=0.9, inverse_every=2, temporal="option2",
+               generator=torch.Generator().manual_seed(0))
+    first = float(nll_loss(m, x, y).detach())
+
+    def closure():
+        opt.zero_grad()
+        loss = nll_loss(m, x, y)
+        loss.backward()
+        return loss
+
+    for _ in range(10):
+        opt.step(closure, x=x)
+    assert float(nll_loss(m, x, y).detach()) < 0.5 * first
+
+
+def test_running_average_with_decay():
+    m = make()
+    x1, _ = data(seed=1)
+    x2, _ = data(seed=2)
+    opt = KFAC(m, decay=0.75)
+    opt.update_statistics(x1)
+    A1 = opt.stats["U"].A0.clone()
+    opt.update_statistics(x2)
+    A2 = kfac_statistics(m, x2)["U"].A0
+    assert torch.allclose(opt.stats["U"].A0, 0.75 * A1 + 0.25 * A2)
+
+
+@pytest.mark.parametrize("kw,name", [
+    ({"decay": 1.0}, "decay"), ({"decay": -0.1}, "decay"), ({"decay": True}, "decay"),
+    ({"damping": 0.0}, "damping"), ({"damping": -1.0}, "damping"), ({"damping": float("nan")}, "damping"),
+    ({"lr": 0.0}, "lr"), ({"inverse_every": 0}, "inverse_every"), ({"temporal": "option3"}, "temporal"),
+    ({"likelihood": "poisson"}, "likelihood"), ({"likelihood": "categorical"}, "likelihood"),
+    ({"n_samples": 0}, "n_samples"), ({"generator": 3}, "generator"),
+])
+def test_optimizer_options_validated(kw, name):
+    with pytest.raises(ValueError, match=name):
+        KFAC(make(), **kw)
+
+
+def test_other_inputs_validated():
+    m = make()
+    x, y = data()
+    with pytest.raises(ValueError, match="model"):
+        KFAC(torch.nn.Linear(2, 2))
+    with pytest.raises(ValueError, match="x"):
+        KFAC(m).step()
+    with pytest.raises(ValueError, match="x"):
+        kfac_statistics(m, x.float())
+    with pytest.raises(ValueError, match="layer"):
+        block_indices(m, "Q")
+    with pytest.raises(ValueError, match="damping"):
+        damped_inverse(torch.eye(2, dtype=F64), -1.0)
+    with pytest.raises(ValueError, match="grad"):
+        precondition(kfac_statistics(m, x)["V"], torch.zeros(5, 5, dtype=F64), 0.1)
+    with pytest.raises(ValueError, match="y"):
+        nll_loss(m, x, y[:, :2])
+    with pytest.raises(ValueError, match="gradient"):
+        layer_gradient(make(), "W")
