@@ -100,7 +100,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from ._validation import check_bool, check_choice, check_positive_float, check_positive_int, check_seed, check_tensor
 from .training import Summarized
 
 Tensor = torch.Tensor
@@ -448,7 +448,7 @@ class FastWeightsRNN(nn.Module):
         self.U = nn.Parameter(torch.empty(d, e, dtype=dtype))
         self.W = nn.Parameter(torch.empty(d, d, dtype=dtype))
         self.b = nn.Parameter(torch.empty(d, dtype=dtype))
-        self.ln = nn.LayerNorm(d, dtype=dtype) if _check_bool(layer_norm, "layer_norm") else None
+        self.ln = nn.LayerNorm(d, dtype=dtype) if check_bool(layer_norm, "layer_norm") else None
         self.head = classifier_head(d, head_size, classes, dtype=dtype)
         self._input_size = u
         self.reset_recurrent_parameters()
@@ -482,7 +482,7 @@ class FastWeightsRNN(nn.Module):
         :math:`O(d^2)` (4 to 10 times faster for :math:`d` = 20 to 100, :math:`T` = 11).
         """
         x = _check_input(x, self.input_size, self.W.dtype)
-        return_fast_weights = _check_bool(return_fast_weights, "return_fast_weights")
+        return_fast_weights = check_bool(return_fast_weights, "return_fast_weights")
         B, T, _ = x.shape
         e = x if self.embed is None else self.embed(x)
         p = e @ self.U.t() + self.b  # U e(t) + b for all steps at once
@@ -606,7 +606,7 @@ def make_retrieval_model(name: str, hidden_size: int, seed: int = 0, **options) 
     ``layer_norm`` for ``"fast_weights"``). The global torch generator is left as it was.
     """
     check_choice(name, "name", tuple(MODELS))
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return MODELS[name](N_SYMBOLS, hidden_size, **options)
@@ -682,13 +682,13 @@ def train_retrieval(model: nn.Module, splits: RetrievalSplits, *, max_sequences:
     if not isinstance(splits, RetrievalSplits):
         raise ValueError(f"splits must be a RetrievalSplits (see retrieval_splits), got {type(splits).__name__}")
     max_sequences = check_positive_int(max_sequences, "max_sequences")
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_positive_float(lr, "lr")
     budget_seconds = None if budget_seconds is None else check_positive_float(budget_seconds, "budget_seconds")
     eval_every = check_positive_int(eval_every, "eval_every")
     eval_batch = check_positive_int(eval_batch, "eval_batch")
-    progress = _check_bool(progress, "progress")
+    progress = check_bool(progress, "progress")
     train = splits.train
     n = len(train)
     if batch_size > n:
@@ -777,18 +777,6 @@ def _check_lambda(lam) -> float:
     if not ok or not 0 <= lam <= 1:
         raise ValueError(f"lam must be a decay rate in [0, 1], got {lam!r}")
     return float(lam)
-
-
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a nonnegative integer, got {seed!r}")
-    return seed
 
 
 def _check_input(x, u: int, dtype: torch.dtype) -> Tensor:

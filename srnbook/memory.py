@@ -129,7 +129,7 @@ from typing import NamedTuple
 
 import torch
 
-from ._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from ._validation import check_choice, check_positive_float, check_positive_int, check_seed, check_tensor
 
 Tensor = torch.Tensor
 F64 = torch.float64
@@ -172,12 +172,6 @@ DEFAULT_ALPHAS = tuple(round(0.025 * k, 3) for k in range(1, 13))
 
 
 # ---------------------------------------------------------------------- checks
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a nonnegative integer, got {seed!r}")
-    return seed
 
 
 def _check_fraction(value, name: str) -> float:
@@ -327,7 +321,7 @@ def correlated_keys(n: int, d: int, correlation: float, seed: int = 0, dtype: to
     if not ok or not low <= correlation <= 1:
         raise ValueError(f"correlation must be a number in [{low:g}, 1] for n = {n} keys, got {correlation!r}")
     c = float(correlation)
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     Q, _ = torch.linalg.qr(torch.randn(d, n, generator=generator, dtype=dtype))
     root = math.sqrt(1 - c) * torch.eye(n, dtype=dtype) \
         + (math.sqrt(max(1 + (n - 1) * c, 0.0)) - math.sqrt(1 - c)) / n * torch.ones(n, n, dtype=dtype)
@@ -385,7 +379,7 @@ def gaussian_inputs(samples: int, C=DEFAULT_CORRELATION, seed: int = 0) -> Tenso
     C = _check_correlation(C)
     eigenvalues, U = torch.linalg.eigh(C)
     root = U * eigenvalues.clamp(min=0).sqrt()
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     return torch.randn(samples, C.shape[0], generator=generator, dtype=C.dtype) @ root.T
 
 
@@ -510,7 +504,7 @@ def random_patterns(P: int, N: int, seed: int = 0, dtype: torch.dtype = F64) -> 
     """``P`` random patterns of ``N`` binary units, ``(P, N)``, each entry -1 or +1 with probability 1/2."""
     P = check_positive_int(P, "P")
     N = check_positive_int(N, "N")
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     return (2 * torch.randint(0, 2, (P, N), generator=generator) - 1).to(dtype)
 
 
@@ -570,7 +564,7 @@ def corrupt(pattern: Tensor, fraction: float, seed: int = 0) -> Tensor:
     """
     pattern = _check_spins(pattern, "pattern", ndim=(1, 2))
     fraction = _check_fraction(fraction, "fraction")
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     rows = pattern.reshape(-1, pattern.shape[-1])
     N = rows.shape[1]
     flips = round(fraction * N)
@@ -747,7 +741,7 @@ def asynchronous(W: Tensor, s0: Tensor, b: Tensor | None = None, max_sweeps: int
     s = _check_spins(s0, "s0", ndim=(1, 2), dtype=W.dtype, n=W.shape[0])
     max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
     record = check_choice(record, "record", RECORD)
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     single = s.dim() == 1
     S = s.reshape(-1, W.shape[0])
     net = torch.zeros(S.shape[0], dtype=torch.long)
@@ -862,7 +856,7 @@ def capacity_curve(N: int = 200, alphas=DEFAULT_ALPHAS, trials: int = 10, seed: 
     noise = _check_fraction(noise, "noise")
     threshold = _check_fraction(threshold, "threshold")
     max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
-    generator = torch.Generator().manual_seed(_check_seed(seed))
+    generator = torch.Generator().manual_seed(check_seed(seed))
     counts = [max(1, round(alpha * N)) for alpha in loads]
     weights, starts, stored, stable = [], [], [], []
     for P in counts:  # trials networks of P patterns for each load

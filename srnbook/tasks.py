@@ -62,7 +62,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_positive_int, check_tensor
+from ._validation import check_bool, check_choice, check_positive_int, check_tensor
 
 Tensor = torch.Tensor
 
@@ -345,7 +345,7 @@ def temporal_order(n: int, T: int, n_markers: int = 2, seed=0, variable_length: 
     n = check_positive_int(n, "n")
     name = "temporal_order" if k == 2 else "temporal_order_3bit"
     T = _check_T(T, name)
-    variable_length = _check_bool(variable_length, "variable_length")
+    variable_length = check_bool(variable_length, "variable_length")
     rng = np.random.default_rng(seed)
     rows = np.arange(n)
     lengths = _lengths(rng, n, T, variable_length)
@@ -512,7 +512,7 @@ def _marked_pairs(name: str, n, T, seed, variable_length) -> Batch:
     """The (value, marker) sequences of Hochreiter & Schmidhuber's experiments 4 and 5, and XOR."""
     n = check_positive_int(n, "n")
     T = _check_T(T, name)
-    variable_length = _check_bool(variable_length, "variable_length")
+    variable_length = check_bool(variable_length, "variable_length")
     rng = np.random.default_rng(seed)
     rows = np.arange(n)
     lengths = _lengths(rng, n, T, variable_length)
@@ -581,12 +581,6 @@ def _check_n_markers(n_markers) -> int:
     if isinstance(n_markers, bool) or not isinstance(n_markers, (int, np.integer)) or n_markers not in (2, 3):
         raise ValueError(f"n_markers must be 2 (task 6a) or 3 (task 6b), got {n_markers!r}")
     return int(n_markers)
-
-
-def _check_bool(value, name: str) -> bool:
-    if not isinstance(value, (bool, np.bool_)):
-        raise ValueError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _check_tol(tol) -> float:

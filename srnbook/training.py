@@ -45,7 +45,7 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ._validation import check_choice, check_positive_float, check_positive_int
+from ._validation import check_choice, check_positive_float, check_positive_int, check_seed
 from .gradients import (
     NormalizedComponents,
     clip_grad_norm_,
@@ -153,7 +153,7 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
     u, o = task_sizes(task)
     d = check_positive_int(d, "d")
     check_choice(init, "init", INITS)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         model = SRN(u, d, o, activation=activation, output="identity")
@@ -211,7 +211,7 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
     sequences seen.
     """
     model, task, T, method = _check_problem(model, task, T, method)
-    seed = _check_seed(seed)
+    seed = check_seed(seed)
     max_sequences = check_positive_int(max_sequences, "max_sequences")
     batch_size = check_positive_int(batch_size, "batch_size")
     eval_every = check_positive_int(eval_every, "eval_every")
@@ -326,11 +326,5 @@ def _check_problem(model, task, T, method):
     if T < minimum:
         raise ValueError(f"T must be at least {minimum} for {task!r} ({reason}), got {T}")
     return model, task, T, method
-
-
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a nonnegative integer, got {seed!r}")
-    return seed
 
 
