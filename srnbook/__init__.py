@@ -18,7 +18,10 @@ SSRN, dfa_to_ssrn, ssrn_to_dfa, saturating_scale, saturation
 DFAStepper
     The widget that steps a DFA and its saturated SRN side by side.
 make_task, TASKS, success_rate, chance_baseline
-    Long-range sequence tasks (adding, multiplication, XOR, temporal order).
+    Long-range sequence tasks (adding, multiplication, XOR, temporal order, parity).
+HessianFree, KFAC
+    Second-order optimizers for SRNs (``srnbook.optim``): Hessian-free with structural
+    damping, and K-FAC with the temporal models of Martens, Ba & Johnson (2018).
 
 The modules ``srnbook.gradients`` (gradients through time), ``srnbook.stability``
 (fixed points, basins, the latch dilemma), ``srnbook.memory`` (associative memory,
@@ -41,6 +44,7 @@ from .srn import (
     unflatten_parameters,
 )
 
+from .optim import KFAC, HessianFree
 from .widgets import DFAStepper
 
 __version__ = "0.1.0"
@@ -50,6 +54,8 @@ __all__ = [
     "BPTT",
     "DFA",
     "DFAStepper",
+    "HessianFree",
+    "KFAC",
     "SRN",
     "SRNOutput",
     "SSRN",

@@ -262,3 +262,238 @@ def plot_decay_and_memory(profile, memory, title: str = ""):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+# ---- Hessian-free chapter
+
+
+def plot_quadratic_paths(A, b, paths: dict, upto: int | None = None, title: str = ""):
+    r"""Contours of :math:`\phi(x) = \tfrac12 x^\top A x - b^\top x` (2-D) and one descent path per
+    entry of ``paths`` (label -> ``(k, 2)`` tensor of iterates), each cut after ``upto`` steps; the
+    minimizer :math:`A^{-1}b` is marked with a star."""
+    A, b = torch.as_tensor(A, dtype=torch.float64), torch.as_tensor(b, dtype=torch.float64)
+    if A.shape != (2, 2) or b.shape != (2,):
+        raise ValueError(f"A must be 2 x 2 and b of size 2, got {tuple(A.shape)} and {tuple(b.shape)}")
+    star = torch.linalg.solve(A, b)
+    points = torch.cat([torch.as_tensor(p, dtype=torch.float64).reshape(-1, 2) for p in paths.values()]
+                       + [star.view(1, 2)])
+    lo, hi = points.min(0).values, points.max(0).values
+    pad = 0.15 * (hi - lo).max().clamp_min(1e-3)
+    gx = torch.linspace(float(lo[0] - pad), float(hi[0] + pad), 200, dtype=torch.float64)
+    gy = torch.linspace(float(lo[1] - pad), float(hi[1] + pad), 200, dtype=torch.float64)
+    X, Y = torch.meshgrid(gx, gy, indexing="xy")
+    P = torch.stack([X, Y], -1)
+    phi = 0.5 * torch.einsum("...i,ij,...j->...", P, A, P) - P @ b
+    fig, ax = plt.subplots(figsize=(4.6, 4.0))
+    phi_star = float(0.5 * star @ A @ star - b @ star)
+    levels = phi_star + (float(phi.max()) - phi_star) * torch.linspace(0, 1, 16)[1:] ** 2
+    ax.contour(X.numpy(), Y.numpy(), phi.numpy(), levels=levels.numpy(), colors="0.7", linewidths=0.7,
+               linestyles="solid")
+    for i, (label, path) in enumerate(paths.items()):
+        path = torch.as_tensor(path, dtype=torch.float64).reshape(-1, 2)
+        shown = path if upto is None else path[: upto + 1]
+        ax.plot(shown[:, 0].numpy(), shown[:, 1].numpy(), "o-", ms=3.5, color=f"C{i}", label=label)
+    ax.plot([float(star[0])], [float(star[1])], "k*", ms=11, label="minimizer $A^{-1}b$")
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.legend(fontsize=8, loc="lower left")
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_residual_histories(histories: dict, n: int | None = None, ylabel: str = r"$\|b - A x_i\| / \|b\|$"):
+    r"""Semilog curves of residual norms against the CG iteration :math:`i`, one per entry of
+    ``histories`` (label -> sequence of values); a dotted line marks :math:`i = n` if given."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+    for label, values in histories.items():
+        values = torch.as_tensor(values, dtype=torch.float64).clamp_min(1e-300)
+        ax.semilogy(range(len(values)), values.numpy(), "o-", ms=2.5, label=label)
+    if n is not None:
+        ax.axvline(n, color="0.4", ls=":", lw=1)
+        ax.text(n, ax.get_ylim()[1], f" $i = n = {n}$", va="top", fontsize=8, color="0.3")
+    ax.set_xlabel("CG iteration $i$")
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_spectra(spectra: dict, linthresh: float = 1e-6):
+    r"""Sorted eigenvalues of symmetric matrices (label -> eigenvalues), on a symmetric-log axis so
+    that negative eigenvalues show below the dashed zero line."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.2))
+    for i, (label, eig) in enumerate(spectra.items()):
+        eig = torch.sort(torch.as_tensor(eig, dtype=torch.float64)).values
+        ax.plot(range(1, len(eig) + 1), eig.numpy(), "o", ms=3.5, color=f"C{i}", label=label)
+    ax.axhline(0, color="0.3", ls="--", lw=0.8)
+    ax.set_yscale("symlog", linthresh=linthresh)
+    ax.set_xlabel("index (sorted)")
+    ax.set_ylabel("eigenvalue")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_finite_difference_errors(eps, errors: dict, unit_roundoff: dict | None = None):
+    r"""Log-log relative error of a finite-difference Hessian-vector product against
+    :math:`\epsilon`, one curve per entry of ``errors`` (label -> errors at ``eps``);
+    ``unit_roundoff`` (label -> :math:`u`) adds a dotted line at :math:`\epsilon = \sqrt u`."""
+    fig, ax = plt.subplots(figsize=(5.6, 3.3))
+    eps = torch.as_tensor(eps, dtype=torch.float64)
+    for i, (label, err) in enumerate(errors.items()):
+        err = torch.as_tensor(err, dtype=torch.float64).clamp_min(1e-18)
+        ax.loglog(eps.numpy(), err.numpy(), "o-", ms=3, color=f"C{i}", label=label)
+        if unit_roundoff and label in unit_roundoff:
+            ax.axvline(unit_roundoff[label] ** 0.5, color=f"C{i}", ls=":", lw=1)
+    ax.set_xlabel(r"$\epsilon$")
+    ax.set_ylabel(r"relative error of $\widehat{Hv}$")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_hf_trace(rows):
+    r"""Three panels over the steps of a :class:`srnbook.optim.hessian_free.HessianFree` run, from
+    ``rows`` (one dict per step with ``loss_after``, ``damping`` and ``rho``, as in
+    ``opt.state["hf"]``): the loss, the damping :math:`\lambda` (log scales) and the reduction ratio
+    :math:`\rho` with the thresholds 1/4 and 3/4 of the Levenberg-Marquardt rule."""
+    if not rows:
+        raise ValueError("rows must contain at least one step")
+    steps = range(1, len(rows) + 1)
+    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(9.6, 2.9))
+    left.semilogy(steps, [r["loss_after"] for r in rows], "o-", ms=3)
+    left.set_title(r"loss $f(\theta_k)$", fontsize=10)
+    middle.semilogy(steps, [r["damping"] for r in rows], "o-", ms=3, color="C1")
+    middle.set_title(r"damping $\lambda$ (after the step)", fontsize=10)
+    rho = [max(min(r["rho"], 2.0), -1.0) for r in rows]
+    right.plot(steps, rho, "o-", ms=3, color="C2")
+    for level in (0.25, 0.75):
+        right.axhline(level, color="0.4", ls=":", lw=1)
+    right.set_ylim(-1.1, 2.1)
+    right.set_title(r"reduction ratio $\rho$ (clipped to $[-1, 2]$)", fontsize=10)
+    for ax in (left, middle, right):
+        ax.set_xlabel("HF step $k$")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_hf_saturation(points, damping: float):
+    r"""The SSRN sweep of :func:`srnbook.optim.hessian_free.saturation_sweep` against the weight
+    scale :math:`J` (log-log). Left: :math:`\|g\|`, :math:`\lambda_{\max}(G)` and :math:`e^{-J}`.
+    Right: the damped step :math:`\|\delta\|` at the fixed ``damping``, its bound :math:`\|g\|/\lambda`,
+    and the step with the damping scaled to the curvature."""
+    if not points:
+        raise ValueError("points must contain at least one scale")
+    J = torch.tensor([p.J for p in points], dtype=torch.float64)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.3), sharex=True)
+    left.loglog(J.numpy(), [p.gradient_norm for p in points], "o-", ms=3.5, label=r"$\|g\|$")
+    left.loglog(J.numpy(), [p.curvature for p in points], "s-", ms=3.5, label=r"$\lambda_{\max}(G)$")
+    left.loglog(J.numpy(), torch.exp(-J).numpy(), "k:", lw=1, label="$e^{-J}$")
+    left.set_title("gradient and curvature", fontsize=10)
+    right.loglog(J.numpy(), [p.step_norm for p in points], "o-", ms=3.5, color="C2",
+                 label=rf"$\|\delta\|$, $\lambda = {damping:g}$")
+    right.loglog(J.numpy(), [p.step_bound for p in points], "--", color="C2", lw=1, label=r"bound $\|g\|/\lambda$")
+    right.loglog(J.numpy(), [p.scaled_step_norm for p in points], "s-", ms=3.5, color="C3",
+                 label=r"$\|\delta'\|$, $\lambda' \propto \lambda_{\max}(G)$")
+    right.set_title("length of the HF step", fontsize=10)
+    for ax in (left, right):
+        ax.set_xlabel("weight scale $J$")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+# ---- K-FAC chapter
+
+
+def plot_fisher_blocks(blocks: dict, errors: dict | None = None, title: str = ""):
+    r"""Heatmaps of Fisher blocks side by side on one symmetric colour scale.
+
+    ``blocks`` maps a label (e.g. "exact", "independent") to a square tensor; ``errors`` optionally
+    maps a label to its relative error :math:`\lVert \tilde F - F\rVert_F / \lVert F\rVert_F`, shown in its title."""
+    fig, axes = plt.subplots(1, len(blocks), figsize=(2.5 * len(blocks) + 0.9, 2.8), squeeze=False)
+    top = max(float(b.abs().max()) for b in blocks.values())
+    for ax, (label, block) in zip(axes[0], blocks.items()):
+        image = ax.imshow(block.double().numpy(), cmap="RdBu_r", vmin=-top, vmax=top)
+        err = "" if errors is None or label not in errors else f"\nerror {errors[label]:.3f}"
+        ax.set_title(label + err, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.grid(False)
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    plt.close(fig)
+    return fig
+
+
+def plot_step_comparison(reference, steps: dict, cosines: dict, title: str = "",
+                         cosine_label: str = "cosine with the natural-gradient step"):
+    r"""Left: the entries of each step in ``steps`` (label -> vector) against those of ``reference``
+    (the exact natural-gradient step), each scaled to unit length; right: the cosine of each
+    step with the reference (``cosines``: label -> value in [-1, 1]), as bars, in the colour of
+    the step on the left (grey for a label not drawn there)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.0), gridspec_kw={"width_ratios": [1.1, 1]})
+    ref = reference.double() / reference.double().norm()
+    lim = 0.0
+    for j, (label, step) in enumerate(steps.items()):
+        s = step.double() / step.double().norm()
+        left.plot(ref.numpy(), s.numpy(), "o", ms=3, color=f"C{j}", alpha=0.8, label=label)
+        lim = max(lim, float(ref.abs().max()), float(s.abs().max()))
+    left.plot([-lim, lim], [-lim, lim], "k--", lw=0.8)
+    left.set(xlim=(-1.05 * lim, 1.05 * lim), ylim=(-1.05 * lim, 1.05 * lim),
+             xlabel="natural-gradient step (unit length)", ylabel="other step (unit length)")
+    left.legend(fontsize=7, loc="upper left")
+    labels = list(cosines)
+    colours = {label: f"C{j}" for j, label in enumerate(steps)}
+    right.barh(range(len(labels)), [cosines[k] for k in labels], color=[colours.get(k, "0.6") for k in labels])
+    right.set_yticks(range(len(labels)), labels, fontsize=8)
+    right.invert_yaxis()
+    right.set(xlim=(0, 1), xlabel=cosine_label)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_saturation_sweep(points, layers=("U", "W", "V")):
+    r"""K-FAC at compiled saturated SRNs against the scale :math:`J` (``points`` from
+    :func:`srnbook.optim.kfac.saturation_sweep`). Left: :math:`\max\sigma'(a_t)`, the scale
+    :math:`\operatorname{tr}G_0/\dim G_0` of each layer's gradient factor and the gradient norms,
+    on a log scale. Right: the cosine of the K-FAC step with :math:`-\nabla L` and the ratio
+    :math:`\gamma\lVert s\rVert / \lVert\nabla L\rVert`; both reach 1 when the step is
+    :math:`-\nabla L/\gamma`."""
+    J = [p.J for p in points]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
+    left.plot(J, [p.sigma_prime for p in points], "k-", lw=3, alpha=0.5, label=r"$\max \sigma'(a_t)$")
+    for j, layer in enumerate(layers):
+        equal = [m for m in layers if all(p.G_scale[m] == p.G_scale[layer] for p in points)]
+        if equal[0] == layer:  # U and W share g_t = D a_t, hence G_0: one line for both
+            left.plot(J, [max(p.G_scale[layer], 1e-300) for p in points], "-", color=f"C{j}",
+                      label=rf"$\mathrm{{tr}}\,G_0/\dim$ ({', '.join(equal)})")
+        left.plot(J, [max(p.gradient_norm[layer], 1e-300) for p in points], ":", color=f"C{j}",
+                  label=rf"$\|\nabla_{layer} L\|$")
+    left.set_yscale("log")
+    left.set(xlabel="weight scale $J$")
+    left.legend(fontsize=7, ncol=2, loc="lower left")
+    for j, layer in enumerate(layers):
+        right.plot(J, [p.gradient_cosine[layer] for p in points], "-o", ms=3, color=f"C{j}",
+                   label=rf"$\cos(s, -\nabla L)$ ({layer})")
+        right.plot(J, [p.step_ratio[layer] for p in points], "--", color=f"C{j}",
+                   label=rf"$\gamma\|s\|/\|\nabla L\|$ ({layer})")
+    right.axhline(1.0, color="0.5", lw=0.8)
+    right.set(xlabel="weight scale $J$", ylim=(0, 1.08))
+    right.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

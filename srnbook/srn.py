@@ -33,6 +33,18 @@ exactly this recursion; the output layer :math:`(V, c)` and the input projection
 :math:`U x_t + b` are left to autograd, which differentiates them in one matrix
 product over all time steps.
 
+Forward mode (Pearlmutter's :math:`\mathcal R` operator, used for Gauss-Newton-vector products):
+along a direction :math:`(\dot p, \dot W, \dot h_0)` of the recurrence's inputs
+(:math:`\dot p_t = \dot U x_t + \dot b`),
+
+.. math::
+
+    \dot a_t = \dot p_t + \dot W h_{t-1} + W \dot h_{t-1}, \qquad
+    \dot h_t = \sigma'(a_t) \odot \dot a_t,
+
+one matrix product per step, from the stored :math:`a_t, h_t`: :meth:`BPTT.jvp` implements it, so
+:func:`torch.func.jvp` works on the default SRN too.
+
 Code indexes time from 0: ``h[:, t]`` is :math:`h_{t+1}`.
 """
 
@@ -84,7 +96,8 @@ class BPTT(torch.autograd.Function):
     ``(T, B, d)``. ``backward`` runs the recursion for :math:`\delta_t` given in
     the module docstring (row-vector form: ``delta[t] = s[t] * (gh[t] + delta[t+1] @ W)``)
     and returns :math:`\partial L/\partial p_t = \delta_t`,
-    :math:`\partial L/\partial W` and :math:`\partial L/\partial h_0`.
+    :math:`\partial L/\partial W` and :math:`\partial L/\partial h_0`. ``jvp`` runs the
+    forward-mode recursion of the module docstring and returns :math:`(\dot a, \dot h)`.
     """
 
     @staticmethod
@@ -107,6 +120,24 @@ class BPTT(torch.autograd.Function):
         ctx.activation = activation
         ctx.set_materialize_grads(False)  # an unused output gets None, not zeros
         ctx.save_for_backward(W, h0, a, h)
+        ctx.save_for_forward(W, h0, a, h)
+
+    @staticmethod
+    def jvp(ctx, dp: Tensor | None, dW: Tensor | None, dh0: Tensor | None, _):
+        W, h0, a, h = ctx.saved_tensors
+        T = a.shape[0]
+        s = ctx.activation.derivative(a, h)
+        drive = torch.zeros_like(a) if dp is None else dp  # p_t' + W' h_{t-1}
+        if dW is not None:
+            drive = drive + torch.cat([h0.unsqueeze(0), h[:-1]]) @ dW.t()
+        W_t = W.t()
+        prev = torch.zeros_like(h0) if dh0 is None else dh0
+        da, dh = [], []
+        for t in range(T):  # no out= here: the tangents may themselves be differentiated
+            da.append(torch.addmm(drive[t], prev, W_t))  # a_t' = p_t' + W' h_{t-1} + W h_{t-1}'
+            prev = s[t] * da[t]  # h_t' = sigma'(a_t) a_t'
+            dh.append(prev)
+        return torch.stack(da), torch.stack(dh)
 
     @staticmethod
     def backward(ctx, grad_a: Tensor | None, grad_h: Tensor | None):

@@ -1,4 +1,4 @@
-r"""Long-time-lag benchmarks: the adding, multiplication, XOR and temporal order problems.
+r"""Long-time-lag benchmarks: the adding, multiplication, XOR and temporal order problems, and parity.
 
 These are the "pathological" problems on which plain gradient descent through an
 SRN fails because of vanishing gradients (Galvan's slides, "A pathological problem
@@ -42,6 +42,9 @@ Sources and what was checked
   paper; its definition comes from that code.
 * Galvan's slides "Recurrent neural networks" ("A pathological problem
   example"): :func:`adding_slides`.
+* MLRegTest (van der Poel et al. 2024), language ``04.04.Zp.2.1.0``, one of those the
+  seed report trains on: :func:`parity`, a regular language that no bounded window
+  decides.
 
 Success criteria: a real-valued target is solved when the absolute error at the
 last step is below 0.04 (Hochreiter & Schmidhuber, section 5.4: "A sequence is
@@ -366,6 +369,37 @@ def temporal_order_3bit(n: int, T: int, seed=0, variable_length: bool = True) ->
     return temporal_order(n, T, n_markers=3, seed=seed, variable_length=variable_length)
 
 
+def parity(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
+    r"""Words over :math:`\{a, b, c, d\}`, labelled by the MLRegTest automaton ``04.04.Zp.2.1.0``.
+
+    That automaton (:func:`srnbook.dfa.mlregtest`) accepts the words with an even number of
+    :math:`c`; it labels every word here (class 1: accepted, class 0: rejected). Letters are
+    uniform and one-hot (:math:`u = 4`), so a word of length :math:`L` is accepted with
+    probability :math:`(1 + 2^{-L})/2` (the generating function of the count of :math:`c`).
+    Every :math:`c` carries information, so ``positions`` is empty (``(B, 0)``).
+    """
+    from .dfa import mlregtest  # the automaton is package data
+
+    n = check_positive_int(n, "n")
+    T = _check_T(T, "parity")
+    variable_length = check_bool(variable_length, "variable_length")
+    rng = np.random.default_rng(seed)
+    lengths = _lengths(rng, n, T, variable_length)
+    letters = rng.integers(0, 4, size=(n, int(lengths.max())))
+    dfa = mlregtest(PARITY_LANGUAGE)
+    state = np.zeros(n, dtype=np.int64)  # a DFA starts in state 0
+    delta = np.asarray(dfa.delta)
+    for t in range(letters.shape[1]):
+        live = t < lengths
+        state[live] = delta[state[live], letters[live, t]]
+    accepted = np.asarray(dfa.accepting)[state].astype(np.int64)
+    x = np.eye(4, dtype=np.float32)[letters]
+    return _batch("parity", x, _one_hot(accepted, 2), lengths, np.zeros((n, 0), dtype=np.int64))
+
+
+PARITY_LANGUAGE = "04.04.Zp.2.1.0"
+"""The MLRegTest language of :func:`parity` (even number of :math:`c`)."""
+
 TASKS = {
     "adding": adding,
     "adding_slides": adding_slides,
@@ -373,6 +407,7 @@ TASKS = {
     "xor": xor,
     "temporal_order": temporal_order,
     "temporal_order_3bit": temporal_order_3bit,
+    "parity": parity,
 }
 """The task generators by name; each is called as ``TASKS[name](n, T, seed=seed)``."""
 
@@ -384,6 +419,7 @@ _MIN_T = {
     "adding_slides": (2, "one mark goes in each half of the sequence"),
     "temporal_order": (10, "every relevant symbol needs a step of its own in its range, after E"),
     "temporal_order_3bit": (10, "every relevant symbol needs a step of its own in its range, after E"),
+    "parity": (1, "a word needs a letter"),
 }
 
 
@@ -469,6 +505,9 @@ def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
     * ``adding_slides``: :math:`y = X_1 + X_2`, :math:`X_i \sim U[0, 1]`:
       mean 1, variance 1/6, and the constant 1 is right with probability
       :math:`2a - a^2`.
+    * ``parity``: class 1 has probability :math:`p = \mathbb E[(1 + 2^{-L})/2]` over the lengths
+      :math:`L` of :func:`parity`; the best constant is class 1, right with probability
+      :math:`p`, and the mean squared error per output is :math:`p(1 - p)`.
     * classification with :math:`C` balanced classes (``xor``: :math:`C = 2`,
       temporal order: 4 or 8): mean :math:`(1/C, \dots, 1/C)`, mean squared error
       :math:`(1/C)(1 - 1/C)` per output, and success rate :math:`1/C`.
@@ -500,6 +539,10 @@ def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
         return Baseline(name, T, "regression", (mean,), mse, (a,), rate)
     if name == "adding_slides":
         return Baseline(name, T, "regression", (1.0,), 1 / 6, (1.0,), 2 * a - a * a)
+    if name == "parity":
+        L = np.arange(T, T + T // 10 + 1)  # the lengths of parity(), equally likely
+        p = float(np.mean((1 + 0.5 ** L) / 2))
+        return Baseline(name, T, "classification", (1 - p, p), p * (1 - p), (0.0, 1.0), p)
     C = {"xor": 2, "temporal_order": 4, "temporal_order_3bit": 8}[name]
     uniform = (1 / C,) * C
     return Baseline(name, T, "classification", uniform, (1 / C) * (1 - 1 / C), uniform, 1 / C)
@@ -547,7 +590,7 @@ def _marked_pairs(name: str, n, T, seed, variable_length) -> Batch:
 def _batch(name: str, x: np.ndarray, y: np.ndarray, lengths: np.ndarray, positions: np.ndarray) -> Batch:
     """Zero ``x`` after each length and wrap everything as tensors."""
     x[np.arange(x.shape[1]) >= lengths[:, None]] = 0.0
-    kind = "classification" if name in ("xor", "temporal_order", "temporal_order_3bit") else "regression"
+    kind = "classification" if name in ("xor", "temporal_order", "temporal_order_3bit", "parity") else "regression"
     return Batch(
         x=torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
         y=torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)),

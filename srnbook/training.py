@@ -10,7 +10,12 @@ r"""One small training loop for the long-time-lag tasks of :mod:`srnbook.tasks`.
 * ``"normalized"`` -- Galvan's normalized temporal components
   (:class:`srnbook.gradients.NormalizedComponents` on
   :func:`srnbook.gradients.temporal_components`);
-* ``"adam"`` -- :class:`torch.optim.Adam`, as a reference,
+* ``"adam"`` -- :class:`torch.optim.Adam`, as a reference;
+* ``"hf"`` -- Hessian-free optimization (:class:`srnbook.optim.HessianFree`), with the squared loss
+  or the cross-entropy of the logits;
+* ``"kfac_independent"``, ``"kfac_option1"``, ``"kfac_option2"`` -- K-FAC
+  (:class:`srnbook.optim.KFAC`) with that temporal model for :math:`W`, the gaussian or categorical
+  likelihood of the last output (``outputs="last"``),
 
 drawing a fresh, seeded minibatch from the task generator at every step. The loss is
 read at the last step :math:`T` only: the mean squared error
@@ -57,18 +62,22 @@ from .gradients import (
     omega,
     temporal_components,
 )
+from .optim import KFAC, HessianFree
+from .optim.hessian_free import Minibatch
 from .srn import SRN
 from .tasks import _MIN_T, TASKS, Batch, make_task, success_rate
 
 Tensor = torch.Tensor
 
-METHODS = ("sgd", "sgd_clip", "sgd_clip_omega", "normalized", "adam")
+METHODS = ("sgd", "sgd_clip", "sgd_clip_omega", "normalized", "adam", "hf",
+           "kfac_independent", "kfac_option1", "kfac_option2")
 """The training methods of :func:`train`."""
 
-INITS = ("small", "sparse", "esn", "identity", "orthogonal")
+INITS = ("small", "sparse", "esn", "identity", "orthogonal", "martens_sutskever")
 """The initializations of :func:`make_model`."""
 
-DEFAULT_LR = {"sgd": 0.1, "sgd_clip": 0.1, "sgd_clip_omega": 0.1, "normalized": 0.1, "adam": 0.01}
+DEFAULT_LR = {"sgd": 0.1, "sgd_clip": 0.1, "sgd_clip_omega": 0.1, "normalized": 0.1, "adam": 0.01, "hf": 1.0,
+              "kfac_independent": 0.1, "kfac_option1": 0.1, "kfac_option2": 0.1}
 """The learning rate :math:`\\eta` of each method when ``lr`` is not given."""
 
 DEFAULT_CLIP = 1.0
@@ -136,7 +145,8 @@ def task_sizes(task: str) -> tuple[int, int]:
     return batch.x.shape[2], batch.y.shape[1]
 
 
-def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogonal", seed: int = 0) -> SRN:
+def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogonal", seed: int = 0,
+               grad: str = "bptt") -> SRN:
     r"""An SRN with :math:`d` hidden units sized for ``task``, output :math:`g` = identity, initialized by name.
 
     ``init`` (seeded by ``seed``) is one of :data:`INITS`:
@@ -145,10 +155,15 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
     * ``"sparse"`` -- :func:`~srnbook.gradients.init_sparse`, 15 nonzeros per unit, :math:`\rho(W) = 1.1`;
     * ``"esn"`` -- :func:`~srnbook.gradients.init_esn`, :math:`\rho(W) = 0.95`;
     * ``"identity"`` -- small random weights, then :math:`W = I` (:func:`~srnbook.gradients.init_identity`);
-    * ``"orthogonal"`` -- :func:`~srnbook.gradients.init_orthogonal`, a random orthogonal :math:`W`.
+    * ``"orthogonal"`` -- :func:`~srnbook.gradients.init_orthogonal`, a random orthogonal :math:`W`;
+    * ``"martens_sutskever"`` -- the initialization of the HF code released with Martens & Sutskever
+      (2011) (Sutskever's "release A", ``opt/r/demo.py``, read through the code search): 15 nonzero
+      incoming weights per unit from :math:`\mathcal N(0, 1/15)` (:func:`~srnbook.gradients.init_sparse`
+      with scale :math:`1/\sqrt{15}`, no spectral-radius rescaling), then :math:`U \leftarrow U/4`.
 
     Where an initialization only sets :math:`W`, the other parameters keep the default
-    uniform :math:`[-1/\sqrt d, 1/\sqrt d]` draw, made with the same seed.
+    uniform :math:`[-1/\sqrt d, 1/\sqrt d]` draw, made with the same seed. ``grad`` is the SRN's
+    backward (:class:`~srnbook.SRN`).
     """
     u, o = task_sizes(task)
     d = check_positive_int(d, "d")
@@ -156,7 +171,7 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
     seed = check_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        model = SRN(u, d, o, activation=activation, output="identity")
+        model = SRN(u, d, o, activation=activation, output="identity", grad=grad)
     g = torch.Generator().manual_seed(seed)
     if init == "small":
         init_small_random(model, generator=g)
@@ -166,6 +181,10 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
         init_esn(model, generator=g)
     elif init == "identity":
         init_identity(init_small_random(model, generator=g))
+    elif init == "martens_sutskever":
+        init_sparse(model, nonzero=15, scale=15 ** -0.5, generator=g)
+        with torch.no_grad():
+            model.U.mul_(0.25)
     else:
         init_orthogonal(model, generator=g)
     return model
@@ -192,7 +211,8 @@ def loss_function(batch: Batch) -> Callable[[Tensor], Tensor]:
 def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequences: int,
           budget_seconds: float | None = None, batch_size: int = 32, lr: float | None = None,
           clip: float | None = None, omega_weight: float = 0.0, target: float = 0.99,
-          eval_every: int = 1024, eval_size: int = 512, progress: bool = False) -> TrainResult:
+          eval_every: int = 1024, eval_size: int = 512, progress: bool = False,
+          options: dict | None = None) -> TrainResult:
     r"""Train ``model`` in place on ``task`` with minimal length ``T`` by ``method`` (one of :data:`METHODS`).
 
     Each step draws ``batch_size`` fresh sequences of length :math:`T` (seeded by ``seed`` and
@@ -208,7 +228,11 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
     measured; training stops once it is at least ``target``, after ``max_sequences`` training
     sequences, after ``budget_seconds`` of CPU time (:func:`time.process_time`, checked after
     each step), or on a NaN or infinite loss. With ``progress=True`` a tqdm bar shows the
-    sequences seen.
+    sequences seen. ``options`` are keyword arguments of the optimizer of ``"hf"``
+    (:class:`~srnbook.optim.HessianFree`, e.g. ``damping``, ``structural_damping``,
+    ``curvature_size``) or of the ``"kfac_*"`` methods (:class:`~srnbook.optim.KFAC`, e.g.
+    ``damping``, ``inverse_every``); the minibatch of ``batch_size`` sequences is the gradient
+    minibatch of HF.
     """
     model, task, T, method = _check_problem(model, task, T, method)
     seed = check_seed(seed)
@@ -229,10 +253,11 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
     target = check_positive_float(target, "target")
     if target > 1:
         raise ValueError(f"target must be a success rate in (0, 1], got {target!r}")
+    options = _check_options(options, method, model)
 
     start_wall, start_cpu = time.perf_counter(), time.process_time()
-    step = _make_step(model, method, lr, clip, omega_weight, seed)
     validation = draw(task, eval_size, T, seed=[seed, 1])
+    step = _make_step(model, method, lr, clip, omega_weight, seed, validation.kind, options)
     history: list[tuple[int, float, float]] = []
     seen, loss, rate, solved_at, diverged = 0, math.nan, 0.0, None, False
     next_eval = eval_every
@@ -272,9 +297,37 @@ def evaluate(model: SRN, batch: Batch) -> float:
 
 
 def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_weight: float,
-               seed: int) -> Callable[[Batch], float]:
-    """A function taking one step of ``method`` on a batch and returning its loss."""
+               seed: int, kind: str = "regression", options: dict | None = None) -> Callable[[Batch], float]:
+    """A function taking one step of ``method`` on a batch and returning its loss (before the step)."""
     params = list(model.parameters())
+    options = options or {}
+    if method == "hf":
+        loss = "squared" if kind == "regression" else "cross_entropy"
+        hf = HessianFree(model, loss=loss, lr=lr, **options)
+
+        def step(batch: Batch) -> float:
+            with torch.no_grad():
+                loss = float(loss_function(batch)(model(batch.x).y[:, -1]))
+            if math.isfinite(loss):
+                hf.step(lambda: Minibatch(batch.x, batch.y))
+            return loss
+
+        return step
+    if method.startswith("kfac_"):
+        likelihood = "gaussian" if kind == "regression" else "categorical"
+        kfac = KFAC(model, lr=lr, temporal=method.removeprefix("kfac_"), likelihood=likelihood, outputs="last",
+                    generator=torch.Generator().manual_seed(seed), **options)
+
+        def step(batch: Batch) -> float:
+            kfac.zero_grad()
+            loss = loss_function(batch)(model(batch.x).y[:, -1])
+            if not torch.isfinite(loss):
+                return float(loss.detach())
+            loss.backward()
+            kfac.step(x=batch.x)
+            return float(loss.detach())
+
+        return step
     if method == "normalized":
         generator = torch.Generator().manual_seed(seed)
         opt = NormalizedComponents(model.named_parameters(), lr=lr, generator=generator)
@@ -308,6 +361,16 @@ def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_wei
 
 
 # ---------------------------------------------------------------------- checks
+
+
+def _check_options(options, method: str, model: SRN) -> dict:
+    if options is None:
+        options = {}
+    if not isinstance(options, dict):
+        raise ValueError(f"options must be a dict of optimizer keyword arguments or None, got {type(options).__name__}")
+    if options and method != "hf" and not method.startswith("kfac_"):
+        raise ValueError(f"options are for the methods 'hf' and 'kfac_*' only, got {sorted(options)} with {method!r}")
+    return dict(options)
 
 
 def _check_problem(model, task, T, method):

@@ -30,12 +30,15 @@ SLIDERS = {
     "stability": ("1.5", "2.0"),
     "associative_memory": ("0.1", "0.15"),
     "fast_weights": ("9", "11"),
+    "hessian_free": ("1", "3"),
+    "kfac": ("1e-03", "1e-01"),
 }
 
 
 def test_index_and_chapters_are_built(html_dir):
     assert (html_dir / "index.html").exists()
-    for name in ("srn", "vanishing_gradients", "stability", "associative_memory", "fast_weights", "dfa_to_ssrn"):
+    for name in ("srn", "vanishing_gradients", "stability", "associative_memory", "fast_weights", "dfa_to_ssrn",
+                 "hessian_free", "kfac"):
         assert (html_dir / "book" / f"{name}.html").exists(), f"chapter {name} is not in the built book"
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from srnbook.experiments import EXPERIMENTS, fastweights, vanishing
+from srnbook.experiments import EXPERIMENTS, fastweights, hessian_free, kfac, vanishing
 from srnbook.experiments.__main__ import main
 
 
@@ -63,7 +63,7 @@ def test_cli_help(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert info.value.code == 0 and "vanishing" in out and "fastweights" in out and "--quick" in out
-    assert set(EXPERIMENTS) == {"vanishing", "fastweights"}
+    assert set(EXPERIMENTS) == {"vanishing", "fastweights", "hessian_free", "kfac"}
 
 
 @pytest.mark.parametrize("change, match", [
@@ -169,3 +169,65 @@ def test_the_chapter_loads_a_result_of_the_full_fastweights_configuration():
         {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
     assert len(data["runs"]) == len(f["models"]) * len(f["R"]) * f["seeds"]
     assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "fastweights"]
+
+
+# ---------------------------------------------------------------------- second-order training (HF, K-FAC)
+
+
+@pytest.mark.parametrize("module", [hessian_free, kfac])
+def test_second_order_quick_runs_end_to_end(module):
+    result = json.loads(json.dumps(module.run(module.QUICK, argv=["test"])))
+    q = module.QUICK
+    assert set(result) == {"experiment", "config", "cells", "runs", "baselines", "published", "torch_version", "command"}
+    assert len(result["cells"]) == len(q["tasks"]) * len(q["T"]) * len(q["methods"])
+    assert len(result["runs"]) == len(result["cells"]) * q["seeds"]
+    assert [r["sequences_seen"] >= q["max_sequences"] for r in result["runs"]] == [True] * len(result["runs"])
+    header, rows = module.table(result)
+    assert header[:3] == ["task", "T", "chance"] and len(header) == 3 + len(q["methods"])
+    assert len(rows) == len(q["tasks"]) * len(q["T"])
+    assert all("/" in cell and "(" in cell for row in rows for cell in row[3:])
+    import matplotlib.pyplot as plt
+    fig = module.plot_curves(result, q["T"][0])
+    assert not plt.fignum_exists(fig.number) and len(fig.axes) == len(q["tasks"])
+
+
+def test_hf_runs_are_seeded():
+    tiny = {**hessian_free.QUICK, "methods": ["hf"], "max_sequences": 256}
+    assert hessian_free.run(tiny, argv=["a"])["runs"] == hessian_free.run(tiny, argv=["a"])["runs"]
+
+
+def test_second_order_full_configurations_are_the_documented_grids():
+    h, k = hessian_free.FULL, kfac.FULL
+    assert h["tasks"] == ["adding", "multiplication", "temporal_order"] and h["T"] == [50, 100]
+    assert set(h["methods"]) == {"hf", "sgd_clip", "adam"} and h["d"] == 100 and h["activation"] == "tanh"
+    assert h["init"] == "martens_sutskever" and h["options"]["hf"]["structural_damping"] == 0.03
+    assert k["tasks"] == ["adding", "parity"] and set(k["methods"]) == {
+        "kfac_independent", "kfac_option1", "kfac_option2", "adam", "sgd_clip"}
+    for f in (h, k):
+        assert f["budget_seconds"] > 0 and f["threads"] == 1  # one CPU budget, the same for every method
+        assert set(f["batch_size"]) == set(f["methods"])
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"methods": ["lbfgs"]}, r"config\['methods'\] must be one of"),
+    ({"init": "xavier"}, r"config\['init'\] must be one of"),
+    ({"batch_size": {"hf": 8}}, r"config\['batch_size'\] must give a batch size for every method"),
+    ({"lr": 0.1}, r"config\['lr'\] must be a dict"),
+    ({"T": [0]}, r"config\['T'\] must hold integers >= 1"),
+])
+def test_second_order_config_errors(change, match):
+    with pytest.raises(ValueError, match=match):
+        kfac.run({**kfac.QUICK, **change})
+
+
+@pytest.mark.parametrize("module", [hessian_free, kfac])
+def test_the_chapters_load_results_of_the_full_second_order_configurations(module):
+    from pathlib import Path
+
+    name = module.__name__.rsplit(".", 1)[1]
+    data = json.loads((Path(__file__).resolve().parents[1] / "book" / "data" / f"{name}.json").read_text())
+    f = module.FULL
+    assert {k: v for k, v in data["config"].items() if k != "progress"} == \
+        {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
+    assert len(data["runs"]) == len(f["tasks"]) * len(f["T"]) * len(f["methods"]) * f["seeds"]
+    assert data["command"][:4] == ["python", "-m", "srnbook.experiments", name]

@@ -321,12 +321,12 @@ def test_bad_inputs_raise_named_value_errors():
     x, y = data("squared")
     v = torch.zeros(flatten_parameters(model).numel(), dtype=F64)
     bptt = SRN(2, 3, 2, output="identity", dtype=F64)
-    with pytest.raises(ValueError, match="grad='autograd'"):
-        gnvp(bptt, None, x, y, v)
+    with pytest.raises(ValueError, match="grad='autograd' for Hessian-vector products"):
+        hessian_vector_product(bptt, None, x, y, v)
     with pytest.raises(ValueError, match="model must be an srnbook.SRN"):
         gnvp(torch.nn.Linear(2, 2), None, x, y, v)
     with pytest.raises(ValueError, match="loss must match"):
-        gnvp(model, None, x, y, v, loss="cross_entropy")
+        gnvp(make("cross_entropy"), None, x, y, v, loss="binary_cross_entropy")
     with pytest.raises(ValueError, match="loss must be one of"):
         gnvp(model, None, x, y, v, loss="hinge")
     with pytest.raises(ValueError, match="target must have shape"):
@@ -374,3 +374,220 @@ def test_bad_inputs_raise_named_value_errors():
         opt.step()
     with pytest.raises(ValueError, match="closure must return"):
         opt.step(lambda: (x, y))
+
+
+# ---------------------------------------------------------------------- the chapter's measurements
+
+from srnbook.dfa import even_as  # noqa: E402
+from srnbook.optim.hessian_free import (  # noqa: E402
+    damped_step,
+    finite_difference_errors,
+    hidden_state_change,
+    largest_eigenvalue,
+    matrix_from_products,
+    random_spd,
+    saturation_sweep,
+    ssrn_problem,
+    steepest_descent_path,
+)
+from srnbook.sampling import Words, balanced_dataset  # noqa: E402
+from srnbook.ssrn import dfa_to_ssrn  # noqa: E402
+
+
+def test_cg_callback_sees_every_iterate_and_the_start():
+    A, b = spd(15, cond=50.0)
+    x0 = torch.ones(15, dtype=F64)
+    seen = []
+    res = conjugate_gradient(lambda v: A @ v, b, x0, max_iters=12, rtol=0.0, epsilon=1e-300,
+                             callback=lambda i, x: seen.append((i, x.clone())))
+    assert [i for i, _ in seen] == list(range(res.iterations + 1))
+    assert torch.equal(seen[0][1], x0) and torch.equal(seen[-1][1], res.x)
+    stored = dict(res.iterates)
+    assert all(torch.equal(stored[i], x) for i, x in seen if i in stored)
+    with pytest.raises(ValueError, match="callback must be"):
+        conjugate_gradient(lambda v: A @ v, b, callback=3)
+
+
+def test_cg_needs_one_iteration_per_distinct_eigenvalue():
+    eig = torch.tensor([1.0] * 7 + [4.0] * 6 + [9.0] * 7, dtype=F64)
+    A, b = random_spd(eig, seed=1)
+    res = conjugate_gradient(lambda v: A @ v, b, rtol=1e-10, epsilon=1e-300)
+    assert res.iterations == 3
+    assert torch.allclose(A @ res.x, b, atol=1e-9, rtol=0)
+
+
+def test_random_spd_has_the_requested_spectrum():
+    eig = torch.logspace(0, 3, 12, dtype=F64)
+    A, b = random_spd(eig, seed=4)
+    assert torch.allclose(A, A.t(), atol=1e-12, rtol=0)
+    assert torch.allclose(torch.linalg.eigvalsh(A), eig, rtol=1e-10, atol=0)
+    assert b.shape == (12,)
+    with pytest.raises(ValueError, match="eigenvalues must be"):
+        random_spd([1.0, -1.0])
+
+
+def test_matrix_from_products_and_power_iteration():
+    A, _ = spd(10, cond=30.0, seed=2)
+    assert torch.equal(matrix_from_products(lambda v: A @ v, 10), A @ torch.eye(10, dtype=F64))
+    top = float(torch.linalg.eigvalsh(A)[-1])
+    estimate = largest_eigenvalue(lambda v: A @ v, 10, iterations=200)
+    assert estimate <= top * (1 + 1e-12) and estimate == pytest.approx(top, rel=1e-6)
+    assert largest_eigenvalue(lambda v: 0 * v, 10) == 0.0
+    with pytest.raises(ValueError, match="Avp must be"):
+        largest_eigenvalue(A, 10)
+
+
+def test_steepest_descent_zigzags_where_cg_finishes_in_two_steps():
+    A = torch.tensor([[3.0, 1.5], [1.5, 1.0]], dtype=F64)
+    b = torch.tensor([1.0, -0.5], dtype=F64)
+    x0 = torch.tensor([-2.0, 3.0], dtype=F64)
+    star = torch.linalg.solve(A, b)
+    path = steepest_descent_path(A, b, x0, 10)
+    phi = torch.stack([0.5 * p @ A @ p - b @ p for p in path])
+    assert bool((phi[1:] < phi[:-1]).all())                              # it descends ...
+    steps = path[1:] - path[:-1]
+    assert (steps[1:] * steps[:-1]).sum(1).abs().max() < 1e-12          # ... at right angles
+    assert (path[-1] - star).norm() > 1e-2                               # and is still far after 10 steps
+    cg = conjugate_gradient(lambda v: A @ v, b, x0, max_iters=2, rtol=0.0)
+    assert torch.allclose(cg.x, star, atol=1e-12, rtol=0)
+
+
+def test_finite_difference_error_is_u_shaped_with_its_minimum_near_sqrt_u():
+    model = make("squared")
+    x, y = data("squared")
+    v = torch.randn(flatten_parameters(model).numel(), dtype=F64, generator=torch.Generator().manual_seed(0))
+    v = v / v.norm()
+    eps = [1e-13, 1e-8, 1e-3]
+    small, best, large = finite_difference_errors(model, None, x, y, v, eps)
+    assert best < small and best < large
+    sqrt_u = (torch.finfo(F64).eps / 2) ** 0.5
+    assert best < 100 * sqrt_u
+
+
+def test_damped_step_solves_the_damped_system_and_respects_the_bound():
+    model = make("squared", d=4)
+    x, y = data("squared", B=6, T=5)
+    lam = 0.05
+    step = damped_step(model, None, x, y, lam)
+    G, _ = explicit_ggn(model, x, y, "squared")
+    n = G.shape[0]
+    assert torch.allclose((G + lam * torch.eye(n, dtype=F64)) @ step.delta, -step.gradient, atol=1e-9, rtol=0)
+    assert step.delta.norm() <= step.gradient.norm() / lam
+    assert step.loss == pytest.approx(float(objective(model, None, x, y)))
+
+
+def test_structural_damping_shrinks_the_hidden_state_change():
+    """Proposition hf-prop-structural: ||J_h delta(beta)|| is non-increasing in beta (and the
+    measured hidden-state change follows it here)."""
+    model = make("squared", d=4, act="tanh")
+    x, y = data("squared", B=8, T=6)
+    F, _ = network_function(model, x, y)
+    theta = flatten_parameters(model).detach()
+    Jh = jacobian(lambda t: F(t)[1].reshape(-1), theta)
+    linear, measured = [], []
+    for mu in (0.0, 0.5, 2.0, 8.0):
+        delta = damped_step(model, theta, x, y, 0.1, structural_damping=mu).delta
+        linear.append(float((Jh @ delta).norm()))
+        measured.append(hidden_state_change(model, theta, delta, x, y))
+    assert all(a > b for a, b in zip(linear, linear[1:]))
+    assert all(a > b for a, b in zip(measured, measured[1:]))
+    assert hidden_state_change(model, theta, torch.zeros_like(theta), x, y) == 0.0
+
+
+def test_hidden_state_change_is_the_rms_over_sequences():
+    model = make("squared")
+    x, y = data("squared", B=3, T=5)
+    lengths = torch.tensor([5, 2, 4])
+    theta = flatten_parameters(model).detach()
+    delta = 0.1 * torch.randn(theta.numel(), dtype=F64, generator=torch.Generator().manual_seed(1))
+    F, _ = network_function(model, x, y, lengths)
+    diff = F(theta + delta)[1] - F(theta)[1]
+    expected = math.sqrt(sum(float((diff[i, : lengths[i]] ** 2).sum()) for i in range(3)) / 3)
+    assert hidden_state_change(model, theta, delta, x, y, lengths=lengths) == pytest.approx(expected, rel=1e-12)
+
+
+def test_ssrn_problem_is_the_compiled_network_on_labelled_words():
+    dfa = even_as()
+    words = balanced_dataset(dfa, 20, lam=5.0, seed=0)
+    p = ssrn_problem(dfa, 8.0, words)
+    compiled = dfa_to_ssrn(dfa, "sigmoid", J=8.0, dtype=F64)
+    kept = words[words.lengths > 0]
+    out = p.model(p.x, lengths=p.lengths, h0=p.h0).y[torch.arange(len(kept)), p.lengths - 1, 0]
+    assert torch.allclose(out, compiled.outputs(kept.strings()), atol=1e-12, rtol=0)
+    assert torch.equal(p.target[:, 0] == 1, torch.from_numpy(kept.labels))
+    assert p.model.grad == "autograd"
+    with pytest.raises(ValueError, match="words must be a srnbook.sampling.Words"):
+        ssrn_problem(dfa, 8.0, ["ab", "b"])
+    with pytest.raises(ValueError, match="alphabet"):
+        ssrn_problem(dfa, 8.0, Words(words.symbols, words.lengths, words.labels, ("x", "y")))
+    with pytest.raises(ValueError, match="dfa must be a srnbook.dfa.DFA"):
+        ssrn_problem("even a's", 8.0, words)
+
+
+@pytest.fixture(scope="module")
+def sweep():
+    threads = torch.get_num_threads()  # a module fixture runs before the function-scoped one_torch_thread
+    torch.set_num_threads(1)
+    try:
+        words = balanced_dataset(even_as(), 32, lam=6.0, seed=0)
+        return saturation_sweep(even_as(), [4.0, 8.0, 16.0, 32.0], words, damping=1e-3, power_iterations=20)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def test_saturated_ssrn_gradient_and_curvature_vanish_together(sweep):
+    """Report, section 5: near a saturated SRN the gradient and the (Gauss-Newton) curvature both
+    vanish, like e^{-J} (every sigma'(a) and y(1 - y) is below e^{-J})."""
+    for a, b in zip(sweep, sweep[1:]):
+        gap = b.J - a.J
+        assert b.gradient_norm < math.exp(-gap / 2) * a.gradient_norm
+        assert b.curvature < math.exp(-gap / 2) * a.curvature
+    # same rate: the ratio of gradient to curvature stays within a factor 10 over the sweep
+    ratios = [p.gradient_norm / p.curvature for p in sweep]
+    assert max(ratios) / min(ratios) < 10
+
+
+def test_damped_hf_step_is_bounded_by_gradient_over_damping(sweep):
+    for p in sweep:
+        assert p.step_norm <= p.step_bound * (1 + 1e-9)
+    assert sweep[-1].step_norm < 1e-8 * sweep[0].step_norm
+    # once saturated, the curvature is negligible next to lambda: the step sits on its bound
+    assert sweep[-1].step_norm == pytest.approx(sweep[-1].step_bound, rel=1e-6)
+
+
+def test_damping_that_follows_the_curvature_gives_bounded_steps(sweep):
+    """Even lambda' = 0.01 lambda_max(G) gives steps of order one that cut the loss by a constant
+    factor, not steps that grow with J."""
+    norms = [p.scaled_step_norm for p in sweep]
+    assert max(norms) / min(norms) < 1.5
+    assert all(0.1 < p.scaled_loss_ratio < 0.9 for p in sweep[:-1])
+
+
+def test_cg_on_an_ssrn_needs_more_iterations_than_parameters_when_lambda_is_small():
+    """Report, section 5: CG may need as many iterations as there are parameters. For the even-a's
+    SSRN at J = 2 it needs more than n at lambda = 1e-6, and the count grows as lambda shrinks."""
+    words = balanced_dataset(even_as(), 128, lam=6.0, seed=0)
+    p = ssrn_problem(even_as(), 2.0, words)
+    kw = dict(loss="binary_cross_entropy", lengths=p.lengths, h0=p.h0)
+    n = flatten_parameters(p.model).numel()
+    counts = [damped_step(p.model, None, p.x, p.target, lam, rtol=1e-8, max_iters=2000, **kw).cg.iterations
+              for lam in (1e-2, 1e-4, 1e-6)]
+    assert counts[0] < counts[1] < counts[2]
+    assert counts[0] < n <= counts[2]
+
+
+def test_new_functions_reject_bad_inputs():
+    model = make("squared")
+    x, y = data("squared")
+    with pytest.raises(ValueError, match="damping must be"):
+        damped_step(model, None, x, y, 0.0)
+    with pytest.raises(ValueError, match="structural_damping must be"):
+        damped_step(model, None, x, y, 1.0, structural_damping=-1.0)
+    with pytest.raises(ValueError, match="delta must have"):
+        hidden_state_change(model, None, torch.zeros(3, dtype=F64), x, y)
+    with pytest.raises(ValueError, match="iterations must be"):
+        steepest_descent_path(torch.eye(2, dtype=F64), torch.ones(2, dtype=F64), torch.zeros(2, dtype=F64), 0)
+    with pytest.raises(ValueError, match="n must be"):
+        matrix_from_products(lambda v: v, 0)
+    with pytest.raises(ValueError, match="damping must be"):
+        saturation_sweep(even_as(), [1.0], balanced_dataset(even_as(), 4, seed=0), damping=-1.0)

@@ -295,7 +295,7 @@ def test_running_average_with_decay():
     ({"decay": 1.0}, "decay"), ({"decay": -0.1}, "decay"), ({"decay": True}, "decay"),
     ({"damping": 0.0}, "damping"), ({"damping": -1.0}, "damping"), ({"damping": float("nan")}, "damping"),
     ({"lr": 0.0}, "lr"), ({"inverse_every": 0}, "inverse_every"), ({"temporal": "option3"}, "temporal"),
-    ({"likelihood": "poisson"}, "likelihood"), ({"likelihood": "categorical"}, "likelihood"),
+    ({"likelihood": "poisson"}, "likelihood"), ({"likelihood": "bernoulli"}, "likelihood"),
     ({"n_samples": 0}, "n_samples"), ({"generator": 3}, "generator"),
 ])
 def test_optimizer_options_validated(kw, name):
@@ -322,3 +322,219 @@ def test_other_inputs_validated():
         nll_loss(m, x, y[:, :2])
     with pytest.raises(ValueError, match="gradient"):
         layer_gradient(make(), "W")
+
+
+# ---------------------------------------------------------------------- K-FAC chapter: Bernoulli, h0, steps
+
+
+from srnbook.dfa import DFA, even_as  # noqa: E402
+from srnbook.optim.hessian_free import gnvp  # noqa: E402
+from srnbook.optim.kfac import (  # noqa: E402
+    block_natural_gradient,
+    cosine,
+    homogeneity_gaps,
+    kfac_direction,
+    saturation_sweep,
+    step_moments,
+    step_vector,
+)
+from srnbook.ssrn import dfa_to_ssrn  # noqa: E402
+
+
+def bernoulli_data(B=6, T=4, o=2, seed=1):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randn(B, T, 2, dtype=F64, generator=g), torch.rand(B, T, o, dtype=F64, generator=g).round()
+
+
+@pytest.mark.parametrize("likelihood,output,loss", [("gaussian", "identity", "squared"),
+                                                    ("categorical", "softmax", "cross_entropy"),
+                                                    ("bernoulli", "sigmoid", "binary_cross_entropy")])
+def test_fisher_equals_generalized_gauss_newton(likelihood, output, loss):
+    """For a likelihood matched to the output function, F = J^T (d^2 L / dz^2) J, built column by column."""
+    m = make(output=output, o=3)
+    g = torch.Generator().manual_seed(2)
+    x = torch.randn(4, 5, 2, dtype=F64, generator=g)
+    y = torch.nn.functional.one_hot(torch.randint(0, 3, (4, 5), generator=g), 3).to(F64)
+    F = exact_fisher(m, x, likelihood)
+    columns = [gnvp(m, None, x, y, e, loss=loss) for e in torch.eye(F.shape[0], dtype=F64)]
+    assert torch.allclose(F, torch.stack(columns, 1), atol=1e-12)
+
+
+def test_bernoulli_loss_is_binary_cross_entropy_and_sampled_factors_converge():
+    m = make(output="sigmoid")
+    x, y = bernoulli_data()
+    p = m(x).y
+    bce = -(y * p.log() + (1 - y) * (1 - p).log()).sum() / x.shape[0]
+    assert torch.allclose(nll_loss(m, x, y, "bernoulli"), bce)
+    exact = kfac_statistics(m, x, likelihood="bernoulli", exact=True)
+    sampled = kfac_statistics(m, x, likelihood="bernoulli", n_samples=20000,
+                              generator=torch.Generator().manual_seed(0))
+    for layer in ("U", "W", "V"):
+        rel = torch.linalg.norm(sampled[layer].G0 - exact[layer].G0) / torch.linalg.norm(exact[layer].G0)
+        assert rel < 0.05, layer
+
+
+def test_bernoulli_needs_sigmoid_output_and_targets_in_unit_interval():
+    x, y = bernoulli_data()
+    with pytest.raises(ValueError, match="likelihood"):
+        nll_loss(make(output="identity"), x, y, "bernoulli")
+    with pytest.raises(ValueError, match="y"):
+        nll_loss(make(output="sigmoid"), x, 2 * y + 1, "bernoulli")
+
+
+def test_initial_state_enters_statistics_and_fisher():
+    """With h0 the first input of W is h0, and the Fisher is that of the network started there."""
+    m = make()
+    x, y = data(B=3, T=3)
+    h0 = torch.tensor([0.5, -1.0, 2.0], dtype=F64)
+    s0, s1 = kfac_statistics(m, x, exact=True)["W"], kfac_statistics(m, x, exact=True, h0=h0)["W"]
+    assert not torch.allclose(s0.A0, s1.A0)
+    idx = block_indices(m, "W")
+    F = exact_fisher(m, x, h0=h0)
+    expected = float(torch.linalg.norm(kfac_block(s1) - F[idx][:, idx]) / torch.linalg.norm(F[idx][:, idx]))
+    assert approximation_errors(m, x, h0=h0)[("W", "independent")] == pytest.approx(expected)
+    with torch.no_grad():
+        assert float(nll_loss(m, x, y, h0=h0)) != pytest.approx(float(nll_loss(m, x, y)))
+
+
+def test_step_moments_average_to_the_statistics():
+    m = make()
+    x, _ = data(B=5, T=4)
+    stats = kfac_statistics(m, x, exact=True)
+    for layer, (A, G) in step_moments(m, x).items():
+        assert A.shape[0] == 4 and G.shape[0] == 4
+        assert torch.allclose(A.mean(0), stats[layer].A0, atol=1e-12)
+        assert torch.allclose(G.mean(0), stats[layer].G0, atol=1e-12)
+
+
+def test_homogeneity_gap_is_zero_for_stationary_inputs_and_positive_otherwise():
+    """A0 of V's input (h_t, 1) is constant in t when every step has the same state; not when it drifts."""
+    m = make()
+    x = torch.ones(3, 5, 2, dtype=F64)
+    with torch.no_grad():
+        m.W.zero_()  # h_t = tanh(U x_t + b): the same at every step
+    gaps = homogeneity_gaps(m, x)
+    assert gaps["V"][0] < 1e-12 and gaps["U"][0] < 1e-12
+    x2, _ = data(B=3, T=5)
+    assert homogeneity_gaps(make(), x2)["V"][0] > 0.01
+
+
+def test_cosine_euclidean_and_in_a_metric():
+    u = torch.tensor([1.0, 0.0], dtype=F64)
+    v = torch.tensor([1.0, 1.0], dtype=F64)
+    assert cosine(u, v) == pytest.approx(2 ** -0.5)
+    M = torch.diag(torch.tensor([1.0, 0.0], dtype=F64))  # v and u coincide in this (degenerate) metric
+    assert cosine(u, v, M) == pytest.approx(1.0)
+    assert cosine(u, torch.zeros(2, dtype=F64)) == 0.0
+    with pytest.raises(ValueError, match="shape"):
+        cosine(u, torch.ones(3, dtype=F64))
+
+
+def test_metric_cosine_squared_is_the_share_of_the_quadratic_decrease():
+    m = make()
+    x, y = data(B=4, T=3)
+    damping = 0.05
+    F = exact_fisher(m, x)
+    M = F + damping * torch.eye(F.shape[0], dtype=F64)
+    g = torch.cat([p.reshape(-1) for p in torch.autograd.grad(nll_loss(m, x, y), list(m.parameters()))])
+    best = step_vector(m, natural_gradient(m, x, y, damping=damping))
+    s = step_vector(m, kfac_direction(m, x, y, damping))
+
+    def model_min(d):  # min over alpha of g.(alpha d) + 0.5 alpha^2 d.M.d
+        return -0.5 * float(g @ d) ** 2 / float(d @ M @ d)
+
+    assert model_min(s) / model_min(best) == pytest.approx(cosine(s, best, M) ** 2, rel=1e-9)
+
+
+@pytest.mark.parametrize("temporal", ["independent", "option1", "option2"])
+def test_kfac_direction_is_the_preconditioned_gradient(temporal):
+    m = make()
+    x, y = data(B=4, T=3)
+    step = kfac_direction(m, x, y, 0.1, temporal)
+    nll_loss(m, x, y).backward()
+    stats = kfac_statistics(m, x, exact=True)
+    W = -precondition(stats["W"], layer_gradient(m, "W"), 0.1, temporal)
+    U = -precondition(stats["U"], layer_gradient(m, "U"), 0.1)
+    assert torch.allclose(step["W"], W) and torch.allclose(step["U"], U[:, :-1]) and torch.allclose(step["b"], U[:, -1])
+
+
+def test_block_natural_gradient_solves_each_block():
+    m = make()
+    x, y = data(B=3, T=3)
+    step = step_vector(m, block_natural_gradient(m, x, y, 0.2))
+    F = exact_fisher(m, x)
+    g = torch.cat([p.reshape(-1) for p in torch.autograd.grad(nll_loss(m, x, y), list(m.parameters()))])
+    for layer in ("U", "W", "V"):
+        idx = block_indices(m, layer)
+        lhs = (F[idx][:, idx] + 0.2 * torch.eye(len(idx), dtype=F64)) @ step[idx]
+        assert torch.allclose(lhs, -g[idx], atol=1e-10), layer
+
+
+def test_pi_damped_inverse_tends_to_gradient_over_damping_as_G_vanishes():
+    """The limit behind the saturated case: G0 -> 0 with A0 fixed gives grad / gamma."""
+    s = random_stats()
+    Z = torch.randn(2, 3, dtype=F64, generator=torch.Generator().manual_seed(4))
+    gaps = []
+    for eps in (1e-2, 1e-6, 1e-10, 1e-14):  # the gap shrinks like sqrt(eps): delta_G ~ sqrt(tr G0)
+        small = LayerStatistics(s.A0, eps * s.G0, s.A1, eps * s.G1, s.T)
+        gaps.append(float(torch.linalg.norm(precondition(small, Z, 0.01) - Z / 0.01) / torch.linalg.norm(Z / 0.01)))
+    assert gaps[0] > gaps[1] > gaps[2] > gaps[3] and gaps[3] < 1e-4
+
+
+def sweep_data(B=12, T=6, seed=0):
+    """Words over {a, b}; targets of another language (the last letter is an a)."""
+    g = torch.Generator().manual_seed(seed)
+    idx = torch.randint(0, 2, (B, T), generator=g)
+    x = torch.nn.functional.one_hot(idx, 2).to(F64)
+    return x, (idx == 0).to(F64).unsqueeze(2)
+
+
+def test_saturation_sweep_gradient_factor_vanishes_and_step_becomes_gradient_over_damping():
+    x, y = sweep_data()
+    points = saturation_sweep(even_as(), [2.0, 8.0, 16.0, 32.0], x, y, damping=1e-3)
+    sp = [p.sigma_prime for p in points]
+    assert all(a > b for a, b in zip(sp, sp[1:]))
+    for layer in ("U", "W"):
+        G = [p.G_scale[layer] for p in points]
+        grads = [p.gradient_norm[layer] for p in points]
+        assert all(a > b for a, b in zip(G, G[1:])) and G[-1] < 1e-30
+        assert all(a > b for a, b in zip(grads, grads[1:]))
+        assert points[-1].damping_ratio[layer] > 1e10
+        assert points[-1].gradient_cosine[layer] == pytest.approx(1.0, abs=1e-9)
+        assert points[-1].step_ratio[layer] == pytest.approx(1.0, abs=1e-6)
+        assert points[0].step_ratio[layer] < 0.5  # unsaturated: the curvature, not the damping, sets the step
+    assert points[-1].J == 32.0
+
+
+def test_saturation_sweep_sigma_prime_is_that_of_the_scale_once_saturated():
+    """Once the states are one-hot (to e^-J), every |a| >= J: the largest sigma'(a) is sigma'(J)."""
+    x, y = sweep_data(B=4, T=3)
+    for p in saturation_sweep(even_as(), [16.0, 24.0], x, y):
+        sigma = torch.sigmoid(torch.tensor(p.J, dtype=F64))
+        assert p.sigma_prime == pytest.approx(float(sigma * (1 - sigma)), rel=1e-3)
+
+
+def test_saturated_srn_breaks_the_homogeneity_the_temporal_models_assume():
+    """The state of an automaton that counts the length mod 2 alternates: A^(t) is not stationary."""
+    x, _ = sweep_data(B=16, T=6)
+    parity = DFA([[1, 1], [0, 0]], [True, False], ("a", "b"))
+    net = dfa_to_ssrn(parity, "sigmoid", J=16.0, dtype=F64)
+    gap_ssrn = homogeneity_gaps(net.srn, x, likelihood="bernoulli", h0=net.h0)["W"][0]
+    torch.manual_seed(0)
+    small = SRN(2, net.srn.hidden_size, 1, activation="sigmoid", output="sigmoid", grad="autograd", dtype=F64)
+    gap_random = homogeneity_gaps(small, x, likelihood="bernoulli", h0=net.h0)["W"][0]
+    assert gap_ssrn > 0.9 and gap_ssrn > 3 * gap_random
+
+
+def test_saturation_sweep_validates_inputs():
+    x, y = sweep_data(B=2, T=2)
+    with pytest.raises(ValueError, match="scales"):
+        saturation_sweep(even_as(), [], x, y)
+    with pytest.raises(ValueError, match="scales"):
+        saturation_sweep(even_as(), [-1.0], x, y)
+    with pytest.raises(ValueError, match="x"):
+        saturation_sweep(even_as(), [4.0], x.float(), y)
+    with pytest.raises(ValueError, match="damping"):
+        saturation_sweep(even_as(), [4.0], x, y, damping=0.0)
+    with pytest.raises(ValueError, match="step"):
+        step_vector(make(), {"U": torch.zeros(3, 2, dtype=F64)})

@@ -89,6 +89,37 @@ def test_bptt_passes_gradcheck_in_float64(act):
     assert torch.autograd.gradcheck(lambda p, W, h0: BPTT.apply(p, W, h0, fn), (p, W, h0))
 
 
+@pytest.mark.parametrize("act", ACTIVATIONS)
+def test_bptt_forward_mode_passes_gradcheck_in_float64(act):
+    """BPTT.jvp (the R-operator recursion) against finite differences, for tangents of p, W and h0."""
+    torch.manual_seed(1)
+    p = torch.randn(5, 2, 4, dtype=F64, requires_grad=True)
+    W = (0.5 * torch.randn(4, 4, dtype=F64)).requires_grad_()
+    h0 = torch.randn(2, 4, dtype=F64, requires_grad=True)
+    fn = get_activation(act)
+    assert torch.autograd.gradcheck(lambda p, W, h0: BPTT.apply(p, W, h0, fn), (p, W, h0),
+                                    check_forward_ad=True, check_backward_ad=False, check_undefined_grad=False)
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS)
+def test_forward_mode_through_the_srn_matches_autograd(act):
+    """torch.func.jvp of the whole SRN (lengths, h0) is the same with grad="bptt" and grad="autograd"."""
+    from torch.func import functional_call, jvp
+
+    torch.manual_seed(3)
+    a = SRN(3, 5, 2, activation=act, dtype=F64)
+    b = SRN(3, 5, 2, activation=act, dtype=F64, grad="autograd")
+    b.load_state_dict(a.state_dict())
+    x, h0, lengths = torch.randn(4, 6, 3, dtype=F64), torch.randn(5, dtype=F64), torch.tensor([6, 3, 5, 1])
+    theta = flatten_parameters(a).detach()
+    v = torch.randn_like(theta)
+
+    def f(m):
+        return lambda t: functional_call(m, unflatten_parameters(m, t), (x,), {"lengths": lengths, "h0": h0}).y
+
+    torch.testing.assert_close(jvp(f(a), (theta,), (v,))[1], jvp(f(b), (theta,), (v,))[1], rtol=1e-12, atol=1e-12)
+
+
 def test_bptt_delta_recursion_by_hand():
     """delta_t = sigma'(a_t) (local_t + W^T delta_{t+1}), computed here with explicit loops."""
     torch.manual_seed(2)

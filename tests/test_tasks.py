@@ -36,6 +36,7 @@ SHAPES = {
     "xor": (2, 2, "classification"),
     "temporal_order": (8, 4, "classification"),
     "temporal_order_3bit": (8, 8, "classification"),
+    "parity": (4, 2, "classification"),
 }
 PAIR_TASKS = ("adding", "multiplication", "xor")  # the (value, marker) layout of H&S, experiment 4
 
@@ -298,6 +299,24 @@ def test_classification_baselines(name, options, classes):
     assert base.mse == pytest.approx((1 / classes) * (1 - 1 / classes))
 
 
+def test_parity_baseline():
+    base = _check_baseline("parity", 10)
+    assert base.best_constant == (0.0, 1.0)
+    assert base.success_rate == pytest.approx(sum((1 + 0.5**L) / 2 for L in (10, 11)) / 2)
+
+
+def test_parity_labels_are_the_mlregtest_automaton():
+    from srnbook.dfa import mlregtest
+
+    b = make_task("parity", 200, 12, seed=2)
+    dfa = mlregtest("04.04.Zp.2.1.0")
+    for i in range(200):
+        word = "".join("abcd"[k] for k in b.x[i, : b.lengths[i]].argmax(1).tolist())
+        assert dfa.accepts(word) == bool(b.labels[i]) == (word.count("c") % 2 == 0)
+    assert b.positions.shape == (200, 0)
+    assert 0.4 < b.labels.float().mean() < 0.6
+
+
 # ---------------------------------------------------------------------- success
 
 
@@ -355,7 +374,7 @@ def test_unknown_task():
     with pytest.raises(ValueError, match="name must be one of 'adding', .* got 'addition'"):
         make_task("addition", 4, 30)
     with pytest.raises(ValueError, match="name must be one of"):
-        chance_baseline("parity", 30)
+        chance_baseline("majority", 30)
 
 
 @pytest.mark.parametrize("n_markers", [1, 4, 2.0, True, "2"])

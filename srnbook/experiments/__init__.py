@@ -5,9 +5,9 @@ Each experiment is a module with ``QUICK`` and ``FULL`` configurations and a
 the names the command line accepts to those modules.
 """
 
-from . import fastweights, vanishing
+from . import fastweights, hessian_free, kfac, vanishing
 
-EXPERIMENTS = {"fastweights": fastweights, "vanishing": vanishing}
+EXPERIMENTS = {"fastweights": fastweights, "hessian_free": hessian_free, "kfac": kfac, "vanishing": vanishing}
 """The experiments by name."""
 
-__all__ = ["EXPERIMENTS", "fastweights", "vanishing"]
+__all__ = ["EXPERIMENTS", "fastweights", "hessian_free", "kfac", "vanishing"]

@@ -23,7 +23,7 @@ def run_jobs(function: Callable, jobs: Sequence[tuple], *, workers: int = 1, thr
     workers = check_positive_int(workers, "workers")
     threads = check_positive_int(threads, "threads")
     results: list = [None] * len(jobs)
-    with tqdm(total=len(jobs), unit="run", disable=not progress) as bar:
+    with tqdm(total=len(jobs), unit="run", disable=not progress, miniters=1) as bar:
         if workers == 1:
             before = torch.get_num_threads()
             torch.set_num_threads(threads)

@@ -52,7 +52,12 @@ What this module provides:
   needed for backtracking;
 * :func:`martens_preconditioner` -- Martens' diagonal preconditioner for CG;
 * :func:`levenberg_marquardt` -- the damping update (2.25);
-* :class:`HessianFree` -- the optimizer.
+* :class:`HessianFree` -- the optimizer;
+* for the book's chapter: :func:`damped_step` (one HF direction, solved to a tight tolerance),
+  :func:`hidden_state_change`, :func:`matrix_from_products`, :func:`largest_eigenvalue`,
+  :func:`random_spd`, :func:`steepest_descent_path`, :func:`finite_difference_errors`, and
+  :func:`ssrn_problem` / :func:`saturation_sweep` (gradient, curvature and HF step of a compiled
+  saturated SRN as its weight scale grows: the report's section 5).
 
 Code indexes time from 0, like :mod:`srnbook.srn`.
 """
@@ -80,7 +85,10 @@ LOSSES = tuple(MATCHING_OUTPUT)
 #: Boulanger-Lewandowski's theano-hf (``hf.py``, a reimplementation of Martens 2010 and Martens &
 #: Sutskever 2011) uses the same values for the CG stopping rule, the 1.3 storage factor and the 250
 #: iterations. The 0.95 decay of the warm start is not in theano-hf (it restarts from the previous
-#: solution undecayed) and is unverified.
+#: solution undecayed); it is the default ``cg_shrink_factor=.95`` of a public gnumpy HF code for RNNs
+#: (class ``HF``), whose comments say its progress rule (5e-4, max(10, 0.1 i)) and its damping rule
+#: (2/3, 3/2 at rho > 3/4, rho < 1/4) are "copied verbatim from the original HF paper" -- a
+#: secondary source: the 0.95 was not checked against Martens (2010) itself.
 CG_EPSILON = 5e-4          # relative-progress tolerance of the CG stopping rule
 CG_MIN_WINDOW = 10         # k = max(10, 0.1 i)
 CG_WINDOW_FRACTION = 0.1
@@ -103,20 +111,26 @@ class Minibatch(NamedTuple):
 # ---------------------------------------------------------------------- checks
 
 
-def _check_model(model) -> SRN:
+def _check_model(model, second_order: bool = False) -> SRN:
+    """An SRN of either backward: :class:`~srnbook.srn.BPTT` defines forward mode (``jvp``) and reverse
+    mode, which Gauss-Newton-vector products need; ``second_order`` (forward over reverse, for
+    :func:`hessian_vector_product`) needs ``grad="autograd"``."""
     if not isinstance(model, SRN):
         raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
-    if model.grad != "autograd":
-        raise ValueError("model must be built with grad='autograd' (torch.func needs forward-mode "
-                         f"derivatives, which the explicit BPTT Function does not define), got grad={model.grad!r}")
+    if second_order and model.grad != "autograd":
+        raise ValueError("model must be built with grad='autograd' for Hessian-vector products (forward mode "
+                         f"over the explicit BPTT backward is not defined), got grad={model.grad!r}")
     return model
 
 
 def _check_loss_kind(loss: str, model: SRN) -> str:
+    """The loss must match ``model.output``, or the output is the identity (then :math:`z_t` are the
+    logits the loss reads, as in :mod:`srnbook.training`)."""
     check_choice(loss, "loss", LOSSES)
-    if model.output != MATCHING_OUTPUT[loss]:
+    if model.output not in (MATCHING_OUTPUT[loss], "identity"):
         raise ValueError(f"loss must match the model's output function: loss={loss!r} needs "
-                         f"output={MATCHING_OUTPUT[loss]!r}, the model has output={model.output!r}")
+                         f"output={MATCHING_OUTPUT[loss]!r} (or 'identity', z read as logits), "
+                         f"the model has output={model.output!r}")
     return loss
 
 
@@ -286,11 +300,22 @@ def _loss_of_theta(model, x, target, loss, lengths, h0):
     return lambda theta: loss_from_z(F(theta)[0], y, weight, loss)
 
 
+def grad_and_value(f: Callable[[Tensor], Tensor], theta: Tensor) -> tuple[Tensor, Tensor]:
+    r""":math:`(\nabla f(\theta), f(\theta))` by reverse mode (plain autograd, so that the explicit
+    :class:`~srnbook.srn.BPTT` backward runs when the model has ``grad="bptt"``)."""
+    with torch.enable_grad():
+        leaf = theta.detach().requires_grad_()
+        value = f(leaf)
+        (g,) = torch.autograd.grad(value, leaf)
+    return g, value.detach()
+
+
 def hessian_vector_product(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor, *,
                            loss: str = "squared", lengths=None, h0: Tensor | None = None) -> Tensor:
     r"""The exact Hessian-vector product :math:`\nabla^2 f(\theta)\, v` (forward-over-reverse,
     Pearlmutter 1994), the reference for :func:`finite_difference_hvp`. Unlike :math:`G` the Hessian
     contains :math:`\sum_i [\nabla_z L]_i \nabla^2 F_i` (thesis eq. 2.21) and may be indefinite."""
+    _check_model(model, second_order=True)
     f = _loss_of_theta(model, x, target, loss, lengths, h0)
     theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
     v = _check_theta(v, model, "v")
@@ -317,7 +342,9 @@ def finite_difference_hvp(model: SRN, theta: Tensor | None, x: Tensor, target: T
     f = _loss_of_theta(model, x, target, loss, lengths, h0)
     theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
     v = _check_theta(v, model, "v")
-    grad = torch.func.grad(f)
+    def grad(t):
+        return grad_and_value(f, t)[0]
+
     if central:
         return (grad(theta + eps * v) - grad(theta - eps * v)) / (2 * eps)
     return (grad(theta + eps * v) - grad(theta)) / eps
@@ -332,7 +359,8 @@ class CGResult(NamedTuple):
     ``x``: the last iterate; ``iterates``: list of ``(i, x_i)`` stored at
     :math:`i = \\lceil \\gamma^j \\rceil` and at the last iteration, in increasing ``i``;
     ``phi``: :math:`\\phi(x_i)` for ``i = 0 .. iterations``; ``iterations``: the number of CG
-    iterations done; ``reason``: ``"progress"``, ``"residual"`` or ``"max_iters"``.
+    iterations done; ``reason``: ``"progress"``, ``"residual"``, ``"max_iters"`` or
+    ``"breakdown"`` (:math:`p^\top A p` overflowed or underflowed to 0; ``x`` is the last iterate).
     """
 
     x: Tensor
@@ -362,7 +390,7 @@ def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | 
                        max_iters: int = CG_MAX_ITERS, epsilon: float = CG_EPSILON,
                        min_window: int = CG_MIN_WINDOW, window_fraction: float = CG_WINDOW_FRACTION,
                        preconditioner: Tensor | None = None, store_factor: float = CG_STORE_FACTOR,
-                       rtol: float = 1e-12) -> CGResult:
+                       rtol: float = 1e-12, callback: Callable[[int, Tensor], None] | None = None) -> CGResult:
     r"""Minimize :math:`\phi(x) = \tfrac12 x^\top A x - b^\top x` (i.e. solve :math:`A x = b`, :math:`A \succ 0`) by CG.
 
     Stopping rule of Martens (2010, section 4.4): stop after iteration :math:`i` if
@@ -380,6 +408,8 @@ def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | 
     :math:`M^{-1/2} A M^{-1/2}` (preconditioned CG, e.g. Nocedal & Wright, Algorithm 5.3).
     The iterates at :math:`i = \lceil \gamma^j\rceil` (``store_factor`` :math:`\gamma = 1.3`) and the
     last one are kept for :class:`HessianFree`'s backtracking (Martens 2010, section 4.6).
+    ``callback(i, x_i)``, if given, is called with the start :math:`x_0` and after every iteration
+    (to record a path or the true residuals :math:`\|b - A x_i\|`).
     """
     if not callable(Avp):
         raise ValueError(f"Avp must be a callable v -> A v, got {type(Avp).__name__}")
@@ -400,7 +430,10 @@ def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | 
         preconditioner = check_tensor(preconditioner, "preconditioner", ndim=1, dtype=b.dtype)
         if preconditioner.shape != b.shape or bool((preconditioner <= 0).any()):
             raise ValueError(f"preconditioner must be a positive vector of shape {tuple(b.shape)}")
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be a callable (i, x_i) -> None, got {type(callback).__name__}")
     Minv = (lambda r: r) if preconditioner is None else (lambda r: preconditioner * r)
+    report = callback if callback is not None else (lambda i, x: None)
 
     Ax = Avp(x)
     r = b - Ax
@@ -411,17 +444,25 @@ def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | 
     bnorm = float(b.norm())
     iterates = [(0, x.clone())] if 0 in store else []
     reason, i = "max_iters", 0
+    report(0, x)
     if float(r.norm()) <= rtol * bnorm:
         return CGResult(x, [(0, x.clone())], phi, 0, "residual")
     for i in range(1, max_iters + 1):
+        if ry == 0:  # the residual underflowed to zero: solved to working precision
+            reason, i = "residual", i - 1
+            break
         Ap = Avp(p)
         pAp = p @ Ap
-        if pAp <= 0:
+        if not bool(torch.isfinite(pAp)) or pAp == 0:  # overflow or underflow: keep the last iterate
+            reason, i = "breakdown", i - 1
+            break
+        if pAp < 0:
             raise ValueError("Avp is not positive definite along a CG direction (p^T A p <= 0)")
         alpha = ry / pAp
         x = x + alpha * p
         r = r - alpha * Ap
         phi.append(float(-0.5 * x @ (r + b)))
+        report(i, x)
         if i in store:
             iterates.append((i, x.clone()))
         k = max(min_window, math.ceil(window_fraction * i))
@@ -464,8 +505,7 @@ def martens_preconditioner(model: SRN, theta: Tensor | None, x: Tensor, target: 
     for i in range(B):
         li = None if lengths is None else lengths[i:i + 1]
         f_i = _loss_of_theta(model, x[i:i + 1], target[i:i + 1], loss, li, None)
-        with torch.enable_grad():
-            g_i = torch.func.grad(f_i)(theta) / B
+        g_i = grad_and_value(f_i, theta)[0] / B
         sq += g_i * g_i
     return (sq + damping) ** (-exponent)
 
@@ -602,8 +642,7 @@ class HessianFree(torch.optim.Optimizer):
         lam = st["damping"]
         theta = flatten_parameters(model).detach().clone()
         f = _loss_of_theta(model, grad_batch.x, grad_batch.target, self.loss, grad_batch.lengths, None)
-        with torch.enable_grad():
-            g, f0 = torch.func.grad_and_value(f)(theta)
+        g, f0 = grad_and_value(f, theta)
         f0 = float(f0)
         G = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths)
         Gs = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths,
@@ -648,3 +687,255 @@ class HessianFree(torch.optim.Optimizer):
         st.update(previous=cg.x.detach(), rho=rho, alpha=alpha, cg_iterations=cg.iterations,
                   cg_reason=cg.reason, backtrack_iteration=cg.iterates[j][0], loss_before=f0, loss_after=f_new)
         return torch.tensor(f0, dtype=theta.dtype)
+
+
+# ---------------------------------------------------------------------- the chapter's measurements
+
+
+def matrix_from_products(Avp: Callable[[Tensor], Tensor], n: int, dtype: torch.dtype = torch.float64) -> Tensor:
+    r"""The :math:`n \times n` matrix :math:`A` of a product :math:`v \mapsto A v`, column by column
+    (:math:`A e_j`, :math:`n` products): to look at the spectrum of a small curvature matrix."""
+    if not callable(Avp):
+        raise ValueError(f"Avp must be a callable v -> A v, got {type(Avp).__name__}")
+    n = check_positive_int(n, "n")
+    return torch.stack([Avp(e) for e in torch.eye(n, dtype=dtype)], 1)
+
+
+def largest_eigenvalue(Avp: Callable[[Tensor], Tensor], n: int, *, iterations: int = 30, seed: int = 0,
+                       dtype: torch.dtype = torch.float64) -> float:
+    r"""The largest eigenvalue of a symmetric positive semidefinite :math:`A` by power iteration:
+    :math:`v_{j+1} = A v_j / \|A v_j\|` from a seeded Gaussian :math:`v_0`, then the Rayleigh quotient
+    :math:`v^\top A v` (a lower bound that converges like :math:`(\lambda_2/\lambda_1)^{2j}`).
+    Returns 0 when :math:`A v = 0`."""
+    if not callable(Avp):
+        raise ValueError(f"Avp must be a callable v -> A v, got {type(Avp).__name__}")
+    n = check_positive_int(n, "n")
+    iterations = check_positive_int(iterations, "iterations")
+    v = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=dtype)
+    v = v / v.norm()
+    for _ in range(iterations):
+        w = Avp(v)
+        norm = float(w.norm())
+        if norm == 0.0:
+            return 0.0
+        v = w / norm
+    return float(v @ Avp(v))
+
+
+def random_spd(eigenvalues, seed: int = 0) -> tuple[Tensor, Tensor]:
+    r"""A symmetric positive definite :math:`A = Q \operatorname{diag}(\text{eigenvalues}) Q^\top`
+    (:math:`Q` a seeded random orthogonal matrix) and a seeded right-hand side :math:`b`, in the
+    eigenvalues' dtype (float64 for a list)."""
+    eig = torch.as_tensor(eigenvalues, dtype=torch.float64) if not isinstance(eigenvalues, Tensor) else eigenvalues
+    eig = check_tensor(eig, "eigenvalues", ndim=1)
+    if eig.numel() == 0 or bool((eig <= 0).any()):
+        raise ValueError("eigenvalues must be a non-empty vector of positive numbers")
+    n, g = eig.numel(), torch.Generator().manual_seed(seed)
+    Q, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=eig.dtype))
+    return Q @ torch.diag(eig) @ Q.t(), torch.randn(n, generator=g, dtype=eig.dtype)
+
+
+def steepest_descent_path(A: Tensor, b: Tensor, x0: Tensor, iterations: int) -> Tensor:
+    r"""Steepest descent with exact line search on :math:`\phi(x) = \tfrac12 x^\top A x - b^\top x`:
+    :math:`x_{i+1} = x_i + \alpha_i r_i`, :math:`r_i = b - A x_i`,
+    :math:`\alpha_i = r_i^\top r_i / r_i^\top A r_i`. Returns the path, ``(iterations + 1, n)``
+    (it stops early, repeating nothing, if :math:`r_i = 0`)."""
+    A = check_tensor(A, "A", ndim=2)
+    b = check_tensor(b, "b", ndim=1, dtype=A.dtype)
+    x = check_tensor(x0, "x0", ndim=1, dtype=A.dtype).clone()
+    iterations = check_positive_int(iterations, "iterations")
+    path = [x.clone()]
+    for _ in range(iterations):
+        r = b - A @ x
+        rAr = r @ A @ r
+        if float(rAr) <= 0:
+            break
+        x = x + (r @ r) / rAr * r
+        path.append(x.clone())
+    return torch.stack(path)
+
+
+def finite_difference_errors(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor, eps_values, *,
+                             loss: str = "squared", central: bool = False, lengths=None,
+                             h0: Tensor | None = None) -> list[float]:
+    r"""The relative error :math:`\|\widehat{Hv}_\epsilon - Hv\| / \|Hv\|` of
+    :func:`finite_difference_hvp` for each :math:`\epsilon` in ``eps_values``, against the exact
+    :func:`hessian_vector_product` computed in the model's dtype."""
+    exact = hessian_vector_product(model, theta, x, target, v, loss=loss, lengths=lengths, h0=h0)
+    scale = float(exact.norm())
+    if scale == 0.0:
+        raise ValueError("the exact Hessian-vector product is zero: relative errors are undefined")
+    return [float((finite_difference_hvp(model, theta, x, target, v, loss=loss, eps=float(e), central=central,
+                                         lengths=lengths, h0=h0) - exact).norm()) / scale for e in eps_values]
+
+
+class DampedStep(NamedTuple):
+    """What :func:`damped_step` returns: the step ``delta``, the gradient, the loss :math:`f(\\theta)`
+    and the :class:`CGResult` of the solve."""
+
+    delta: Tensor
+    gradient: Tensor
+    loss: float
+    cg: CGResult
+
+
+def damped_step(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, damping: float, *,
+                structural_damping: float = 0.0, loss: str = "squared", lengths=None, h0: Tensor | None = None,
+                rtol: float = 1e-10, epsilon: float = 1e-12, max_iters: int = 1000,
+                preconditioner: Tensor | None = None) -> DampedStep:
+    r"""One HF direction without the optimizer's bookkeeping: the minimizer of the damped model
+
+    .. math::
+
+        \delta = \arg\min_\delta\ g^\top\delta + \tfrac12\delta^\top(G + \lambda\mu\,G_S + \lambda I)\delta
+        = -(G + \lambda\mu\,G_S + \lambda I)^{-1} g,
+
+    :math:`\lambda` = ``damping``, :math:`\mu` = ``structural_damping``, found by
+    :func:`conjugate_gradient` from 0. By default CG is run to a tight residual (``rtol``) with the
+    progress rule made inactive (tiny ``epsilon``), so that ``delta`` is the minimizer itself; pass
+    ``epsilon=CG_EPSILON`` for Martens' truncated solve. Since :math:`G + \lambda\mu G_S \succeq 0`,
+    :math:`\|\delta\| \le \|g\|/\lambda`.
+    """
+    model = _check_model(model)
+    damping = check_positive_float(damping, "damping")
+    mu = check_positive_float(structural_damping, "structural_damping", allow_zero=True)
+    f = _loss_of_theta(model, x, target, loss, lengths, h0)
+    theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
+    g, f0 = grad_and_value(f, theta)
+    G = gauss_newton_operator(model, theta, x, target, loss=loss, lengths=lengths, h0=h0,
+                              structural=damping * mu)
+    cg = conjugate_gradient(lambda v: G(v) + damping * v, -g, rtol=rtol, epsilon=epsilon, max_iters=max_iters,
+                            preconditioner=preconditioner)
+    return DampedStep(cg.x, g, float(f0), cg)
+
+
+def hidden_state_change(model: SRN, theta: Tensor | None, delta: Tensor, x: Tensor, target: Tensor, *,
+                        lengths=None, h0: Tensor | None = None) -> float:
+    r"""How much a step moves the hidden states, per sequence:
+
+    .. math:: \Bigl(\frac1B \sum_{i=1}^{B} \sum_{t} \|h_t^{(i)}(\theta + \delta) - h_t^{(i)}(\theta)\|^2\Bigr)^{1/2}
+
+    over the valid steps, i.e. :math:`\sqrt{2 S(\theta + \delta)}` for the structural-damping
+    penalty :math:`S` of the module docstring (taken at :math:`\theta_k = \theta`)."""
+    model = _check_model(model)
+    theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
+    delta = _check_theta(delta, model, "delta")
+    F, _ = network_function(model, x, target, lengths, h0)
+    with torch.no_grad():
+        change = F(theta + delta)[1] - F(theta)[1]  # zero at padded steps
+    return float(change.norm()) / math.sqrt(x.shape[0])
+
+
+class SSRNProblem(NamedTuple):
+    """A compiled saturated SRN as a training problem (:func:`ssrn_problem`): an autograd ``model``,
+    one-hot inputs ``x`` ``(B, T, |Σ|)``, 0/1 ``target`` ``(B, 1)``, ``lengths`` ``(B,)`` and ``h0`` ``(B, d)``."""
+
+    model: SRN
+    x: Tensor
+    target: Tensor
+    lengths: Tensor
+    h0: Tensor
+
+
+def ssrn_problem(dfa, J: float, words, dtype: torch.dtype = torch.float64) -> SSRNProblem:
+    r"""The sigmoid SSRN of ``dfa`` at weight scale ``J`` (:func:`srnbook.ssrn.dfa_to_ssrn`) as a
+    binary cross-entropy problem on labelled ``words`` (a :class:`srnbook.sampling.Words`, e.g. from
+    :func:`srnbook.sampling.balanced_dataset`): :math:`f(\theta) = -\frac1B\sum_i y_i \log \hat y_i
+    + (1 - y_i) \log(1 - \hat y_i)` with :math:`\hat y_i = \sigma(V h_{T_i} + c)` from the SSRN's
+    :math:`h_0`.
+
+    The parameters are copied into an :class:`~srnbook.SRN` built with ``grad="autograd"`` (the
+    curvature products need forward-mode derivatives). Empty words are left out: the SRN reads at
+    least one letter.
+    """
+    from ..dfa import DFA
+    from ..sampling import Words
+    from ..ssrn import dfa_to_ssrn
+
+    if not isinstance(dfa, DFA):
+        raise ValueError(f"dfa must be a srnbook.dfa.DFA, got {type(dfa).__name__}")
+    if not isinstance(words, Words):
+        raise ValueError(f"words must be a srnbook.sampling.Words (labelled words), got {type(words).__name__}")
+    if tuple(words.alphabet) != tuple(dfa.alphabet):
+        raise ValueError(f"words must be over the DFA's alphabet {tuple(dfa.alphabet)!r}, "
+                         f"got {tuple(words.alphabet)!r}")
+    words = words[words.lengths > 0]
+    if len(words) == 0:
+        raise ValueError("words must contain at least one non-empty word")
+    compiled = dfa_to_ssrn(dfa, "sigmoid", J=J, dtype=dtype)
+    source = compiled.srn
+    model = SRN(source.input_size, source.hidden_size, 1, activation="sigmoid", output="sigmoid",
+                grad="autograd", dtype=dtype)
+    model.load_state_dict(source.state_dict())
+    x, lengths = words.one_hot(dtype)
+    target = torch.from_numpy(words.labels).to(dtype).view(-1, 1)
+    h0 = compiled.h0.view(1, -1).expand(len(words), -1).clone()
+    return SSRNProblem(model, x, target, lengths, h0)
+
+
+class SaturationPoint(NamedTuple):
+    r"""One scale of :func:`saturation_sweep`.
+
+    ``J``; ``loss`` :math:`f(\theta_J)`; ``gradient_norm`` :math:`\|g\|`; ``curvature``
+    :math:`\lambda_{\max}(G)` (power iteration); ``step_norm`` :math:`\|\delta\|` for
+    :math:`(G + \lambda I)\delta = -g` at the fixed ``damping`` :math:`\lambda`; ``step_bound``
+    :math:`\|g\|/\lambda`; ``scaled_step_norm`` :math:`\|\delta'\|` and ``scaled_loss_ratio``
+    :math:`f(\theta + \delta')/f(\theta)` for the damping :math:`\lambda' = \kappa\,\lambda_{\max}(G)`
+    that follows the curvature down (``nan`` if :math:`\lambda_{\max}(G) = 0`); ``cg_iterations`` of the
+    fixed-damping solve.
+    """
+
+    J: float
+    loss: float
+    gradient_norm: float
+    curvature: float
+    step_norm: float
+    step_bound: float
+    scaled_step_norm: float
+    scaled_loss_ratio: float
+    cg_iterations: int
+
+
+def saturation_sweep(dfa, scales, words, *, damping: float = 1e-3, relative_damping: float = 1e-2,
+                     power_iterations: int = 30, cg_max_iters: int = 1000, rtol: float = 1e-10,
+                     dtype: torch.dtype = torch.float64) -> list[SaturationPoint]:
+    r"""Gradient, Gauss-Newton curvature and HF step of the compiled SSRN of ``dfa`` as the weight
+    scale :math:`J` grows (:func:`ssrn_problem`; the report's section 5, first objection).
+
+    With the sigmoid, every pre-activation of the SSRN is :math:`\pm J` or :math:`-3J` and the output
+    logit is :math:`\pm J`, so :math:`\sigma'(a) \le \sigma'(J) < e^{-J}` at every unit and, with the
+    DFA's labels, :math:`|\hat y - y| < e^{-J}` and :math:`\hat y(1 - \hat y) < e^{-J}`: the gradient
+    :math:`g = J_z^\top \nabla_z L` and the Gauss-Newton matrix :math:`G = J_z^\top \nabla^2_z L\, J_z`
+    (its loss Hessian is :math:`\hat y(1-\hat y)/B`) both vanish like :math:`e^{-J}` (times powers of
+    :math:`J`). The damped step obeys
+
+    .. math:: \|\delta\| = \|(G + \lambda I)^{-1} g\| \le \|g\|/\lambda \longrightarrow 0 ,
+
+    whatever :math:`G` is. Only a damping that shrinks with the curvature,
+    :math:`\lambda' = \kappa\,\lambda_{\max}(G)` (:math:`\kappa` = ``relative_damping``), keeps the
+    step of order one; the sweep reports that step too.
+
+    ``words`` are labelled words (:class:`srnbook.sampling.Words`); their labels are the targets.
+    Each solve runs :func:`conjugate_gradient` from 0 to the residual ``rtol``.
+    """
+    damping = check_positive_float(damping, "damping")
+    kappa = check_positive_float(relative_damping, "relative_damping")
+    rows = []
+    for J in scales:
+        p = ssrn_problem(dfa, J, words, dtype)
+        kw = dict(loss="binary_cross_entropy", lengths=p.lengths, h0=p.h0)
+        theta = flatten_parameters(p.model).detach()
+        G = gauss_newton_operator(p.model, theta, p.x, p.target, **kw)
+        curvature = largest_eigenvalue(G, theta.numel(), iterations=power_iterations, dtype=dtype)
+        fixed = damped_step(p.model, theta, p.x, p.target, damping, rtol=rtol, max_iters=cg_max_iters, **kw)
+        g_norm = float(fixed.gradient.norm())
+        scaled_norm = ratio = math.nan
+        if curvature > 0:
+            scaled = damped_step(p.model, theta, p.x, p.target, kappa * curvature, rtol=rtol,
+                                 max_iters=cg_max_iters, **kw)
+            scaled_norm = float(scaled.delta.norm())
+            ratio = float(objective(p.model, theta + scaled.delta, p.x, p.target, **kw)) / fixed.loss \
+                if fixed.loss > 0 else math.nan
+        rows.append(SaturationPoint(float(J), fixed.loss, g_norm, curvature, float(fixed.delta.norm()),
+                                    g_norm / damping, scaled_norm, ratio, fixed.cg.iterations))
+    return rows

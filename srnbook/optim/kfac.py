@@ -4,7 +4,9 @@ Notation of Definition 1: :math:`a_t = U x_t + W h_{t-1} + b`, :math:`h_t = \sig
 :math:`z_t = V h_t + c`, :math:`\hat y_t = g(z_t)`. The model's predictive distribution is
 :math:`y_t \sim \mathcal N(\hat y_t, I)` (``likelihood="gaussian"``, the squared error
 :math:`\tfrac12\lVert y_t - \hat y_t\rVert^2`) or :math:`y_t \sim \mathrm{Cat}(\hat y_t)`
-(``likelihood="categorical"``, softmax output, cross-entropy). The loss of a batch is
+(``likelihood="categorical"``, softmax output, cross-entropy) or
+:math:`y_{t,k} \sim \mathrm{Bernoulli}(\hat y_{t,k})` (``likelihood="bernoulli"``, sigmoid output,
+the binary cross-entropy of the report's section 3.4). The loss of a batch is
 :math:`L = \frac1B \sum_n \sum_t -\log p(y_{n,t} \mid x_n)` and its Fisher
 (seed report, section 6, the definition of :math:`\mathcal I`) is
 
@@ -15,7 +17,10 @@ Notation of Definition 1: :math:`a_t = U x_t + W h_{t-1} + b`, :math:`h_t = \sig
 
 with :math:`J_{n,t} = \partial z_t / \partial \theta` and :math:`H = \mathbb E[D z\, D z^\top]`:
 :math:`H = J_g J_g^\top` (gaussian; :math:`I` for the identity output) or
-:math:`\operatorname{diag}(p) - p p^\top` (categorical). Gradients are sampled from the model
+:math:`\operatorname{diag}(p) - p p^\top` (categorical) or :math:`\operatorname{diag}(p \odot (1 - p))`
+(bernoulli). For these matching pairs of output and likelihood, :math:`H = \nabla^2_z(-\log p)`, so
+:math:`F` is the generalized Gauss-Newton matrix of :mod:`srnbook.optim.hessian_free`. Gradients
+are sampled from the model
 (the Fisher, not the empirical Fisher), or, with ``exact=True``, the expectation over :math:`y`
 is taken exactly by back-propagating the columns of a square root :math:`L L^\top = H`.
 
@@ -66,7 +71,12 @@ TensorFlow K-FAC ``FullyConnectedSeriesFB``); option 1 and 2 put the same dampin
 
 Why K-FAC falls short for saturated SRNs (seed report, section 6): in saturation
 :math:`\sigma'(a_t) \approx 0`, so :math:`g_t = D a_t \approx 0` and :math:`G_0` is (nearly) zero;
-the damping then dominates and the step degenerates into a scaled gradient step.
+the damping then dominates and the step degenerates into a scaled gradient step. With the
+:math:`\pi` heuristic the limit is exact: if :math:`\operatorname{tr} G_0 \to 0` while :math:`A_0`
+stays put, then :math:`\pi \to \infty`, :math:`\delta_G \to 0` but :math:`\delta_G / \lambda_{max}(G_0) \to \infty`,
+:math:`\delta_A \to \infty`, and :math:`\tfrac1T (G_0 + \delta_G I)^{-1} \nabla (A_0 + \delta_A I)^{-1}
+\to \tfrac{1}{T\delta_G\delta_A}\nabla = \nabla / \gamma`: the K-FAC step tends to the (vanishing)
+gradient divided by the damping (:func:`saturation_sweep` measures this on compiled saturated SRNs).
 
 What this module provides:
 
@@ -78,6 +88,11 @@ What this module provides:
 * :func:`damped_inverse` -- :math:`(C + \delta I)^{-1}` by eigendecomposition;
 * :func:`exact_fisher`, :func:`natural_gradient` -- the reference :math:`F` and :math:`-(F+\lambda I)^{-1}\nabla L`;
 * :func:`approximation_errors` -- relative Frobenius error of each K-FAC variant against the exact block;
+* :func:`kfac_direction`, :func:`block_natural_gradient`, :func:`step_vector`, :func:`cosine` -- the
+  K-FAC step and the exact block-diagonal natural-gradient step, as vectors to compare;
+* :func:`step_moments`, :func:`homogeneity_gaps` -- the factors of each time step, and how far they
+  are from their time average (the stationarity that the temporal models assume);
+* :func:`saturation_sweep` -- K-FAC at the compiled saturated SRN of a DFA as the scale :math:`J` grows;
 * :class:`KFAC` -- the optimizer.
 
 Code indexes time from 0, like :mod:`srnbook.srn`.
@@ -96,8 +111,10 @@ from ..srn import OUTPUTS, SRN, flatten_parameters, unflatten_parameters
 Tensor = torch.Tensor
 
 LAYERS = ("U", "W", "V")
-LIKELIHOODS = ("gaussian", "categorical")
+LIKELIHOODS = ("gaussian", "categorical", "bernoulli")
 TEMPORAL = ("independent", "option1", "option2")
+OUTPUT_STEPS = ("all", "last")
+"""The steps whose outputs the likelihood of :func:`kfac_statistics` covers."""
 #: Eigenvalues of :math:`\hat\Psi` (option 1) and :math:`\hat\Psi\hat\Psi^\top` (option 2) are clamped
 #: to :math:`[-1 + \epsilon, 1 - \epsilon]`: estimated statistics can leave the stationary range.
 PSI_EPS = 1e-6
@@ -137,10 +154,14 @@ def _check_x(model: SRN, x) -> Tensor:
     return x
 
 
-def _check_likelihood(model: SRN, likelihood) -> str:
+def _check_likelihood(model: SRN, likelihood, logits: bool = False) -> str:
+    """``logits=True``: an identity output is accepted for ``"categorical"`` (:math:`z_t` read as logits)."""
     check_choice(likelihood, "likelihood", LIKELIHOODS)
-    if likelihood == "categorical" and model.output != "softmax":
-        raise ValueError(f"likelihood 'categorical' needs a softmax output, got output={model.output!r}")
+    allowed = ("softmax", "identity") if logits else ("softmax",)
+    if likelihood == "categorical" and model.output not in allowed:
+        raise ValueError(f"likelihood 'categorical' needs output in {allowed}, got output={model.output!r}")
+    if likelihood == "bernoulli" and model.output != "sigmoid":
+        raise ValueError(f"likelihood 'bernoulli' needs a sigmoid output, got output={model.output!r}")
     return likelihood
 
 
@@ -154,16 +175,25 @@ def _check_decay(decay) -> float:
 # ---------------------------------------------------------------------- loss and output curvature
 
 
-def nll_loss(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian") -> Tensor:
+def nll_loss(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian", h0: Tensor | None = None) -> Tensor:
     r""":math:`L = \frac1B\sum_n\sum_t -\log p(y_{n,t}\mid x_n)` up to constants.
 
-    ``y`` is ``(B, T, o)`` targets (gaussian: :math:`\tfrac12\lVert y - \hat y\rVert^2`) or
-    ``(B, T)`` class indices (categorical: :math:`-\log \hat y_{y}`).
+    ``y`` is ``(B, T, o)`` targets (gaussian: :math:`\tfrac12\lVert y - \hat y\rVert^2`; bernoulli:
+    targets in :math:`[0, 1]`, :math:`-\sum_k y_k \log \hat y_k + (1 - y_k)\log(1 - \hat y_k)`, computed
+    from the logits :math:`z_t` so that it stays exact in saturation) or ``(B, T)`` class indices
+    (categorical: :math:`-\log \hat y_{y}`). ``h0``: the initial state (zeros by default).
     """
     _check_srn(model)
     x = _check_x(model, x)
     _check_likelihood(model, likelihood)
-    yhat = model(x).y
+    out = model(x, h0=h0)
+    yhat = out.y
+    if likelihood == "bernoulli":
+        y = check_tensor(y, "y", ndim=3, dtype=yhat.dtype)
+        if y.shape != yhat.shape or bool(((y < 0) | (y > 1)).any()):
+            raise ValueError(f"y must have shape {tuple(yhat.shape)} and entries in [0, 1], got {tuple(y.shape)}")
+        z = out.h @ model.V.t() + model.c
+        return torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="sum") / x.shape[0]
     if likelihood == "gaussian":
         y = check_tensor(y, "y", ndim=3, dtype=yhat.dtype)
         if y.shape != yhat.shape:
@@ -183,6 +213,8 @@ def _output_sqrt(model: SRN, z: Tensor, likelihood: str) -> Tensor:
         p = torch.softmax(z, -1)
         r = p.sqrt()
         return torch.diag_embed(r) - p.unsqueeze(-1) * r.unsqueeze(-2)
+    if likelihood == "bernoulli":  # H = diag(p (1 - p)), computed without cancellation
+        return torch.diag_embed(torch.sigmoid(z).mul(torch.sigmoid(-z)).sqrt())
     # gaussian: Dz = J_g^T (yhat - y), H = J_g^T J_g; L = J_g^T
     if model.output == "identity":
         return eye.expand(*z.shape[:-1], o, o)
@@ -204,6 +236,9 @@ def _sample_dz(model, z, likelihood, n_samples, generator) -> Tensor:
         idx = torch.multinomial(flat, S, replacement=True, generator=generator).t()  # (S, B*T)
         onehot = torch.nn.functional.one_hot(idx, p.shape[-1]).to(z.dtype).view(S, *p.shape)
         return p.unsqueeze(0) - onehot
+    if likelihood == "bernoulli":
+        p = torch.sigmoid(z).expand(S, *z.shape)
+        return p - torch.bernoulli(p, generator=generator)
     L = _output_sqrt(model, z, likelihood)
     eps = torch.randn(S, *z.shape, dtype=z.dtype, generator=generator)  # y - yhat
     return -torch.einsum("btij,sbtj->sbti", L, eps)
@@ -243,6 +278,8 @@ def kfac_statistics(
     exact: bool = False,
     n_samples: int = 1,
     generator: torch.Generator | None = None,
+    outputs: str = "all",
+    h0: Tensor | None = None,
 ) -> dict[str, LayerStatistics]:
     r"""The K-FAC statistics :math:`A_0, G_0, A_1, G_1` of ``"U"``, ``"W"`` and ``"V"`` on the batch ``x``.
 
@@ -250,38 +287,95 @@ def kfac_statistics(
     model (``n_samples`` draws per sequence, each weighted :math:`1/S`), or, with ``exact=True``,
     the :math:`T o` back-propagated columns of :math:`L_{s} e_k` (:math:`L L^\top = H`), which
     give the expectation over :math:`y` exactly (the targets of different steps are independent).
-    The initial state is zero.
+    The initial state is ``h0`` (zeros by default).
+
+    ``outputs="last"`` is the model of the tasks scored at the last step only
+    (:mod:`srnbook.tasks`): the likelihood is that of :math:`y_T` alone, so :math:`D z_t = 0` for
+    :math:`t < T` and the statistics of ``"V"`` are those of the last step (:math:`T = 1`).
     """
     _check_srn(model)
     x = _check_x(model, x)
-    _check_likelihood(model, likelihood)
+    _check_likelihood(model, likelihood, logits=True)
+    check_choice(outputs, "outputs", OUTPUT_STEPS)
     if not isinstance(exact, bool):
         raise ValueError(f"exact must be a bool, got {exact!r}")
     n_samples = check_positive_int(n_samples, "n_samples")
+    signals, weight = _layer_signals(model, x, likelihood, exact, n_samples, generator, outputs, h0)
+    return {k: _moments(a_in, g, weight) for k, (a_in, g) in signals.items()}
+
+
+def _layer_signals(model: SRN, x: Tensor, likelihood: str, exact: bool, n_samples: int, generator,
+                   outputs: str, h0) -> tuple[dict[str, tuple[Tensor, Tensor]], float]:
+    r"""Per layer, the inputs :math:`\bar a_t` ``(B, T, in)`` and gradients :math:`g_t` ``(S, B, T, out)``;
+    and the weight of one sample."""
     with torch.no_grad():
-        out = model(x)
+        out = model(x, h0=h0)
         a, h = out.a, out.h
         B, T, d = h.shape
         z = h @ model.V.detach().t() + model.c.detach()
         o = z.shape[-1]
         if exact:
             L = _output_sqrt(model, z, likelihood)  # (B, T, o, k)
-            dz = torch.zeros(T, o, B, T, o, dtype=x.dtype)
-            for s in range(T):
-                dz[s, :, :, s] = L[:, s].permute(2, 0, 1)  # column k of L_{n,s}
-            dz = dz.reshape(T * o, B, T, o)
+            steps = range(T) if outputs == "all" else [T - 1]
+            dz = torch.zeros(len(steps), o, B, T, o, dtype=x.dtype)
+            for i, s in enumerate(steps):
+                dz[i, :, :, s] = L[:, s].permute(2, 0, 1)  # column k of L_{n,s}
+            dz = dz.reshape(len(steps) * o, B, T, o)
             weight = 1.0
         else:
             dz = _sample_dz(model, z, likelihood, n_samples, generator)
             weight = 1.0 / n_samples
+            if outputs == "last":
+                dz[:, :, :-1] = 0
         da = _backprop(model, a, h, dz)
         ones = x.new_ones(B, T, 1)
-        h_prev = torch.cat([x.new_zeros(B, 1, d), h[:, :-1]], dim=1)
-        return {
-            "U": _moments(torch.cat([x, ones], 2), da, weight),
-            "W": _moments(h_prev, da, weight),
-            "V": _moments(torch.cat([h, ones], 2), dz, weight),
-        }
+        start = model._initial_state(h0, B).detach().unsqueeze(1)
+        h_prev = torch.cat([start, h[:, :-1]], dim=1)
+        hv = torch.cat([h, ones], 2)
+        signals = {"U": (torch.cat([x, ones], 2), da), "W": (h_prev, da),
+                   "V": (hv, dz) if outputs == "all" else (hv[:, -1:], dz[:, :, -1:])}
+        return signals, weight
+
+
+def step_moments(model: SRN, x: Tensor, *, likelihood: str = "gaussian",
+                 h0: Tensor | None = None) -> dict[str, tuple[Tensor, Tensor]]:
+    r"""The exact factors of each time step, ``{layer: (A, G)}``:
+    ``A[t]`` :math:`= \frac1B\sum_n \bar a_{n,t} \bar a_{n,t}^\top`,
+    ``G[t]`` :math:`= \frac1B\sum_n \mathbb E_y[g_{n,t} g_{n,t}^\top]`, shapes ``(T, in, in)`` and ``(T, out, out)``.
+
+    Their averages over :math:`t` are the :math:`A_0, G_0` of :func:`kfac_statistics` (``exact=True``).
+    """
+    _check_srn(model)
+    x = _check_x(model, x)
+    _check_likelihood(model, likelihood, logits=True)
+    signals, _ = _layer_signals(model, x, likelihood, True, 1, None, "all", h0)
+    B = x.shape[0]
+    return {k: (torch.einsum("bti,btj->tij", a_in, a_in) / B, torch.einsum("sbti,sbtj->tij", g, g) / B)
+            for k, (a_in, g) in signals.items()}
+
+
+def homogeneity_gaps(model: SRN, x: Tensor, *, likelihood: str = "gaussian",
+                     h0: Tensor | None = None) -> dict[str, tuple[float, float]]:
+    r"""How far the factors of single steps are from their time average, ``{layer: (gap_A, gap_G)}``.
+
+    :math:`\mathrm{gap}_A = \frac1T \sum_t \lVert A^{(t)} - A_0 \rVert_F / \lVert A_0 \rVert_F` with
+    :math:`A^{(t)}` from :func:`step_moments` and :math:`A_0 = \frac1T\sum_t A^{(t)}` (likewise for
+    :math:`G`). The three temporal models of :func:`kfac_block` assume that the statistics of
+    :math:`w_t = g_t \otimes \bar a_t` do not depend on :math:`t` (MBJ 2018); a gap of 0 means
+    the factors satisfy it exactly. A zero average gives a gap of 0.
+    """
+    return {layer: (_relative_spread(A), _relative_spread(G))
+            for layer, (A, G) in step_moments(model, x, likelihood=likelihood, h0=h0).items()}
+
+
+def _relative_spread(C: Tensor) -> float:
+    mean = C.mean(0)
+    norm = float(torch.linalg.norm(mean))
+    if norm == 0:
+        return 0.0
+    return float(torch.linalg.norm(C - mean, dim=(1, 2)).mean()) / norm
+
+
 
 
 # ---------------------------------------------------------------------- layers as matrices
@@ -467,11 +561,11 @@ def precondition(stats: LayerStatistics, grad: Tensor, damping: float, temporal:
 # ---------------------------------------------------------------------- exact Fisher (reference)
 
 
-def exact_fisher(model: SRN, x: Tensor, likelihood: str = "gaussian") -> Tensor:
+def exact_fisher(model: SRN, x: Tensor, likelihood: str = "gaussian", h0: Tensor | None = None) -> Tensor:
     r"""The exact Fisher :math:`F = \frac1B\sum_{n,t} J_{n,t}^\top H_{n,t} J_{n,t}` over all of :math:`\theta`.
 
     Ordered like :func:`srnbook.srn.flatten_parameters` (``U, W, V, b, c``, row by row).
-    Costs a full Jacobian: tiny models only.
+    Costs a full Jacobian: tiny models only. ``h0``: the initial state (zeros by default).
     """
     _check_srn(model)
     x = _check_x(model, x)
@@ -480,7 +574,7 @@ def exact_fisher(model: SRN, x: Tensor, likelihood: str = "gaussian") -> Tensor:
 
     def z_of(th):
         p = unflatten_parameters(model, th)
-        h = torch.func.functional_call(model, p, (x,)).h
+        h = torch.func.functional_call(model, p, (x,), {"h0": h0}).h
         return h @ p["V"].t() + p["c"]
 
     # row by row (no vmap): works with the explicit BPTT of grad="bptt" models too
@@ -491,25 +585,111 @@ def exact_fisher(model: SRN, x: Tensor, likelihood: str = "gaussian") -> Tensor:
     return torch.einsum("btip,btiq->pq", M, M) / x.shape[0]
 
 
-def natural_gradient(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian", damping: float = 1e-3):
+def _gradients(model: SRN, x, y, likelihood, h0) -> dict[str, Tensor]:
+    """:math:`\\nabla L` as ``{name: tensor}`` (autograd; ``.grad`` is left alone)."""
+    names = [n for n, _ in model.named_parameters()]
+    grads = torch.autograd.grad(nll_loss(model, x, y, likelihood, h0), list(model.parameters()))
+    return {n: g.detach() for n, g in zip(names, grads)}
+
+
+def natural_gradient(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian", damping: float = 1e-3,
+                     h0: Tensor | None = None):
     r"""The exact natural-gradient step :math:`-(F + \lambda I)^{-1} \nabla L`, as ``{name: tensor}``."""
     damping = check_positive_float(damping, "damping", allow_zero=True)
-    F = exact_fisher(model, x, likelihood)
-    params = list(model.parameters())
-    grads = torch.autograd.grad(nll_loss(model, x, y, likelihood), params)
-    g = torch.cat([gr.reshape(-1) for gr in grads])
+    F = exact_fisher(model, x, likelihood, h0)
+    g = step_vector(model, _gradients(model, x, y, likelihood, h0))
     step = -torch.linalg.solve(F + damping * _eye(F.shape[0], F), g)
     return {k: v.detach().clone() for k, v in unflatten_parameters(model, step).items()}
 
 
-def approximation_errors(model: SRN, x: Tensor, likelihood: str = "gaussian") -> dict[tuple[str, str], float]:
+def step_vector(model: SRN, step: dict[str, Tensor]) -> Tensor:
+    """A step given as ``{name: tensor}`` as one vector, ordered like :func:`srnbook.srn.flatten_parameters`."""
+    _check_srn(model)
+    missing = [n for n, _ in model.named_parameters() if n not in step]
+    if missing:
+        raise ValueError(f"step must have an entry for every parameter, missing {missing}")
+    return torch.cat([step[n].reshape(-1) for n, _ in model.named_parameters()])
+
+
+def cosine(u: Tensor, v: Tensor, metric: Tensor | None = None) -> float:
+    r""":math:`\cos_M(u, v) = u^\top M v / \sqrt{u^\top M u\; v^\top M v}` of two vectors (0 if one has zero length).
+
+    ``metric=None`` is :math:`M = I`, the Euclidean cosine. With :math:`M = F + \gamma I` and
+    :math:`v = -M^{-1}\nabla L` the damped natural-gradient step, :math:`\cos_M(u, v)^2` is the share
+    of the largest possible decrease of the quadratic model
+    :math:`m(s) = \nabla L^\top s + \tfrac12 s^\top M s` that the best multiple :math:`\alpha u` attains
+    (:math:`\min_\alpha m(\alpha u) = -\tfrac12 (\nabla L^\top u)^2 / u^\top M u` and
+    :math:`\nabla L^\top u = -v^\top M u`).
+    Unlike the Euclidean cosine, it does not depend on how the parameters are scaled.
+    """
+    u = check_tensor(u, "u", ndim=1)
+    v = check_tensor(v, "v", ndim=1)
+    if u.shape != v.shape:
+        raise ValueError(f"u and v must have the same shape, got {tuple(u.shape)} and {tuple(v.shape)}")
+    if metric is None:
+        uv, uu, vv = float(u @ v), float(u @ u), float(v @ v)
+    else:
+        metric = check_tensor(metric, "metric", ndim=2, dtype=u.dtype)
+        if metric.shape != (len(u), len(u)):
+            raise ValueError(f"metric must have shape {(len(u), len(u))}, got {tuple(metric.shape)}")
+        uv, uu, vv = float(u @ metric @ v), float(u @ metric @ u), float(v @ metric @ v)
+    norm = math.sqrt(uu * vv) if uu > 0 and vv > 0 else 0.0
+    return uv / norm if norm > 0 else 0.0
+
+
+def _layer_step(layer: str, delta: Tensor) -> dict[str, Tensor]:
+    if layer == "W":
+        return {"W": delta}
+    w, b = ("U", "b") if layer == "U" else ("V", "c")
+    return {w: delta[:, :-1], b: delta[:, -1]}
+
+
+def kfac_direction(model: SRN, x: Tensor, y: Tensor, damping: float, temporal: str = "independent",
+                   likelihood: str = "gaussian", h0: Tensor | None = None) -> dict[str, Tensor]:
+    r"""The K-FAC step :math:`-\tilde F_P^{-1} \nabla_P L` of every layer with exact statistics, as ``{name: tensor}``.
+
+    :math:`\tilde F_P` is the damped approximate block of :func:`precondition` (``temporal`` for
+    ``W``; ``U`` and ``V`` use the independent model): :class:`KFAC`'s step with ``lr = 1``,
+    ``decay = 0`` and the expectation over :math:`y` taken exactly instead of sampled.
+    """
+    damping = check_positive_float(damping, "damping", allow_zero=True)
+    check_choice(temporal, "temporal", TEMPORAL)
+    stats = kfac_statistics(model, x, likelihood=likelihood, exact=True, h0=h0)
+    grads = _gradients(model, x, y, likelihood, h0)
+    step = {}
+    for layer in LAYERS:
+        kind = temporal if layer == "W" else "independent"
+        step.update(_layer_step(layer, -precondition(stats[layer], layer_gradient(model, layer, grads), damping, kind)))
+    return step
+
+
+def block_natural_gradient(model: SRN, x: Tensor, y: Tensor, damping: float, likelihood: str = "gaussian",
+                           h0: Tensor | None = None) -> dict[str, Tensor]:
+    r"""The block-diagonal natural-gradient step :math:`-(F_P + \gamma I)^{-1} \nabla_P L` with the exact blocks.
+
+    The blocks :math:`F_P` of :math:`[U \mid b]`, :math:`W` and :math:`[V \mid c]` are cut out of
+    :func:`exact_fisher`: K-FAC's first approximation (no curvature between layers) without its
+    second (no Kronecker factors). Tiny models only.
+    """
+    damping = check_positive_float(damping, "damping", allow_zero=True)
+    F = exact_fisher(model, x, likelihood, h0)
+    g = step_vector(model, _gradients(model, x, y, likelihood, h0))
+    step = torch.zeros_like(g)
+    for layer in LAYERS:
+        idx = block_indices(model, layer)
+        step[idx] = -torch.linalg.solve(F[idx][:, idx] + damping * _eye(len(idx), F), g[idx])
+    return {k: v.detach().clone() for k, v in unflatten_parameters(model, step).items()}
+
+
+def approximation_errors(model: SRN, x: Tensor, likelihood: str = "gaussian",
+                         h0: Tensor | None = None) -> dict[tuple[str, str], float]:
     r"""Relative Frobenius errors :math:`\lVert \tilde F_P - F_P\rVert_F / \lVert F_P \rVert_F` of each variant.
 
     Uses exact statistics (``exact=True``, no sampling noise) and the undamped approximations;
     keys ``(layer, temporal)``: ``"independent"`` for U, V, W and options 1, 2 for W.
     """
-    F = exact_fisher(model, x, likelihood)
-    stats = kfac_statistics(model, x, likelihood=likelihood, exact=True)
+    F = exact_fisher(model, x, likelihood, h0)
+    stats = kfac_statistics(model, x, likelihood=likelihood, exact=True, h0=h0)
     out = {}
     for layer in LAYERS:
         idx = block_indices(model, layer)
@@ -519,6 +699,80 @@ def approximation_errors(model: SRN, x: Tensor, likelihood: str = "gaussian") ->
             approx = kfac_block(stats[layer], temporal)
             out[(layer, temporal)] = float(torch.linalg.norm(approx - block) / torch.linalg.norm(block))
     return out
+
+
+# ---------------------------------------------------------------------- saturated SRNs
+
+
+class SaturationPoint(NamedTuple):
+    """K-FAC at one compiled saturated SRN (see :func:`saturation_sweep`); dicts are keyed by layer."""
+
+    J: float
+    sigma_prime: float
+    G_scale: dict
+    damping_ratio: dict
+    gradient_norm: dict
+    step_norm: dict
+    gradient_cosine: dict
+    step_ratio: dict
+
+
+def saturation_sweep(dfa, scales, x: Tensor, y: Tensor, *, damping: float = 1e-3,
+                     temporal: str = "independent") -> list[SaturationPoint]:
+    r"""K-FAC at the saturated SRN compiled from ``dfa`` (:func:`srnbook.ssrn.dfa_to_ssrn`, sigmoid,
+    float64, :math:`h_0 = e_0`) for each scale :math:`J` in ``scales``, on the batch ``x`` (one-hot,
+    ``(B, T, |\Sigma|)``, float64) with Bernoulli targets ``y`` ``(B, T, 1)``.
+
+    Every pre-activation of the compiled network has :math:`|a_{t,i}| \ge J`, so
+    :math:`\sigma'(a_{t,i}) \le \sigma'(J) \approx e^{-J}`, and :math:`g_t = D a_t` and
+    :math:`G_0` of ``"U"`` and ``"W"`` vanish as :math:`J` grows (``"V"``'s :math:`G_0` too:
+    :math:`H = \hat y(1 - \hat y)`). For each :math:`J` and layer :math:`P` the point records
+
+    * ``sigma_prime``: :math:`\max_{n,t,i} \sigma'(a_{n,t,i})`;
+    * ``G_scale``: :math:`\operatorname{tr} G_0 / \dim G_0`;
+    * ``damping_ratio``: :math:`\delta_G / \lambda_{max}(G_0)` (:func:`pi_damping`; ``inf`` if :math:`G_0 = 0`):
+      above 1 the damping dominates the factor;
+    * ``gradient_norm``: :math:`\lVert \nabla_P L \rVert_F`; ``step_norm``: :math:`\lVert s_P \rVert_F` of the
+      K-FAC step :math:`s_P` of :func:`kfac_direction`;
+    * ``gradient_cosine``: :math:`\cos(s_P, -\nabla_P L)`, and ``step_ratio``:
+      :math:`\gamma \lVert s_P\rVert / \lVert \nabla_P L\rVert`; both tend to 1 when
+      :math:`s_P \to -\nabla_P L / \gamma` (module docstring).
+    """
+    from ..ssrn import dfa_to_ssrn  # here: ssrn is a heavier module that K-FAC does not need otherwise
+
+    damping = check_positive_float(damping, "damping")
+    check_choice(temporal, "temporal", TEMPORAL)
+    scales = [check_positive_float(J, "scales") for J in scales]
+    if not scales:
+        raise ValueError("scales must contain at least one scale J")
+    x = check_tensor(x, "x", ndim=3, dtype=torch.float64)
+    return [_saturation_point(dfa_to_ssrn(dfa, "sigmoid", J=J, dtype=torch.float64), x, y, damping, temporal)
+            for J in scales]
+
+
+def _saturation_point(net, x: Tensor, y: Tensor, damping: float, temporal: str) -> SaturationPoint:
+    model, h0 = net.srn, net.h0
+    with torch.no_grad():
+        out = model(_check_x(model, x), h0=h0)
+        sigma_prime = float(model.activation.derivative(out.a, out.h).max())
+    stats = kfac_statistics(model, x, likelihood="bernoulli", exact=True, h0=h0)
+    grads = _gradients(model, x, y, "bernoulli", h0)
+    step = kfac_direction(model, x, y, damping, temporal, "bernoulli", h0)
+    fields = {k: {} for k in SaturationPoint._fields[2:]}
+    for layer in LAYERS:
+        s = stats[layer]
+        g = layer_gradient(model, layer, grads)
+        sp = layer_gradient(model, layer, step)
+        top = float(torch.linalg.eigvalsh(s.G0)[-1])
+        dG = pi_damping(s.A0, s.G0, damping, s.T)[1]
+        gn, sn = float(torch.linalg.norm(g)), float(torch.linalg.norm(sp))
+        fields["G_scale"][layer] = float(torch.trace(s.G0)) / s.G0.shape[0]
+        fields["damping_ratio"][layer] = dG / top if top > 0 else math.inf
+        fields["gradient_norm"][layer] = gn
+        fields["step_norm"][layer] = sn
+        fields["gradient_cosine"][layer] = cosine(sp.reshape(-1), -g.reshape(-1))
+        fields["step_ratio"][layer] = damping * sn / gn if gn > 0 else math.nan
+    return SaturationPoint(float(net.J), sigma_prime, **fields)
 
 
 # ---------------------------------------------------------------------- the optimizer
@@ -548,20 +802,25 @@ class KFAC(torch.optim.Optimizer):
         Targets drawn from the model per sequence for :math:`G`.
     generator
         Optional ``torch.Generator`` for those draws.
+    outputs
+        ``"all"`` (a target at every step) or ``"last"`` (the last step only), see :func:`kfac_statistics`.
 
-    Call ``loss.backward()`` then ``step(x=x)``: the statistics are refreshed on ``x``.
+    With ``likelihood="categorical"`` the model's output may be ``"softmax"`` or ``"identity"`` (then
+    :math:`z_t` are logits, as in :mod:`srnbook.training`). Call ``loss.backward()`` then ``step(x=x)``:
+    the statistics are refreshed on ``x``.
     """
 
     def __init__(self, model: SRN, lr: float = 0.1, damping: float = 1e-2, decay: float = 0.95,
                  inverse_every: int = 1, temporal: str = "independent", likelihood: str = "gaussian",
-                 n_samples: int = 1, generator: torch.Generator | None = None):
+                 n_samples: int = 1, generator: torch.Generator | None = None, outputs: str = "all"):
         self.model = _check_srn(model)
+        self.outputs = check_choice(outputs, "outputs", OUTPUT_STEPS)
         lr = check_positive_float(lr, "lr")
         self.damping = check_positive_float(damping, "damping")
         self.decay = _check_decay(decay)
         self.inverse_every = check_positive_int(inverse_every, "inverse_every")
         self.temporal = check_choice(temporal, "temporal", TEMPORAL)
-        self.likelihood = _check_likelihood(model, likelihood)
+        self.likelihood = _check_likelihood(model, likelihood, logits=True)
         self.n_samples = check_positive_int(n_samples, "n_samples")
         if generator is not None and not isinstance(generator, torch.Generator):
             raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
@@ -573,8 +832,8 @@ class KFAC(torch.optim.Optimizer):
 
     def update_statistics(self, x: Tensor) -> None:
         """Fold the statistics of batch ``x`` into the running averages."""
-        new = kfac_statistics(self.model, x, likelihood=self.likelihood,
-                              n_samples=self.n_samples, generator=self.generator)
+        new = kfac_statistics(self.model, x, likelihood=self.likelihood, n_samples=self.n_samples,
+                              generator=self.generator, outputs=self.outputs)
         if self.stats is None or self.decay == 0:
             self.stats = new
             return
