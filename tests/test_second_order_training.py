@@ -166,3 +166,10 @@ def test_cg_stops_cleanly_when_float32_underflows_or_overflows():
     res = conjugate_gradient(overflowing, torch.ones(3), rtol=0.0, epsilon=1e-30)
     assert res.reason == "breakdown" and res.iterations == 1 and torch.isfinite(res.x).all()
     assert res.iterates[-1][0] == 1
+
+
+def test_pi_damping_names_overflowed_statistics():
+    from srnbook.optim.kfac import pi_damping
+
+    with pytest.raises(ValueError, match="the K-FAC factors must be finite"):
+        pi_damping(torch.eye(2), torch.full((2, 2), float("inf")), 1e-2)

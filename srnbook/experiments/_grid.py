@@ -50,7 +50,8 @@ def run_grid(name: str, config: dict, published: list[dict], argv: list[str] | N
 
 def success_table(result: dict, labels: dict[str, str]) -> tuple[list[str], list[list[str]]]:
     """``(header, rows)``: per task and :math:`T`, the chance success rate and, per method,
-    "solved seeds / seeds (median final validation success)", measured."""
+    "solved seeds / seeds (median final validation success; runs that diverged)", measured. A diverged
+    run (a non-finite loss, or statistics that overflowed) counts with success 0."""
     config = result["config"]
     header = ["task", "T", "chance"] + [labels.get(m, m) for m in config["methods"]]
     rows = []
@@ -58,7 +59,9 @@ def success_table(result: dict, labels: dict[str, str]) -> tuple[list[str], list
         row = [task.replace("_", " "), str(T), f"{result['baselines'][f'{task} {T}']:.2f}"]
         for method in config["methods"]:
             c = next(c for c in result["cells"] if (c["task"], c["T"], c["method"]) == (task, T, method))
-            row.append(f"{c['solved']}/{c['seeds']} ({c['median_success_rate']:.2f})")
+            diverged = sum(r["diverged"] for r in result["runs"] if (r["task"], r["T"], r["method"]) == (task, T, method))
+            note = f"; {diverged} diverged" if diverged else ""
+            row.append(f"{c['solved']}/{c['seeds']} ({c['median_success_rate']:.2f}{note})")
         rows.append(row)
     return header, rows
 

@@ -437,6 +437,9 @@ def pi_damping(A: Tensor, G: Tensor, damping: float, T: int = 1) -> tuple[float,
     T = check_positive_int(T, "T")
     ta = float(torch.trace(A)) / A.shape[0]
     tg = float(torch.trace(G)) / G.shape[0]
+    if not (math.isfinite(ta) and math.isfinite(tg)):
+        raise ValueError(f"the K-FAC factors must be finite, got trace(A)/dim = {ta}, trace(G)/dim = {tg} "
+                         "(the statistics overflowed: the training has diverged)")
     pi = math.sqrt(ta / tg) if ta > 0 and tg > 0 else 1.0
     root = math.sqrt(damping / T)
     return pi * root, root / pi
