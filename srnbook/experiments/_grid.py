@@ -1,5 +1,5 @@
 """A grid of training runs (task × T × method × seed) with per-method settings, shared by the
-second-order experiments (:mod:`.hessian_free`, :mod:`.kfac`)."""
+second-order experiments (:mod:`srnbook.experiments.hessian_free`, :mod:`srnbook.experiments.kfac`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@ r"""K-FAC with its three temporal models against Adam and SGD, at equal CPU budg
 
 Two problems: the adding problem, and :func:`srnbook.tasks.parity`, the MLRegTest language
 ``04.04.Zp.2.1.0`` (an even number of :math:`c`; the report trains on it), at
-:math:`T \in \{20, 50\}`. The network is that of :mod:`.hessian_free` (100 tanh units, the
+:math:`T \in \{20, 50\}`. The network is that of :mod:`srnbook.experiments.hessian_free` (100 tanh units, the
 initialization of Martens & Sutskever's released code); every method sees minibatches of 32
 sequences and runs with its default learning rate (:data:`srnbook.training.DEFAULT_LR`:
 K-FAC 0.1 with damping :math:`10^{-2}` and factor decay 0.95, Adam 0.01, clipped SGD 0.1): the

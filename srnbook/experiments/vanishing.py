@@ -48,7 +48,7 @@ from ._runner import check_config, run_jobs
 
 FIRST_ORDER = ("sgd", "sgd_clip", "sgd_clip_omega", "normalized", "adam")
 """The methods compared here: the first-order remedies of the chapter (second-order methods have
-their own experiments, :mod:`.hessian_free` and :mod:`.kfac`)."""
+their own experiments, :mod:`srnbook.experiments.hessian_free` and :mod:`srnbook.experiments.kfac`)."""
 
 QUICK = {
     "tasks": ["temporal_order"],

@@ -784,6 +784,10 @@ def _saturation_point(net, x: Tensor, y: Tensor, damping: float, temporal: str) 
 class KFAC(torch.optim.Optimizer):
     r"""K-FAC for an :class:`~srnbook.SRN`: :math:`\theta \leftarrow \theta - \eta\, \tilde F^{-1} \nabla L` layer by layer.
 
+    With ``likelihood="categorical"`` the model's output may be ``"softmax"`` or ``"identity"``
+    (then the pre-outputs :math:`z_t` are logits, as in :mod:`srnbook.training`). Call
+    ``loss.backward()`` then ``step(x=x)``: the statistics are refreshed on ``x``.
+
     Parameters
     ----------
     model
@@ -793,8 +797,8 @@ class KFAC(torch.optim.Optimizer):
     damping
         Tikhonov damping :math:`\gamma > 0`, split between the factors by the :math:`\pi` heuristic.
     decay
-        Running-average decay :math:`\epsilon \in [0, 1)` of the statistics:
-        :math:`S \leftarrow \epsilon S + (1 - \epsilon) S_{\text{batch}}` (the first batch sets :math:`S`).
+        Running-average decay :math:`\epsilon \in [0, 1)` of the statistics,
+        that is :math:`S \leftarrow \epsilon S + (1 - \epsilon) S_{\text{batch}}` (the first batch sets :math:`S`).
     inverse_every
         Recompute the eigendecompositions every this many steps.
     temporal
@@ -807,10 +811,6 @@ class KFAC(torch.optim.Optimizer):
         Optional ``torch.Generator`` for those draws.
     outputs
         ``"all"`` (a target at every step) or ``"last"`` (the last step only), see :func:`kfac_statistics`.
-
-    With ``likelihood="categorical"`` the model's output may be ``"softmax"`` or ``"identity"`` (then
-    :math:`z_t` are logits, as in :mod:`srnbook.training`). Call ``loss.backward()`` then ``step(x=x)``:
-    the statistics are refreshed on ``x``.
     """
 
     def __init__(self, model: SRN, lr: float = 0.1, damping: float = 1e-2, decay: float = 0.95,
