@@ -36,18 +36,20 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/gnvp_cost.py
 	$(BIN)/python benchmarks/kfac_step.py
 
-# Long experiments: write the JSON results the chapters load (about 2.5 hours on two cores).
+# Long experiments: write the JSON results the chapters load (about 2.7 hours on two cores).
 experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --workers 2
 	$(BIN)/python -m srnbook.experiments fastweights --workers 2
 	$(BIN)/python -m srnbook.experiments hessian_free --workers 2
 	$(BIN)/python -m srnbook.experiments kfac --workers 2
+	$(BIN)/python -m srnbook.experiments learning_ssrn --workers 2
 
 experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --quick --out /tmp/vanishing-quick.json
 	$(BIN)/python -m srnbook.experiments fastweights --quick --out /tmp/fastweights-quick.json
 	$(BIN)/python -m srnbook.experiments hessian_free --quick --out /tmp/hessian_free-quick.json
 	$(BIN)/python -m srnbook.experiments kfac --quick --out /tmp/kfac-quick.json
+	$(BIN)/python -m srnbook.experiments learning_ssrn --quick --out /tmp/learning_ssrn-quick.json
 
 # Pictures of widgets for the PDF (needs the built book and Chromium).
 screenshots: $(STAMP)

@@ -15,6 +15,9 @@ sample_words, balanced_dataset
     Labelled words sampled from a DFA (report, section 8.1).
 SSRN, dfa_to_ssrn, ssrn_to_dfa, saturating_scale, saturation
     A DFA compiled into a saturated SRN, the exact extraction back, and saturation.
+ConstrainedSRN, extract_dfa
+    Learning saturated SRNs from data (``srnbook.learning``: the report's constrained SRN, its
+    losses and metrics) and reading automata back from trained networks (``srnbook.extraction``).
 DFAStepper
     The widget that steps a DFA and its saturated SRN side by side.
 make_task, TASKS, success_rate, chance_baseline
@@ -32,6 +35,8 @@ retrieval task), ``srnbook.training`` (the training loop) and ``srnbook.experime
 
 from .activations import Activation, get_activation, saturation_threshold
 from .dfa import DFA, tomita
+from .extraction import extract_dfa
+from .learning import ConstrainedSRN
 from .sampling import balanced_dataset, sample_words
 from .ssrn import SSRN, dfa_to_ssrn, saturating_scale, saturation, ssrn_to_dfa
 from .tasks import TASKS, chance_baseline, make_task, success_rate
@@ -52,6 +57,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Activation",
     "BPTT",
+    "ConstrainedSRN",
     "DFA",
     "DFAStepper",
     "HessianFree",
@@ -63,6 +69,7 @@ __all__ = [
     "balanced_dataset",
     "chance_baseline",
     "dfa_to_ssrn",
+    "extract_dfa",
     "flatten_parameters",
     "get_activation",
     "load_flat_parameters",

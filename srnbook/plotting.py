@@ -497,3 +497,195 @@ def plot_saturation_sweep(points, layers=("U", "W", "V")):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+# ---- learning saturated SRNs chapter
+
+PAIR_METRICS = (("loss", "training loss"), ("grad_l2", r"$\|\nabla L\|_2$"), ("grad_linf", r"$\|\nabla L\|_\infty$"),
+                ("distance", "distance to the target"), ("line_distance", "distance to the target's line"),
+                ("test_accuracy", "accuracy"))
+"""The six panels of :func:`plot_pair_histories`: a key of :class:`srnbook.learning.History` and its title."""
+
+
+def plot_nth_root_family(ns=(0.5, 1, 2, 3, 4, 5, 6), bce: bool = True):
+    r"""The report's Figure 3: the Nth root loss :math:`\ell_n(\hat y, y) = (1-y)\,\hat y^{1/n} + y\,(1-\hat y)^{1/n}`
+    on :math:`\hat y \in [0, 1]`, one curve per :math:`n` in ``ns``; left :math:`y = 1`, right :math:`y = 0`.
+
+    With ``bce`` the cross-entropy :math:`-y\log\hat y - (1-y)\log(1-\hat y)` is drawn dashed for comparison.
+    """
+    ns = list(ns) if not isinstance(ns, (str, bytes)) else []
+    if not ns or any(isinstance(n, bool) or not isinstance(n, (int, float)) or not n > 0 for n in ns):
+        raise ValueError(f"ns must be a nonempty sequence of positive numbers, got {ns!r}")
+    yhat = torch.linspace(0.0, 1.0, 401, dtype=torch.float64)
+    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.0), sharey=True)
+    for ax, y in zip(axes, (1, 0)):
+        wrong = 1 - yhat if y == 1 else yhat  # the distance of the prediction to the label
+        for j, n in enumerate(ns):
+            ax.plot(yhat, wrong ** (1.0 / n), color=plt.cm.viridis(j / max(len(ns) - 1, 1)), label=f"$n = {n:g}$")
+        if bce:
+            ax.plot(yhat[1:-1], -torch.log1p(-wrong[1:-1]), "k--", lw=1, label="BCE")
+        ax.set(xlabel=r"prediction $\hat y$", title=f"label $y = {y}$", xlim=(0, 1), ylim=(0, 1.6))
+    axes[0].set_ylabel(r"loss $\ell_n(\hat y, y)$")
+    axes[1].legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def _history_dict(history, name: str) -> dict:
+    data = history.to_dict() if hasattr(history, "to_dict") else history
+    keys = ["epoch"] + [key for key, _ in PAIR_METRICS]
+    if not isinstance(data, dict) or any(key not in data for key in keys):
+        raise ValueError(f"{name} must be a srnbook.learning.History or a dict with keys {', '.join(keys)}")
+    if any(len(data[key]) != len(data["epoch"]) for key in keys) or not data["epoch"]:
+        raise ValueError(f"{name} must hold one nonempty list per metric, all of the length of 'epoch'")
+    return data
+
+
+def plot_pair_histories(histories: dict, title: str = ""):
+    r"""The six metrics of the report's figures 4-6 against the epoch, one line per network.
+
+    ``histories`` maps a label (``"plain"``, ``"constrained"``) to a :class:`srnbook.learning.History`
+    or its ``to_dict()``. Panels: training loss, :math:`\|\nabla L\|_2` and :math:`\|\nabla L\|_\infty`
+    (log scale), distances to the target SSRN and to its line, and the test accuracy (solid)
+    with the training accuracy (dotted).
+    """
+    if not isinstance(histories, dict) or not histories:
+        raise ValueError(f"histories must be a nonempty dict label -> History, got {type(histories).__name__}")
+    data = {label: _history_dict(h, f"histories[{label!r}]") for label, h in histories.items()}
+    fig, axes = plt.subplots(2, 3, figsize=(9.6, 5.0), sharex=True)
+    for ax, (key, name) in zip(axes.ravel(), PAIR_METRICS):
+        for j, (label, h) in enumerate(data.items()):
+            ax.plot(h["epoch"], h[key], color=f"C{j}", lw=1.2, label=label)
+            if key == "test_accuracy":
+                ax.plot(h["epoch"], h["train_accuracy"], ":", color=f"C{j}", lw=1.2)
+        ax.set_title(name, fontsize=10)
+        if key.startswith("grad"):
+            ax.set_yscale("log")
+    accuracy = axes[1, 2]
+    accuracy.axhline(0.5, color="0.6", lw=0.8)
+    accuracy.set_ylim(0.3, 1.02)
+    accuracy.set_title("accuracy: test (solid), train (dotted)", fontsize=9)
+    axes[0, 0].legend(fontsize=8, loc="upper right")
+    for ax in axes[1]:
+        ax.set_xlabel("epoch")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def principal_plane(h) -> torch.Tensor:
+    r"""The :math:`d \times 2` matrix of the first two principal directions of the rows of ``h`` (:math:`N \times d`).
+
+    Each direction's sign makes its largest-magnitude entry positive, so that the projection
+    does not flip between nearby networks.
+    """
+    h = torch.as_tensor(h, dtype=torch.float64)
+    if h.dim() != 2 or h.shape[0] < 2 or h.shape[1] < 2:
+        raise ValueError(f"h must be an (N, d) array with N >= 2 and d >= 2, got shape {tuple(h.shape)}")
+    _, _, vt = torch.linalg.svd(h - h.mean(0), full_matrices=False)
+    axes = vt[:2].T.clone()
+    signs = torch.sign(axes[axes.abs().argmax(0), torch.arange(2)])
+    return axes * torch.where(signs == 0, 1.0, signs)
+
+
+def plot_state_projection(hidden: dict, states, title: str = ""):
+    r"""Hidden vectors projected on their first two principal directions, coloured by the DFA's state.
+
+    ``hidden`` maps a panel label to an :math:`(N, d)` array of hidden vectors :math:`h_t`
+    (one row per prefix of the words read); ``states`` holds the :math:`N` states
+    :math:`s_t` the target DFA is in after the same prefixes. A network that simulates
+    the DFA sends all prefixes that end in one state to one point (or a tight cluster),
+    one per state; a network that does not mixes the colours.
+    """
+    if not isinstance(hidden, dict) or not hidden:
+        raise ValueError(f"hidden must be a nonempty dict label -> (N, d) array, got {type(hidden).__name__}")
+    states = torch.as_tensor(states)
+    if states.dim() != 1 or states.dtype.is_floating_point:
+        raise ValueError(f"states must be a 1-D array of integer DFA states, got shape {tuple(states.shape)}")
+    fig, axes = plt.subplots(1, len(hidden), figsize=(3.6 * len(hidden), 3.2), squeeze=False)
+    n_states = int(states.max()) + 1 if len(states) else 0
+    for ax, (label, h) in zip(axes[0], hidden.items()):
+        h = torch.as_tensor(h, dtype=torch.float64)
+        if h.dim() != 2 or h.shape[0] != len(states):
+            raise ValueError(f"hidden[{label!r}] must have one row per entry of states ({len(states)}), "
+                             f"got shape {tuple(h.shape)}")
+        xy = (h - h.mean(0)) @ principal_plane(h)
+        for q in range(n_states):
+            mine = states == q
+            if bool(mine.any()):
+                ax.scatter(xy[mine, 0], xy[mine, 1], s=6, alpha=0.5, color=f"C{q}", label=f"$q_{q}$", lw=0)
+        ax.set(title=label, xlabel="PC 1", ylabel="PC 2")
+        ax.title.set_fontsize(10)
+    axes[0, -1].legend(fontsize=8, markerscale=2, title="DFA state", title_fontsize=8,
+                       loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_gradient_by_scale(points: dict, saturating_J: float | None = None, floor: float = 1e-46):
+    r"""Loss and gradient norms of compiled SSRNs against the scale :math:`J`, with the reference :math:`e^{-J}`.
+
+    ``points`` maps a label (e.g. "Tomita 4, sigmoid") to the list returned by
+    :func:`srnbook.learning.gradient_by_scale`. Left: the loss; right: :math:`\|\nabla L\|_\infty`
+    (solid) and :math:`\|\nabla L\|_2` (dotted), log scale. A value that is exactly 0 cannot be
+    drawn on a log scale: it is drawn at ``floor``, below the dashed line. The dotted vertical
+    line marks ``saturating_J``.
+    """
+    if not isinstance(points, dict) or not points or not all(len(p) for p in points.values()):
+        raise ValueError("points must be a nonempty dict label -> nonempty list of ScalePoint")
+    from ._validation import check_positive_float
+
+    floor = check_positive_float(floor, "floor")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2), sharex=True)
+    J_all = torch.tensor([p.J for rows in points.values() for p in rows], dtype=torch.float64)
+    J_ref = torch.linspace(float(J_all.min()), float(J_all.max()), 200, dtype=torch.float64)
+    for j, (label, rows) in enumerate(points.items()):
+        J = [p.J for p in rows]
+        left.plot(J, [max(p.loss, floor) for p in rows], "-", color=f"C{j}", label=label)
+        right.plot(J, [max(p.grad_linf, floor) for p in rows], "-", color=f"C{j}", label=label)
+        right.plot(J, [max(p.grad_l2, floor) for p in rows], ":", color=f"C{j}")
+    for ax in (left, right):
+        ax.plot(J_ref, torch.exp(-J_ref), color="0.4", lw=0.8, ls="-.", label=r"$e^{-J}$")
+        ax.axhline(floor * 30, color="0.5", ls="--", lw=0.8)
+        if saturating_J is not None:
+            ax.axvline(saturating_J, color="0.3", ls=":", lw=1)
+        ax.set(yscale="log", xlabel="weight scale $J$", ylim=(floor / 10, 10.0))
+    left.text(0.02, 0.04, "below: exactly 0", transform=left.transAxes, fontsize=8, color="0.4")
+    left.set_title("loss", fontsize=10)
+    right.set_title(r"$\|\nabla L\|_\infty$ (solid), $\|\nabla L\|_2$ (dotted)", fontsize=10)
+    left.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_scale_growth(growth: dict, slope: float, intercept: float):
+    r"""Gradient descent from a compiled SSRN (:func:`srnbook.learning.scale_growth`): left, the effective
+    scale :math:`J_t` against :math:`t` (log axis) with the fitted line :math:`J = \text{slope}\,\log t + \text{intercept}`;
+    right, the loss against :math:`t` (log-log) with a :math:`1/t` guide."""
+    keys = ("step", "J", "loss")
+    if not isinstance(growth, dict) or any(k not in growth for k in keys) or len(growth["step"]) < 2:
+        raise ValueError(f"growth must be the dict of scale_growth with keys {', '.join(keys)} and 2 entries or more")
+    step = torch.tensor(growth["step"], dtype=torch.float64)
+    keep = step > 0
+    t = step[keep]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.0))
+    left.plot(t, torch.tensor(growth["J"], dtype=torch.float64)[keep], "-", color="C0", label="$J_t$")
+    left.plot(t, slope * torch.log(t) + intercept, "k--", lw=1, label=rf"${slope:.3f}\,\log t + {intercept:.2f}$")
+    left.set(xscale="log", xlabel="step $t$", title="effective scale along the target")
+    loss = torch.tensor(growth["loss"], dtype=torch.float64)[keep]
+    right.plot(t, loss, "-", color="C1", label="loss")
+    right.plot(t, loss[-1] * t[-1] / t, "k--", lw=1, label=r"$\propto 1/t$")
+    right.set(xscale="log", yscale="log", xlabel="step $t$", title="training loss")
+    for ax in (left, right):
+        ax.title.set_fontsize(10)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

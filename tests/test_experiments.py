@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from srnbook.experiments import EXPERIMENTS, fastweights, hessian_free, kfac, vanishing
+from srnbook.experiments import EXPERIMENTS, fastweights, hessian_free, kfac, learning_ssrn, vanishing
 from srnbook.experiments.__main__ import main
 
 
@@ -63,7 +63,7 @@ def test_cli_help(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert info.value.code == 0 and "vanishing" in out and "fastweights" in out and "--quick" in out
-    assert set(EXPERIMENTS) == {"vanishing", "fastweights", "hessian_free", "kfac"}
+    assert set(EXPERIMENTS) == {"vanishing", "fastweights", "hessian_free", "kfac", "learning_ssrn"}
 
 
 @pytest.mark.parametrize("change, match", [
@@ -231,3 +231,82 @@ def test_the_chapters_load_results_of_the_full_second_order_configurations(modul
         {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
     assert len(data["runs"]) == len(f["tasks"]) * len(f["T"]) * len(f["methods"]) * f["seeds"]
     assert data["command"][:4] == ["python", "-m", "srnbook.experiments", name]
+
+
+# ---------------------------------------------------------------------- learning saturated SRNs
+
+
+def test_learning_ssrn_quick_runs_end_to_end():
+    q = learning_ssrn.QUICK
+    result = json.loads(json.dumps(learning_ssrn.run(q, argv=["test"])))
+    assert set(result) == {"config", "runs", "curves", "torch_version", "command"}
+    assert len(result["runs"]) == len(q["languages"]) * len(q["activations"]) * len(q["losses"]) * q["seeds"]
+    assert len(result["curves"]) == len(q["curves"])
+    for run in result["runs"]:
+        assert run["test_lengths"][0] > run["train_lengths"][1]  # tested on longer words than any trained on
+        for kind in ("plain", "constrained"):
+            r = run[kind]
+            assert r["history"]["epoch"] == [0, q["epochs"]]
+            assert r["extraction"] in ("exact", "quantized") and isinstance(r["equivalent"], bool)
+            assert r["levels"] in (None, *q["levels"]) and 0 <= r["train_agreement"] <= 1
+            assert 0 <= r["test_accuracy"] <= 1 and 0 <= r["agreement"] <= 1
+    assert len(result["curves"][0]["plain"]["history"]["epoch"]) == q["curve_epochs"] + 1
+    rows = learning_ssrn.table(result)
+    assert len(rows) == len(q["languages"]) * len(q["activations"])
+    assert len(rows[0]) == len(learning_ssrn.TABLE_HEADER) and "/" in rows[0][3]
+
+
+def test_learning_ssrn_records_an_extraction_that_does_not_close(monkeypatch):
+    from srnbook.ssrn import ExtractionError
+
+    def fail(*args, **kwargs):
+        raise ExtractionError("more than max_states=1 cells")
+
+    monkeypatch.setattr(learning_ssrn, "extract_dfa", fail)
+    tiny = {**learning_ssrn.QUICK, "languages": ["tomita1"], "curves": [], "epochs": 1}
+    with pytest.raises(ValueError, match="curves"):
+        learning_ssrn.run(tiny)  # an empty list of curves is refused by the config check
+    run = learning_ssrn.run({**tiny, "curves": learning_ssrn.QUICK["curves"]}, argv=["t"])["runs"][0]
+    assert run["plain"]["extraction"] == "failed" and run["plain"]["equivalent"] is False
+    assert "max_states" in run["plain"]["error"]
+
+
+def test_learning_ssrn_full_is_the_documented_grid():
+    f = learning_ssrn.FULL
+    assert f["languages"][:7] == [f"tomita{n}" for n in range(1, 8)] and len(f["languages"]) == 16
+    named = {"04.03.TLTT.4.2.3", "04.04.Zp.2.1.0", "04.04.SP.2.1.0"}  # the report's (SP: its 4-letter sibling)
+    assert named <= set(f["languages"])
+    classes = {name.split(".")[2] for name in f["languages"][7:]}
+    assert len(classes) == 9  # nine MLRegTest languages, nine classes
+    assert f["activations"] == ["sigmoid", "tanh"] and f["losses"] == ["bce", "bce_inverse_norm", "nth_root"]
+    assert [c["figure"] for c in f["curves"]] == [4, 5, 6] and f["curve_epochs"] == 150  # the report's settings
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"languages": ["tomita9"]}, "language must be"),
+    ({"activations": ["relu"]}, r"config\['activations'\]"),
+    ({"losses": ["mse"]}, r"config\['losses'\]"),
+    ({"epochs": 0}, r"config\['epochs'\]"),
+    ({"lam_test": -1.0}, r"config\['lam_test'\]"),
+    ({"curves": [{"language": "tomita1"}]}, r"config\['curves'\]"),
+])
+def test_learning_ssrn_config_errors(change, match):
+    with pytest.raises(ValueError, match=match):
+        learning_ssrn.run({**learning_ssrn.QUICK, **change})
+
+
+def test_language_names():
+    assert learning_ssrn.language("tomita3").n_states == 5
+    assert learning_ssrn.language("04.04.Zp.2.1.0").n_states == 2
+
+
+def test_the_chapter_loads_a_result_of_the_full_learning_ssrn_configuration():
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).resolve().parents[1] / "book" / "data" / "learning_ssrn.json").read_text())
+    f = learning_ssrn.FULL
+    assert {k: v for k, v in data["config"].items() if k != "progress"} == \
+        {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
+    assert len(data["runs"]) == len(f["languages"]) * len(f["activations"]) * len(f["losses"]) * f["seeds"]
+    assert [len(c["plain"]["history"]["epoch"]) for c in data["curves"]] == [f["curve_epochs"] + 1] * 3
+    assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "learning_ssrn"]

@@ -1,0 +1,163 @@
+r"""Automata extracted from trained SRNs: exactly when the states are finitely many, else by quantization.
+
+:func:`srnbook.ssrn_to_dfa` explores the hidden vectors reachable from :math:`h_0` bit for bit;
+it terminates when they are finitely many, as in a saturated network. A network trained by
+gradient descent is almost never saturated: its hidden vectors are all distinct. The classic
+remedy (Giles et al. 1992; Omlin & Giles 1996) splits the range :math:`[l, r]` of
+:math:`\sigma` into ``levels`` equal intervals per unit, so the hidden space is cut into
+:math:`\text{levels}^d` cells, and explores the cells breadth first from :math:`h_0`:
+
+* the first hidden vector found in a cell represents it;
+* from a cell's representative :math:`h` and letter :math:`j`, the network computes
+  :math:`h' = \sigma(U e_j + b + W h)`; the transition goes to the cell of :math:`h'`
+  (a new cell is represented by this :math:`h'`);
+* a cell accepts iff its representative's output does.
+
+:func:`extract_dfa` tries the exact extraction and falls back on the quantized one.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple, Sequence
+
+import numpy as np
+import torch
+
+from ._validation import check_positive_int
+from .dfa import DFA
+from .saturation import BOUNDS
+from .sampling import Words
+from .srn import OUTPUTS, SRN
+from .ssrn import ExtractionError, _resolve, ssrn_to_dfa
+
+Tensor = torch.Tensor
+
+__all__ = ["Extraction", "equivalent_on_nonempty", "extract_dfa", "network_answers", "quantized_dfa"]
+
+
+def quantized_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None = None, *, levels: int = 2,
+                  max_states: int = 5_000, threshold: float | None = None) -> DFA:
+    r"""The minimal DFA of ``model``'s dynamics on the cells of a grid of ``levels`` intervals per unit.
+
+    Cell of :math:`h`: :math:`\min(\lfloor \text{levels}\,(h_i - l)/(r - l)\rfloor, \text{levels} - 1)`
+    for each unit :math:`i`, :math:`[l, r]` the range of :math:`\sigma` (sigmoid or tanh).
+    Arguments as for :func:`srnbook.ssrn_to_dfa`; raises :class:`srnbook.ssrn.ExtractionError`
+    when more than ``max_states`` cells are reached.
+    """
+    srn, alphabet, h0, threshold = _resolve(model, alphabet, h0, threshold)
+    levels = check_positive_int(levels, "levels")
+    max_states = check_positive_int(max_states, "max_states")
+    name = srn.activation.name
+    if name not in BOUNDS:
+        raise ValueError(f"model's activation must be 'sigmoid' or 'tanh' (a bounded range to cut), got {name!r}")
+    lo, hi = BOUNDS[name]
+    k = srn.input_size
+
+    def cells(H: Tensor) -> list[bytes]:
+        index = ((H - lo) / (hi - lo) * levels).floor().clamp(0, levels - 1).to(torch.int16)
+        return [row.tobytes() for row in index.numpy()]
+
+    with torch.inference_mode():
+        P = torch.addmm(srn.b, torch.eye(k, dtype=srn.W.dtype), srn.U.t())
+        W_t = srn.W.t()
+        frontier = h0.reshape(1, -1).clone()
+        index = {cells(frontier)[0]: 0}
+        representatives = [frontier]
+        delta: list[list[int]] = []
+        while frontier.shape[0]:
+            m = frontier.shape[0]
+            successors = torch.stack([srn.activation.fn(torch.addmm(P[j].expand(m, -1), frontier, W_t))
+                                      for j in range(k)], dim=1).reshape(m * k, -1)  # row s*k + j
+            targets, new = [], []
+            for row, key in enumerate(cells(successors)):
+                q = index.get(key)
+                if q is None:
+                    q = index[key] = len(index)
+                    if q >= max_states:
+                        raise ExtractionError(f"more than max_states={max_states} cells are reachable with "
+                                              f"levels={levels}; raise max_states or lower levels")
+                    new.append(row)
+                targets.append(q)
+            delta.extend(np.array(targets).reshape(m, k).tolist())
+            frontier = successors[new]
+            representatives.append(frontier)
+        H = torch.cat(representatives)
+        y = OUTPUTS[srn.output](torch.addmm(srn.c, H, srn.V.t()))[:, 0]
+    return DFA(np.array(delta, dtype=np.int64).reshape(-1, k), (y > threshold).numpy(), alphabet).minimize()
+
+
+class Extraction(NamedTuple):
+    """A DFA extracted from a network, and how."""
+
+    dfa: DFA
+    method: str  # "exact" (finitely many hidden vectors) or "quantized"
+    levels: int | None = None  # the grid's intervals per unit (quantized only)
+    agreement: float | None = None  # share of the given words on which the DFA answers like the network
+
+
+def network_answers(model, words: Words, h0: Tensor | None = None, threshold: float | None = None) -> np.ndarray:
+    r"""Whether ``model`` accepts each word: :math:`\hat y` > ``threshold`` after its last letter (no empty word)."""
+    if not isinstance(words, Words) or len(words) == 0 or (words.lengths == 0).any():
+        raise ValueError("words must be srnbook.sampling.Words with at least one word and no empty word")
+    srn, _, h0, threshold = _resolve(model, words.alphabet if isinstance(model, SRN) else None, h0, threshold)
+    x, lengths = words.one_hot(srn.W.dtype)
+    with torch.no_grad():
+        y = srn(x, lengths, h0).y
+    return (y.gather(1, (lengths - 1).view(-1, 1, 1)).view(-1) > threshold).numpy()
+
+
+def extract_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None = None, *,
+                levels: int | Sequence[int] = 2, words: Words | None = None, max_exact: int = 2_000,
+                max_states: int = 5_000) -> Extraction:
+    r"""The DFA of ``model``: exact if it has finitely many reachable states, else read on a grid.
+
+    :func:`srnbook.ssrn_to_dfa` is tried first, with at most ``max_exact`` hidden vectors
+    reachable from :math:`h_0`. Otherwise :func:`quantized_dfa` is run with each number of
+    ``levels``; with ``words`` (:class:`srnbook.sampling.Words`), the grid whose DFA answers like
+    the network on the most words is kept, ties going to the smaller DFA (the choice among
+    consistent automata of Omlin & Giles 1996); without, the first grid that closes. Grids that
+    reach more than ``max_states`` cells are skipped; if every grid does, the
+    :class:`srnbook.ssrn.ExtractionError` of the last one is raised.
+    """
+    max_exact = check_positive_int(max_exact, "max_exact")
+    grids = [levels] if isinstance(levels, int) else list(levels)
+    if not grids:
+        raise ValueError("levels must be a positive integer or a nonempty list of them")
+    answers = None if words is None else network_answers(model, words, h0)
+    try:
+        dfa = ssrn_to_dfa(model, alphabet, h0, max_states=max_exact)
+        agreement = None if words is None else float((dfa.accepts_many(words.strings()) == answers).mean())
+        return Extraction(dfa, "exact", None, agreement)
+    except ExtractionError:
+        pass
+    best, error = None, None
+    for level in grids:
+        try:
+            dfa = quantized_dfa(model, alphabet, h0, levels=level, max_states=max_states)
+        except ExtractionError as e:
+            error = e
+            continue
+        if words is None:
+            return Extraction(dfa, "quantized", level, None)
+        agreement = float((dfa.accepts_many(words.strings()) == answers).mean())
+        if best is None or (agreement, -dfa.n_states) > (best.agreement, -best.dfa.n_states):
+            best = Extraction(dfa, "quantized", level, agreement)
+    if best is None:
+        raise error
+    return best
+
+
+def equivalent_on_nonempty(dfa: DFA, target: DFA) -> tuple[str, ...] | None:
+    r"""``None`` if ``dfa`` and ``target`` agree on every nonempty word, else a shortest nonempty word where they differ.
+
+    An SRN reads at least one letter before it answers, so the acceptance of the empty word by
+    an extracted automaton (the output at :math:`h_0`) is never trained. The comparison gives
+    ``dfa`` a fresh initial state with the transitions of its own and ``target``'s acceptance
+    of the empty word, then calls :meth:`srnbook.DFA.equivalent`.
+    """
+    for name, value in (("dfa", dfa), ("target", target)):
+        if not isinstance(value, DFA):
+            raise ValueError(f"{name} must be a srnbook.DFA, got {type(value).__name__}")
+    delta = np.vstack([dfa.delta[:1], dfa.delta]) + 1
+    accepting = np.concatenate([[bool(target.accepting[0])], dfa.accepting])
+    return DFA(delta, accepting, dfa.alphabet).equivalent(target)
