@@ -27,8 +27,8 @@ from ._validation import check_positive_int
 from .dfa import DFA
 from .saturation import BOUNDS
 from .sampling import Words
-from .srn import OUTPUTS, SRN
-from .ssrn import ExtractionError, _resolve, ssrn_to_dfa
+from .srn import SRN
+from .ssrn import ExtractionError, _explore, _resolve, ssrn_to_dfa
 
 Tensor = torch.Tensor
 
@@ -51,39 +51,14 @@ def quantized_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | Non
     if name not in BOUNDS:
         raise ValueError(f"model's activation must be 'sigmoid' or 'tanh' (a bounded range to cut), got {name!r}")
     lo, hi = BOUNDS[name]
-    k = srn.input_size
 
     def cells(H: Tensor) -> list[bytes]:
         index = ((H - lo) / (hi - lo) * levels).floor().clamp(0, levels - 1).to(torch.int16)
         return [row.tobytes() for row in index.numpy()]
 
-    with torch.inference_mode():
-        P = torch.addmm(srn.b, torch.eye(k, dtype=srn.W.dtype), srn.U.t())
-        W_t = srn.W.t()
-        frontier = h0.reshape(1, -1).clone()
-        index = {cells(frontier)[0]: 0}
-        representatives = [frontier]
-        delta: list[list[int]] = []
-        while frontier.shape[0]:
-            m = frontier.shape[0]
-            successors = torch.stack([srn.activation.fn(torch.addmm(P[j].expand(m, -1), frontier, W_t))
-                                      for j in range(k)], dim=1).reshape(m * k, -1)  # row s*k + j
-            targets, new = [], []
-            for row, key in enumerate(cells(successors)):
-                q = index.get(key)
-                if q is None:
-                    q = index[key] = len(index)
-                    if q >= max_states:
-                        raise ExtractionError(f"more than max_states={max_states} cells are reachable with "
-                                              f"levels={levels}; raise max_states or lower levels")
-                    new.append(row)
-                targets.append(q)
-            delta.extend(np.array(targets).reshape(m, k).tolist())
-            frontier = successors[new]
-            representatives.append(frontier)
-        H = torch.cat(representatives)
-        y = OUTPUTS[srn.output](torch.addmm(srn.c, H, srn.V.t()))[:, 0]
-    return DFA(np.array(delta, dtype=np.int64).reshape(-1, k), (y > threshold).numpy(), alphabet).minimize()
+    return _explore(srn, alphabet, h0, threshold, cells, max_states,
+                    f"more than max_states={max_states} cells are reachable with levels={levels}; "
+                    "raise max_states or lower levels")
 
 
 class Extraction(NamedTuple):

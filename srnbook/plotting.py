@@ -689,3 +689,141 @@ def plot_scale_growth(growth: dict, slope: float, intercept: float):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+# ---- reservoir computing chapter
+
+
+def _reservoir_grid(grid):
+    from .reservoir import EchoStateGrid
+
+    if not isinstance(grid, EchoStateGrid):
+        raise ValueError(f"grid must be a srnbook.reservoir.EchoStateGrid, got {type(grid).__name__}")
+    return grid
+
+
+def plot_echo_state_grid(grid, critical: dict | None = None, floor: float = 1e-16):
+    r"""The echo-state verdict of :func:`srnbook.reservoir.echo_state_sweep` over :math:`\rho \times \alpha`.
+
+    Colour: :math:`\log_{10}` of the largest distance between runs at the last step (a value
+    below ``floor`` is drawn at ``floor``); the black line separates the cells where the verdict
+    holds (distance below the grid's ``tol``) from the others. ``critical`` maps a leak
+    rate :math:`\alpha` to a measured critical radius :math:`\rho^*`, drawn as white diamonds.
+    Returns a figure with two axes (the map and its colour bar).
+    """
+    from ._validation import check_positive_float
+
+    grid = _reservoir_grid(grid)
+    floor = check_positive_float(floor, "floor")
+    if critical is not None and (not isinstance(critical, dict) or not all(
+            isinstance(k, (int, float)) and isinstance(v, (int, float)) for k, v in critical.items())):
+        raise ValueError("critical must be a dict leak -> critical spectral radius (numbers)")
+    value = torch.log10(grid.final_distance.clamp_min(floor)).numpy()
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    mesh = ax.pcolormesh(grid.radii.numpy(), grid.leaks.numpy(), value, shading="nearest", cmap="viridis",
+                         vmin=float(torch.log10(torch.tensor(floor))), vmax=max(1.0, float(value.max())))
+    fig.colorbar(mesh, ax=ax, label=r"$\log_{10}$ final distance")
+    if 0 < int(grid.echo.sum()) < grid.echo.numel():
+        ax.contour(grid.radii.numpy(), grid.leaks.numpy(), grid.echo.double().numpy(), levels=[0.5],
+                   colors="black", linewidths=1.2)
+    if critical:
+        ax.plot(list(critical.values()), list(critical.keys()), "D", mfc="white", mec="black", ms=5,
+                label=r"measured $\rho^*$")
+        ax.legend(fontsize=8, loc="lower right")
+    ax.set(xlabel=r"spectral radius $\rho(W)$", ylabel=r"leak rate $\alpha$")
+    ax.grid(False)
+    ax.set_title(f"echo state verdict (distance < {grid.tol:.0e} after the run: left of the line)", fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_echo_distances(distances: dict, bounds: dict | None = None, floor: float = 1e-17):
+    r"""Distances :math:`\|h_t - h'_t\|` between runs from different initial states against :math:`t` (log scale).
+
+    ``distances`` maps a label to a 1-D tensor (index :math:`t = 0, \dots, T`, as returned by
+    :func:`srnbook.reservoir.echo_state_distance`); ``bounds`` maps some of the labels to a
+    contraction factor :math:`c`, drawn as the dashed bound :math:`c^t\, \|h_0 - h'_0\|`. Values
+    below ``floor`` (exact zeros included) are drawn at ``floor``. One axes.
+    """
+    from ._validation import check_positive_float
+
+    if not isinstance(distances, dict) or not distances or not all(
+            isinstance(v, torch.Tensor) and v.dim() == 1 and v.numel() > 0 for v in distances.values()):
+        raise ValueError("distances must be a nonempty dict label -> nonempty 1-D tensor")
+    bounds = {} if bounds is None else bounds
+    if not isinstance(bounds, dict) or any(k not in distances for k in bounds):
+        raise ValueError("bounds must be a dict whose keys are labels of distances")
+    floor = check_positive_float(floor, "floor")
+    fig, ax = plt.subplots(figsize=(6.4, 3.0))
+    for j, (label, dist) in enumerate(distances.items()):
+        t = torch.arange(dist.numel())
+        ax.plot(t, dist.double().clamp_min(floor), color=f"C{j}", lw=1.2, label=label)
+        if label in bounds:
+            c = check_positive_float(bounds[label], "bounds[label]")
+            ax.plot(t, (float(dist[0]) * c ** t.double()).clamp_min(floor), "--", color=f"C{j}", lw=0.9)
+    ax.set(yscale="log", xlabel="step $t$", ylabel=r"$\max_k \|h^{(k)}_t - h^{(0)}_t\|$")
+    ax.legend(fontsize=8, loc="upper right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_memory_capacity(curves: dict, size: int):
+    r"""Jaeger's memory curves: :math:`\mathrm{MC}_k` against the delay :math:`k` (left), and the
+    running sum :math:`\sum_{j \le k} \mathrm{MC}_j` with the bound :math:`d` = ``size`` (right).
+
+    ``curves`` maps a label to a :class:`srnbook.reservoir.MemoryCapacity`. Two axes.
+    """
+    from ._validation import check_positive_int
+    from .reservoir import MemoryCapacity
+
+    if not isinstance(curves, dict) or not curves or not all(isinstance(c, MemoryCapacity) for c in curves.values()):
+        raise ValueError("curves must be a nonempty dict label -> srnbook.reservoir.MemoryCapacity")
+    size = check_positive_int(size, "size")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.0))
+    for j, (label, c) in enumerate(curves.items()):
+        left.plot(c.delays, c.r2, color=f"C{j}", lw=1.2, label=f"{label} (MC = {c.total:.1f})")
+        right.plot(c.delays, c.r2.cumsum(0), color=f"C{j}", lw=1.2)
+    right.axhline(size, color="0.3", ls="--", lw=1, label=f"bound $d = {size}$")
+    left.set(xlabel="delay $k$", ylabel=r"$\mathrm{MC}_k = r^2(x_{t-k}, \hat y_k(t))$", ylim=(-0.03, 1.03))
+    right.set(xlabel="delay $k$", ylabel=r"$\sum_{j \leq k} \mathrm{MC}_j$", ylim=(0, 1.08 * size))
+    left.legend(fontsize=7, loc="upper right")
+    right.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_echo_runs(states: torch.Tensor, units: int = 3, title: str = "", floor: float = 1e-17):
+    r"""Runs of one reservoir from different initial states on the same input.
+
+    ``states`` is ``(n, T + 1, d)``, :math:`h^{(k)}_t` for :math:`n \ge 2` initial states (with
+    the initial state at index :math:`t = 0`). Left: the first ``units`` units of every run (one colour
+    per unit, one line style per run). Right: :math:`\max_k \|h^{(k)}_t - h^{(0)}_t\|` (log
+    scale; values below ``floor`` drawn at ``floor``). Two axes.
+    """
+    from ._validation import check_positive_float, check_positive_int, check_tensor
+
+    states = check_tensor(states, "states", ndim=3)
+    if states.shape[0] < 2 or states.shape[1] < 1:
+        raise ValueError(f"states must have shape (n, T + 1, d) with n >= 2 runs, got {tuple(states.shape)}")
+    units = min(check_positive_int(units, "units"), states.shape[2])
+    floor = check_positive_float(floor, "floor")
+    t = torch.arange(states.shape[1])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 2.8))
+    styles = ("-", "--", ":", "-.")
+    for k in range(states.shape[0]):
+        for i in range(units):
+            left.plot(t, states[k, :, i].double(), styles[k % len(styles)], color=f"C{i}", lw=0.9)
+    distance = (states[1:] - states[:1]).double().norm(dim=2).max(dim=0).values
+    right.plot(t, distance.clamp_min(floor), color="black", lw=1.2)
+    left.set(xlabel="step $t$", ylabel=f"$h_t[i]$, $i = 1..{units}$", ylim=(-1.05, 1.05))
+    right.set(yscale="log", xlabel="step $t$", ylabel=r"$\max_k \|h^{(k)}_t - h^{(0)}_t\|$",
+              ylim=(floor / 10, 100))
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+

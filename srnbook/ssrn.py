@@ -675,12 +675,22 @@ def ssrn_to_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
     """
     srn, alphabet, h0, threshold = _resolve(model, alphabet, h0, threshold)
     max_states = check_positive_int(max_states, "max_states")
+    return _explore(srn, alphabet, h0, threshold, _keys, max_states,
+                    f"more than max_states={max_states} distinct hidden vectors are reachable: the network's "
+                    "reachable states do not close (it may not be saturated); raise max_states if it should")
+
+
+def _explore(srn: SRN, alphabet: tuple, h0: Tensor, threshold: float, keys, max_states: int,
+             overflow: str) -> DFA:
+    """Breadth-first search of the hidden vectors reachable from ``h0``, two vectors being one state iff
+    ``keys`` gives them the same key; the first vector found with a key represents its state. Returns
+    the minimized DFA; raises :class:`ExtractionError` with message ``overflow`` past ``max_states``."""
     k = srn.input_size
     with torch.inference_mode():
         P = torch.addmm(srn.b, torch.eye(k, dtype=srn.W.dtype), srn.U.t())  # row j: U e_j + b, as forward computes it
         W_t = srn.W.t()
         states = [h0.reshape(1, -1).clone()]
-        index = {_keys(states[0])[0]: 0}
+        index = {keys(states[0])[0]: 0}
         frontier = states[0]
         delta: list[list[int]] = []
         while frontier.shape[0]:
@@ -691,15 +701,12 @@ def ssrn_to_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
                 successors[j] = srn.activation.fn(a)
             flat = successors.transpose(0, 1).reshape(m * k, -1)  # row s*k + j: frontier row s, letter j
             targets, new = [], []
-            for key, row in zip(_keys(flat), range(m * k)):
+            for row, key in enumerate(keys(flat)):
                 q = index.get(key)
                 if q is None:
                     q = index[key] = len(index)
                     if q >= max_states:
-                        raise ExtractionError(
-                            f"more than max_states={max_states} distinct hidden vectors are reachable: the "
-                            "network's reachable states do not close (it may not be saturated); raise max_states "
-                            "if it should")
+                        raise ExtractionError(overflow)
                     new.append(row)
                 targets.append(q)
             delta.extend(np.array(targets).reshape(m, k).tolist())
