@@ -43,6 +43,7 @@ experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments hessian_free --workers 2
 	$(BIN)/python -m srnbook.experiments kfac --workers 2
 	$(BIN)/python -m srnbook.experiments learning_ssrn --workers 2
+	$(BIN)/python -m srnbook.experiments backward_tuning --workers 2
 
 experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --quick --out /tmp/vanishing-quick.json
@@ -50,6 +51,7 @@ experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments hessian_free --quick --out /tmp/hessian_free-quick.json
 	$(BIN)/python -m srnbook.experiments kfac --quick --out /tmp/kfac-quick.json
 	$(BIN)/python -m srnbook.experiments learning_ssrn --quick --out /tmp/learning_ssrn-quick.json
+	$(BIN)/python -m srnbook.experiments backward_tuning --quick --out /tmp/backward_tuning-quick.json
 
 # Pictures of widgets for the PDF (needs the built book and Chromium).
 screenshots: $(STAMP)

@@ -29,9 +29,9 @@ HessianFree, KFAC
 The modules ``srnbook.gradients`` (gradients through time), ``srnbook.stability``
 (fixed points, basins, the latch dilemma), ``srnbook.memory`` (associative memory,
 Hebb, Hopfield networks), ``srnbook.fastweights`` (fast weights and the associative
-retrieval task), ``srnbook.reservoir`` (echo state networks), ``srnbook.training``
-(the training loop) and ``srnbook.experiments``
-(long runs, ``python -m srnbook.experiments``) are used by name.
+retrieval task), ``srnbook.reservoir`` (echo state networks), ``srnbook.backward_tuning``
+(Viéville's three-step weight estimation), ``srnbook.training`` (the training loop) and
+``srnbook.experiments`` (long runs, ``python -m srnbook.experiments``) are used by name.
 """
 
 from .activations import Activation, get_activation, saturation_threshold

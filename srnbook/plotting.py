@@ -827,3 +827,70 @@ def plot_echo_runs(states: torch.Tensor, units: int = 3, title: str = "", floor:
     plt.close(fig)
     return fig
 
+
+def plot_criterion_histories(histories: dict, fits: dict | None = None, tolerance: float | None = None,
+                             title: str = ""):
+    r"""Criterion histories :math:`c(k)` on a log scale, one line per entry of ``histories`` (label -> values).
+
+    ``fits`` (label -> :func:`srnbook.backward_tuning.decay_fit` result) adds, dashed, the fitted
+    :math:`\beta + a e^{-k/\tau}`, with :math:`a` the mean of :math:`(c(k) - \beta) e^{k/\tau}` weighted by
+    :math:`k` (points where it is not positive are not drawn); ``tolerance`` a dotted horizontal line. One axes.
+    """
+    import numpy as np
+
+    if not isinstance(histories, dict) or not histories:
+        raise ValueError("histories must be a nonempty dict of label -> criterion values")
+    fits = {} if fits is None else fits
+    if not isinstance(fits, dict) or not set(fits) <= set(histories):
+        raise ValueError("fits must be a dict whose labels are labels of histories")
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    for i, (label, values) in enumerate(histories.items()):
+        c = np.asarray(values, dtype=float)
+        if c.ndim != 1 or c.size == 0 or not np.isfinite(c).all():
+            raise ValueError(f"histories[{label!r}] must be a nonempty sequence of finite numbers")
+        k = np.arange(c.size)
+        ax.plot(k, c, "o-", ms=2.5, lw=1, color=f"C{i}", label=label)
+        fit = fits.get(label)
+        if fit is not None and fit.get("tau") is not None and c.size > 1:
+            tau, beta = fit["tau"], fit["bias"]
+            a = np.average((c[1:] - beta) * np.exp(k[1:] / tau), weights=k[1:])
+            curve = beta + a * np.exp(-k / tau)
+            curve[curve <= 0] = np.nan
+            ax.plot(k, curve, "--", lw=1, color=f"C{i}", label=rf"fit: $\tau = {tau:.1f}$, $\beta = {beta:.1e}$")
+    if tolerance is not None:
+        ax.axhline(tolerance, ls=":", color="gray", lw=1, label="tolerance")
+    ax.set(yscale="log", xlabel="iteration $k$", ylabel="criterion $C$")
+    ax.legend(fontsize=7)
+    if title:
+        ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_output_match(target: torch.Tensor, output: torch.Tensor, title: str = "", steps: int | None = None):
+    r"""The observed unit's target :math:`o(t)` (black) and a network's :math:`h_0(t)` (colour), and their difference.
+
+    ``target`` and ``output`` are 1-D of the same length :math:`T`; ``steps`` shows the first ``steps``
+    only. Two axes (signals above, difference below).
+    """
+    from ._validation import check_positive_int, check_tensor
+
+    target = check_tensor(target, "target", ndim=1)
+    output = check_tensor(output, "output", ndim=1)
+    if output.shape != target.shape:
+        raise ValueError(f"output must have the shape of target {tuple(target.shape)}, got {tuple(output.shape)}")
+    T = target.shape[0] if steps is None else min(check_positive_int(steps, "steps"), target.shape[0])
+    t = torch.arange(1, T + 1)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(6.4, 3.6), sharex=True, height_ratios=(2, 1))
+    top.plot(t, target[:T].double(), color="black", lw=1.4, label="root $o(t)$")
+    top.plot(t, output[:T].double(), color="C1", lw=1, label="blind $h_0(t)$")
+    bottom.plot(t, (output[:T] - target[:T]).double(), color="C3", lw=1)
+    top.set(ylabel="unit 0")
+    bottom.set(xlabel="step $t$", ylabel="difference")
+    top.legend(fontsize=7, loc="upper right")
+    if title:
+        top.set_title(title, fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

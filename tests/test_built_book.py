@@ -34,13 +34,14 @@ SLIDERS = {
     "kfac": ("1e-03", "1e-01"),
     "learning_ssrn": ("0", "10"),
     "reservoir": ("1.2", "1.7"),
+    "backward_tuning": ("0", "2"),
 }
 
 
 def test_index_and_chapters_are_built(html_dir):
     assert (html_dir / "index.html").exists()
     for name in ("srn", "vanishing_gradients", "stability", "associative_memory", "fast_weights", "dfa_to_ssrn",
-                 "learning_ssrn", "hessian_free", "kfac", "reservoir"):
+                 "learning_ssrn", "hessian_free", "kfac", "reservoir", "backward_tuning"):
         assert (html_dir / "book" / f"{name}.html").exists(), f"chapter {name} is not in the built book"
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 import torch
 
-from srnbook.experiments import EXPERIMENTS, fastweights, hessian_free, kfac, learning_ssrn, vanishing
+from srnbook.experiments import EXPERIMENTS, backward_tuning, fastweights, hessian_free, kfac, learning_ssrn, vanishing
 from srnbook.experiments.__main__ import main
 
 
@@ -63,7 +63,7 @@ def test_cli_help(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert info.value.code == 0 and "vanishing" in out and "fastweights" in out and "--quick" in out
-    assert set(EXPERIMENTS) == {"vanishing", "fastweights", "hessian_free", "kfac", "learning_ssrn"}
+    assert set(EXPERIMENTS) == {"vanishing", "fastweights", "hessian_free", "kfac", "learning_ssrn", "backward_tuning"}
 
 
 @pytest.mark.parametrize("change, match", [
@@ -310,3 +310,68 @@ def test_the_chapter_loads_a_result_of_the_full_learning_ssrn_configuration():
     assert len(data["runs"]) == len(f["languages"]) * len(f["activations"]) * len(f["losses"]) * f["seeds"]
     assert [len(c["plain"]["history"]["epoch"]) for c in data["curves"]] == [f["curve_epochs"] + 1] * 3
     assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "learning_ssrn"]
+
+
+# ---------------------------------------------------------------------- backward tuning (Vieville)
+
+BT_TINY = {**backward_tuning.QUICK, "N": [2], "max_iterations": 5}
+
+
+def test_backward_tuning_quick_runs_end_to_end():
+    q = backward_tuning.QUICK
+    result = json.loads(json.dumps(backward_tuning.run(q, argv=["test"])))
+    assert set(result) == {"config", "runs", "published", "torch_version", "command"}
+    assert len(result["runs"]) == len(q["kinds"]) * len(q["N"]) * q["seeds"] * len(q["methods"])
+    for run in result["runs"]:
+        assert run["T"] == 2 * run["N"] * (run["N"] + 1) and run["error"] is None and run["evaluations"] >= 1
+        assert run["iterations"] == len(run["history"]) <= q["max_iterations"] + 1
+        assert run["minimum"] == min(run["history"]) and run["status"] in ("converged", "max_iterations", "stalled")
+    header, rows = backward_tuning.table(result)
+    assert header[3:] == [f"N = {n}" for n in q["N"]]
+    assert len(rows) == len(q["kinds"]) * len(backward_tuning.QUANTITIES) * (1 + len(q["methods"]))
+    assert all(cell == "T.B.D." for row in rows if row[2].startswith("published") for cell in row[4:])  # N = 3
+    header, rows = backward_tuning.status_table(result)
+    assert len(rows) == len(q["kinds"]) * len(q["methods"]) and all("/1 (" in cell for row in rows for cell in row[2:])
+
+
+def test_backward_tuning_records_a_failed_run(monkeypatch):
+    def fail(*args, **kwargs):
+        raise torch.linalg.LinAlgError("singular")
+
+    monkeypatch.setattr(backward_tuning, "fit", fail)
+    result = backward_tuning.run({**BT_TINY, "methods": ["backward_tuning"], "kinds": ["lnl"]}, argv=["t"])
+    run, = result["runs"]
+    assert run["status"] == "failed" and "singular" in run["error"] and run["history"] is None
+    assert backward_tuning.status_table(result)[1][0][2] == "0/1, 1 failed"
+
+
+def test_backward_tuning_full_is_the_slides_table():
+    f = backward_tuning.FULL
+    assert f["N"] == backward_tuning.PUBLISHED["N"] == [2, 4, 8, 16, 32] and f["kinds"] == ["lnl", "iaf"]
+    assert f["max_iterations"] == 100 and f["tolerance"] == 1e-6 and f["seeds"] >= 3
+    assert set(f["methods"]) == {"backward_tuning", "bptt"} and set(backward_tuning.QUICK) == set(f)
+    assert "slides" in backward_tuning.PUBLISHED["source"]
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"kinds": ["lstm"]}, r"config\['kinds'\] entries must be one of"),
+    ({"methods": ["sgd"]}, r"config\['methods'\] entries must be one of"),
+    ({"N": [0]}, r"config\['N'\] entries must be a positive integer"),
+    ({"tolerance": 0.0}, r"config\['tolerance'\] must be a positive"),
+    ({"N": "2"}, r"config\['N'\] must be a nonempty list"),
+    ({"colour": "red"}, r"unknown keys \['colour'\]"),
+])
+def test_backward_tuning_config_errors(change, match):
+    with pytest.raises(ValueError, match=match):
+        backward_tuning.run({**BT_TINY, **change})
+
+
+def test_the_chapter_loads_a_result_of_the_full_backward_tuning_configuration():
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).resolve().parents[1] / "book" / "data" / "backward_tuning.json").read_text())
+    f = backward_tuning.FULL
+    assert {k: v for k, v in data["config"].items() if k != "progress"} == \
+        {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
+    assert len(data["runs"]) == len(f["kinds"]) * len(f["N"]) * f["seeds"] * len(f["methods"])
+    assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "backward_tuning"]
