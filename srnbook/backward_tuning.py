@@ -562,8 +562,7 @@ def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iteratio
     check_positive_int(max_iterations, "max_iterations")
     check_positive_float(tolerance, "tolerance")
     check_positive_int(halvings, "halvings")
-    if isinstance(expansions, bool) or not isinstance(expansions, int) or expansions < 0:
-        raise ValueError(f"expansions must be a nonnegative integer, got {expansions!r}")
+    check_positive_int(expansions, "expansions", allow_zero=True)
     rcond = check_positive_float(rcond, "rcond")
     eta = check_positive_float(learning_rate, "learning_rate")
     kappa = _kappa(kappa, inputs.shape[0])

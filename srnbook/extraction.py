@@ -25,6 +25,7 @@ import torch
 
 from ._validation import check_positive_int
 from .dfa import DFA
+from .learning import logits
 from .saturation import BOUNDS
 from .sampling import Words
 from .srn import SRN
@@ -77,8 +78,7 @@ def network_answers(model, words: Words, h0: Tensor | None = None, threshold: fl
     srn, _, h0, threshold = _resolve(model, words.alphabet if isinstance(model, SRN) else None, h0, threshold)
     x, lengths = words.one_hot(srn.W.dtype)
     with torch.no_grad():
-        y = srn(x, lengths, h0).y
-    return (y.gather(1, (lengths - 1).view(-1, 1, 1)).view(-1) > threshold).numpy()
+        return (logits(srn, x, lengths, h0) > threshold).numpy()
 
 
 def extract_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None = None, *,

@@ -38,7 +38,7 @@ from ._validation import check_bool, check_choice, check_positive_float, check_p
 from .dfa import DFA
 from .sampling import Words
 from .activations import get_activation
-from .srn import OUTPUTS, SRN
+from .srn import OUTPUTS, SRN, flatten_parameters
 from .ssrn import dfa_to_ssrn
 
 Tensor = torch.Tensor
@@ -455,13 +455,18 @@ def logits(model: SRN, x: Tensor, lengths: Tensor, h0: Tensor) -> Tensor:
     return out.y.gather(1, (lengths - 1).view(-1, 1, 1)).view(-1)
 
 
+def _flat_grad(model: nn.Module) -> Tensor:
+    r""":math:`\nabla_\theta L` in the order of :func:`srnbook.flatten_parameters` (after ``backward()``)."""
+    return torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+
+
 def _evaluate(model, loss_fn, data, test, h0, target, n_states, history, epoch, max_permutations):
     x, lengths, y = data
     model.zero_grad()
     z = logits(model, x, lengths, h0)
     loss = loss_fn(model, z, y)
     loss.backward()
-    grad = torch.cat([p.grad.reshape(-1) for p in model.parameters()])
+    grad = _flat_grad(model)
     distance = matching_distance(effective_parameters(model), target, n_states, max_permutations=max_permutations)
     with torch.no_grad():
         test_z = logits(model, test[0], test[1], h0)
@@ -599,7 +604,7 @@ def gradient_by_scale(dfa: DFA, scales, words: Words, activation: str = "sigmoid
         ssrn.srn.zero_grad()
         loss = _ssrn_loss(ssrn.srn, data, ssrn.h0)
         loss.backward()
-        grad = torch.cat([p.grad.reshape(-1) for p in ssrn.srn.parameters()])
+        grad = _flat_grad(ssrn.srn)
         points.append(ScalePoint(ssrn.J, float(loss.detach()), float(grad.norm()), float(grad.abs().max()),
                                  bool((grad == 0).all())))
     return points
@@ -625,15 +630,15 @@ def scale_growth(dfa: DFA, words: Words, J0: float = 1.0, steps: int = 1000, lr:
     data = _encode(words, torch.float64, "words")
     ssrn = dfa_to_ssrn(dfa, activation, J0, torch.float64)
     srn, h0 = ssrn.srn, ssrn.h0
-    theta0 = torch.cat([p.detach().reshape(-1) for p in srn.parameters()])
+    theta0 = flatten_parameters(srn).detach()
     out = {"step": [], "J": [], "loss": [], "grad_l2": []}
     for t in range(steps + 1):
         srn.zero_grad()
         loss = _ssrn_loss(srn, data, h0)
         loss.backward()
         if t % every == 0:
-            theta = torch.cat([p.detach().reshape(-1) for p in srn.parameters()])
-            grad = torch.cat([p.grad.reshape(-1) for p in srn.parameters()])
+            theta = flatten_parameters(srn).detach()
+            grad = _flat_grad(srn)
             out["step"].append(t)
             out["J"].append(float(J0 * theta @ theta0 / (theta0 @ theta0)))
             out["loss"].append(float(loss.detach()))

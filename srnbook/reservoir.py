@@ -340,8 +340,7 @@ def fit_readout(states: Tensor, targets: Tensor, ridge: float = 1e-8, washout: i
     if targets.shape[:-1] != states.shape[:-1]:
         raise ValueError(f"targets must have shape {tuple(states.shape[:-1])} + (o,) to match states, "
                          f"got {tuple(targets.shape)}")
-    if isinstance(washout, bool) or not isinstance(washout, int) or washout < 0:
-        raise ValueError(f"washout must be a nonnegative integer, got {washout!r}")
+    check_positive_int(washout, "washout", allow_zero=True)
     T = states.shape[-2]
     if washout >= T:
         raise ValueError(f"washout must be smaller than the number of steps T = {T}, got {washout}")
@@ -358,9 +357,21 @@ def _initial_states(d: int, n: int, scale: float, seed: int, dtype) -> Tensor:
     return (scale * (2 * torch.rand(n, d, generator=g, dtype=torch.float64) - 1)).to(dtype)
 
 
-def _check_input(reservoir: Reservoir, x) -> Tensor:
+def _check_reservoir(reservoir) -> Reservoir:
     if not isinstance(reservoir, Reservoir):
         raise ValueError(f"reservoir must be a srnbook.reservoir.Reservoir, got {type(reservoir).__name__}")
+    return reservoir
+
+
+def _check_n_initial(n_initial) -> int:
+    n = check_positive_int(n_initial, "n_initial")
+    if n < 2:
+        raise ValueError(f"n_initial must be at least 2 (distances need two runs), got {n_initial!r}")
+    return n
+
+
+def _check_input(reservoir: Reservoir, x) -> Tensor:
+    _check_reservoir(reservoir)
     x = check_tensor(x, "x", ndim=2, dtype=reservoir.dtype)
     if x.shape[1] != reservoir.input_size or x.shape[0] == 0:
         raise ValueError(f"x must have shape (T, {reservoir.input_size}) with T >= 1, got {tuple(x.shape)}")
@@ -396,9 +407,7 @@ def echo_state_distance(reservoir: Reservoir, x: Tensor, n_initial: int = 4, sca
         ``(T + 1,)`` distances, index 0 at :math:`h_0`.
     """
     x = _check_input(reservoir, x)
-    n = check_positive_int(n_initial, "n_initial")
-    if n < 2:
-        raise ValueError(f"n_initial must be at least 2 (distances need two runs), got {n_initial!r}")
+    n = _check_n_initial(n_initial)
     h0 = _initial_states(reservoir.size, n, check_positive_float(scale, "scale"), seed, reservoir.dtype)
     h = torch.cat([h0[:, None], reservoir.run(x.expand(n, *x.shape), h0)], dim=1)  # (n, T + 1, d)
     return (h[1:] - h[:1]).norm(dim=2).max(dim=0).values
@@ -453,9 +462,7 @@ def echo_state_sweep(reservoir: Reservoir, x: Tensor, radii: Sequence[float], le
     for a in leaks_t.tolist():
         _check_leak(a)
     tol = check_positive_float(tol, "tol")
-    n = check_positive_int(n_initial, "n_initial")
-    if n < 2:
-        raise ValueError(f"n_initial must be at least 2 (distances need two runs), got {n_initial!r}")
+    n = _check_n_initial(n_initial)
     d, dtype = reservoir.size, reservoir.dtype
     h = _initial_states(d, n, check_positive_float(scale, "scale"), seed, dtype)
     R, L = len(radii_t), len(leaks_t)
@@ -562,8 +569,7 @@ def memory_capacity(reservoir: Reservoir, max_delay: int | None = None, n_train:
     min_delay
         The first delay, 1 (Jaeger's definition) or 0.
     """
-    if not isinstance(reservoir, Reservoir):
-        raise ValueError(f"reservoir must be a srnbook.reservoir.Reservoir, got {type(reservoir).__name__}")
+    _check_reservoir(reservoir)
     if min_delay not in (0, 1) or isinstance(min_delay, bool):
         raise ValueError(f"min_delay must be 0 or 1, got {min_delay!r}")
     if reservoir.input_size != 1:
@@ -627,8 +633,7 @@ def fit_task(reservoir: Reservoir, task: str, T: int, n_train: int = 1000, n_tes
     from .training import draw  # the SRN experiment's batches, fixed length
 
     check_choice(task, "task", tuple(TASKS))
-    if not isinstance(reservoir, Reservoir):
-        raise ValueError(f"reservoir must be a srnbook.reservoir.Reservoir, got {type(reservoir).__name__}")
+    _check_reservoir(reservoir)
     seed = check_seed(seed)
     train = draw(task, check_positive_int(n_train, "n_train"), T, seed=[seed, 0])
     test = draw(task, check_positive_int(n_test, "n_test"), T, seed=[seed, 1])

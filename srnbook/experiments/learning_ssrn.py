@@ -32,8 +32,8 @@ import torch
 
 from .._validation import check_positive_float, check_positive_int
 from ..dfa import DFA, mlregtest, mlregtest_names, tomita
-from ..extraction import equivalent_on_nonempty, extract_dfa
-from ..learning import ACTIVATIONS, LOSSES, OPTIMIZERS, logits, train_pair
+from ..extraction import equivalent_on_nonempty, extract_dfa, network_answers
+from ..learning import ACTIVATIONS, LOSSES, OPTIMIZERS, train_pair
 from ..sampling import balanced_dataset
 from ..ssrn import ExtractionError
 from ._runner import check_config, run_jobs
@@ -153,13 +153,10 @@ def _job(kind: str, config: dict, what, activation: str, loss: str, seed: int) -
 
 def _summary(dfa, result, train, test, levels: list) -> dict:
     """Final metrics, the extracted automaton and its comparison with ``dfa``, for both networks."""
-    x, lengths = test.one_hot(torch.float32)
     out = {}
     for key, model in result.models.items():
         history = result.histories[key].to_dict()
-        with torch.no_grad():
-            z = logits(model, x, lengths, result.h0)
-        network = (z > 0).numpy()
+        network = network_answers(model, test, result.h0)
         out[key] = {"history": history, "test_accuracy": float((network == test.labels).mean())}
         try:
             extraction = extract_dfa(model, dfa.alphabet, result.h0, levels=levels, words=train)
