@@ -1,12 +1,13 @@
 """Time of exact DFA extraction (srnbook.ssrn.ssrn_to_dfa) on large compiled SSRNs (a benchmark, not a test).
 
-Run: ``python benchmarks/extraction.py [--states 1000] [--symbols 4] [--repeats 3]``.
-Compiles ``DFA.random(states, symbols)`` into an SSRN with ``d = states * symbols``
+Run: ``python benchmarks/extraction.py [--cases 1000x4 31x64] [--repeats 3]``.
+For each case ``QxK`` it compiles ``DFA.random(Q, K)`` into an SSRN with ``d = Q K``
 hidden units (sigmoid and tanh, float32), extracts it back with ``ssrn_to_dfa`` and
 checks the result is equivalent. It prints the median times and their ratio to one
 ``SRN.forward`` over a batch that computes as many hidden vectors as the extraction
 does (one per reachable hidden vector and letter): ``B = 1000`` words of ``T``
-steps with ``B * T`` equal to that number, rounded.
+steps with ``B * T`` equal to that number, rounded. The case ``31x64`` has the size of
+the 31-state MLRegTest automata over 64 letters (d = 1,984): issue 18's target is 2 s.
 """
 
 from __future__ import annotations
@@ -39,34 +40,35 @@ def hidden_vectors(dfa: DFA) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--states", type=int, default=1000)
-    parser.add_argument("--symbols", type=int, default=4)
+    parser.add_argument("--cases", nargs="+", default=["1000x4", "31x64"],
+                        help="automata as STATESxSYMBOLS")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs (median reported)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
 
-    dfa = DFA.random(args.states, args.symbols, seed=args.seed)
-    minimal = dfa.minimize()
-    d = args.states * args.symbols
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; DFA.random({args.states}, {args.symbols}, "
-          f"seed={args.seed}): {minimal.n_states} states after minimization; d = {d} hidden units")
-    print(f"{'activation':>10} {'J':>10} {'build s':>8} {'extract s':>10} {'forward s':>10} {'ratio':>6}")
-    for activation in ("sigmoid", "tanh"):
-        build, model = seconds(lambda: dfa_to_ssrn(dfa, activation))
-        extracted = ssrn_to_dfa(model)  # warm-up, and the correctness check
-        assert extracted.equivalent(dfa) is None and extracted.n_states == minimal.n_states
-        steps = hidden_vectors(dfa) * args.symbols  # the extraction computes one per reachable vector and letter
-        B = 1000
-        T = max(1, round(steps / B))
-        x = torch.nn.functional.one_hot(torch.randint(0, args.symbols, (B, T)), args.symbols).to(model.dtype)
-        times = {"extract": [], "forward": []}
-        for _ in range(args.repeats):
-            times["extract"].append(seconds(lambda: ssrn_to_dfa(model))[0])
-            with torch.inference_mode():
-                times["forward"].append(seconds(lambda: model.srn(x, h0=model.h0))[0])
-        ext, fwd = statistics.median(times["extract"]), statistics.median(times["forward"])
-        print(f"{activation:>10} {model.J:>10.4g} {build:>8.2f} {ext:>10.2f} {fwd:>10.2f} {ext / fwd:>6.1f}"
-              f"   (forward: B={B}, T={T})")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, float32, median of {args.repeats} runs")
+    print(f"{'case':>8} {'minimal':>7} {'d':>6} {'activation':>10} {'J':>8} {'build s':>8} {'extract s':>10} "
+          f"{'forward s':>10} {'ratio':>6}")
+    for case in args.cases:
+        states, symbols = (int(x) for x in case.split("x"))
+        dfa = DFA.random(states, symbols, seed=args.seed)
+        minimal = dfa.minimize()
+        for activation in ("sigmoid", "tanh"):
+            build, model = seconds(lambda: dfa_to_ssrn(dfa, activation))
+            extracted = ssrn_to_dfa(model)  # warm-up, and the correctness check
+            assert extracted.equivalent(dfa) is None and extracted.n_states == minimal.n_states
+            steps = hidden_vectors(dfa) * symbols  # the hidden vectors the extraction computes
+            B = 1000
+            T = max(1, round(steps / B))
+            x = torch.nn.functional.one_hot(torch.randint(0, symbols, (B, T)), symbols).to(model.dtype)
+            times = {"extract": [], "forward": []}
+            for _ in range(args.repeats):
+                times["extract"].append(seconds(lambda: ssrn_to_dfa(model))[0])
+                with torch.inference_mode():
+                    times["forward"].append(seconds(lambda: model.srn(x, h0=model.h0))[0])
+            ext, fwd = statistics.median(times["extract"]), statistics.median(times["forward"])
+            print(f"{case:>8} {minimal.n_states:>7} {states * symbols:>6} {activation:>10} {model.J:>8.4g} "
+                  f"{build:>8.2f} {ext:>10.2f} {fwd:>10.2f} {ext / fwd:>6.2f}   (forward: B={B}, T={T})")
 
 
 if __name__ == "__main__":

@@ -51,7 +51,17 @@ from .srn import (
 )
 
 from .optim import KFAC, HessianFree
-from .widgets import DFAStepper
+
+
+def __getattr__(name: str):
+    # DFAStepper is imported on first use: the widget stack (ipywidgets, anywidget,
+    # matplotlib) takes longer to import than the rest of the package together.
+    if name == "DFAStepper":
+        from .widgets import DFAStepper
+
+        return DFAStepper
+    raise AttributeError(f"module 'srnbook' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 

@@ -13,6 +13,7 @@ grammars (:func:`tomita`) and the MLRegTest automata (:func:`mlregtest`).
 
 from __future__ import annotations
 
+import itertools
 import math
 import string
 from collections import deque
@@ -106,17 +107,42 @@ class DFA:
         if isinstance(word, str):
             if self._points is None:
                 raise ValueError("this alphabet has multi-character symbols: give the word as a sequence of symbols")
-            chars = np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32)
-            pos = np.minimum(np.searchsorted(self._points, chars), len(self._points) - 1)
-            known = self._points[pos] == chars
-            if not known.all():
-                bad = word[int(np.argmin(known))]
-                raise ValueError(f"unknown symbol {bad!r} in word; the alphabet is {self.alphabet!r}")
-            return self._order[pos].astype(np.int64)
+            return self._encode_points(np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32))
         try:
             return np.fromiter((self._index[s] for s in word), dtype=np.int64)
         except KeyError as error:
             raise ValueError(f"unknown symbol {error.args[0]!r} in word; the alphabet is {self.alphabet!r}") from None
+
+    def _encode_points(self, chars: np.ndarray) -> np.ndarray:
+        """The symbol indices of the characters with Unicode code points ``chars`` (one-character alphabets)."""
+        pos = np.minimum(np.searchsorted(self._points, chars), len(self._points) - 1)
+        known = self._points[pos] == chars
+        if not known.all():
+            bad = chr(int(chars[int(np.argmin(known))]))
+            raise ValueError(f"unknown symbol {bad!r} in word; the alphabet is {self.alphabet!r}")
+        return self._order[pos].astype(np.int64)
+
+    def encode_many(self, words: Iterable) -> list[np.ndarray]:
+        """:meth:`encode` for each of ``words``, in one vectorized pass over all their letters when
+        the symbols are single characters (words given as strings, or as sequences of symbols)."""
+        words = list(words)
+        if not words:
+            return []
+        lengths = [len(w) for w in words]
+        if self._points is not None and all(isinstance(w, str) for w in words):
+            chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
+        elif self._points is not None and all(isinstance(w, (tuple, list)) for w in words):
+            flat = np.array(list(itertools.chain.from_iterable(words)) or [""])
+            if flat.dtype != np.dtype("<U1"):  # some element is not a one-character string
+                return [self.encode(w) for w in words]
+            chars = flat.view(np.uint32)[:sum(lengths)]
+        else:
+            return [self.encode(w) for w in words]
+        try:
+            codes = self._encode_points(chars)
+        except ValueError:  # an unknown symbol: let encode name it, word by word
+            return [self.encode(w) for w in words]
+        return np.split(codes, np.cumsum(lengths)[:-1])
 
     def run(self, word) -> list[int]:
         """The state sequence :math:`q_0, \\delta(q_0, w_1), \\dots` (length ``len(word) + 1``)."""
@@ -130,19 +156,26 @@ class DFA:
         return bool(self.accepting[self.run(word)[-1]])
 
     def accepts_many(self, words: Iterable) -> np.ndarray:
-        """:meth:`accepts` for many words at once, vectorized over the words (one step per position)."""
-        codes = [self.encode(w) for w in words]
+        """:meth:`accepts` for many words at once, vectorized over the words (one step per position).
+
+        Words are sorted by decreasing length, so the words still being read at step ``t``
+        are a prefix of the batch: the work is proportional to the total number of letters.
+        """
+        codes = self.encode_many(words)
         if not codes:
             return np.zeros(0, dtype=bool)
-        lengths = np.array([len(c) for c in codes])
-        padded = np.zeros((len(codes), max(lengths.max(), 1)), dtype=np.int64)
-        for i, c in enumerate(codes):
-            padded[i, :len(c)] = c
+        lengths = np.array([len(c) for c in codes], dtype=np.int64)
+        order = np.argsort(-lengths, kind="stable")
+        sorted_lengths = lengths[order]
+        letters = np.concatenate([codes[i] for i in order] + [np.zeros(0, dtype=np.int64)])
+        starts = np.cumsum(sorted_lengths) - sorted_lengths
+        active = len(codes) - np.searchsorted(sorted_lengths[::-1], np.arange(sorted_lengths[0]), side="right")
         state = np.zeros(len(codes), dtype=np.int64)
-        for t in range(padded.shape[1]):
-            active = lengths > t
-            state[active] = self.delta[state[active], padded[active, t]]
-        return self.accepting[state].copy()
+        for t, n in enumerate(active.tolist()):  # the first n sorted words have a letter at step t
+            state[:n] = self.delta[state[:n], letters[starts[:n] + t]]
+        accepted = np.empty(len(codes), dtype=bool)
+        accepted[order] = self.accepting[state]
+        return accepted
 
     # ------------------------------------------------------------------ constructions
 
@@ -175,11 +208,16 @@ class DFA:
 
     @classmethod
     def random(cls, n_states: int, n_symbols: int, seed: int = 0) -> "DFA":
-        """A uniformly random transition table and acceptance vector (seeded)."""
+        """A uniformly random transition table and acceptance vector (seeded).
+
+        The alphabet is the first ``n_symbols`` lowercase letters, or ``"s0"``, ``"s1"``, ...
+        when there are more than 26 symbols (give such words as sequences of symbols).
+        """
         n = check_positive_int(n_states, "n_states")
         k = check_positive_int(n_symbols, "n_symbols")
         rng = np.random.default_rng(seed)
-        return cls(rng.integers(0, n, size=(n, k)), rng.random(n) < 0.5)
+        alphabet = None if k <= 26 else tuple(f"s{j}" for j in range(k))
+        return cls(rng.integers(0, n, size=(n, k)), rng.random(n) < 0.5, alphabet)
 
     @classmethod
     def from_att(cls, path, alphabet: Sequence[str] | None = None) -> "DFA":
@@ -227,24 +265,17 @@ class DFA:
     # ------------------------------------------------------------------ algorithms
 
     def minimize(self) -> "DFA":
-        """The minimal equivalent DFA (Moore's partition refinement), states numbered breadth-first.
+        r"""The minimal equivalent DFA, states numbered breadth-first from :math:`q_0`.
 
-        Unreachable states are dropped, then states are split by acceptance and
-        refined until no transition separates two states of a block. The result is
-        canonical: two equivalent DFAs over the same alphabet minimize to the same table.
+        Unreachable states are dropped; the rest are split by acceptance and refined
+        to the coarsest partition that transitions respect (:func:`coarsest_partition`:
+        Moore rounds, then Hopcroft's algorithm) in :math:`O(|Q||\Sigma| \log |Q|)`. The result is canonical: two equivalent DFAs over
+        the same alphabet minimize to the same table (the minimal DFA is unique up to
+        renaming its states, and the breadth-first numbering fixes the names).
         """
         reduced = _breadth_first(self.delta, self.accepting, 0, self.alphabet)
         delta, accepting = reduced.delta, reduced.accepting
-        # block ids from np.unique(return_inverse=True) are 0..m-1, so max + 1 counts them
-        _, block = np.unique(accepting, return_inverse=True)  # split by acceptance
-        block = block.reshape(-1)
-        while True:
-            signature = np.concatenate([block[:, None], block[delta]], axis=1)
-            _, refined = np.unique(signature, axis=0, return_inverse=True)
-            refined = refined.reshape(-1)
-            if refined.max() == block.max():  # no block was split: stable
-                break
-            block = refined
+        block = coarsest_partition(delta, accepting)
         _, representative = np.unique(block, return_index=True)  # first state of each block
         return _breadth_first(block[delta[representative]], accepting[representative],
                               int(block[0]), self.alphabet)
@@ -334,17 +365,142 @@ class DFA:
         return self.to_svg()
 
 
+class _Partition:
+    """A partition of ``range(size)`` refined by marking elements (Valmari & Lehtinen 2008).
+
+    The elements of set ``s`` occupy ``elements[first[s]:past[s]]``; during :meth:`refine`
+    its marked ones are moved to the front of that range (``marked[s]`` of them), so
+    marking and splitting cost O(1) per element.
+    """
+
+    __slots__ = ("elements", "location", "set_of", "first", "past", "marked")
+
+    def __init__(self, size: int, first: list[int], past: list[int], set_of: list[int]):
+        self.elements = list(range(size))
+        self.location = list(range(size))
+        self.set_of, self.first, self.past = set_of, first, past
+        self.marked = [0] * len(first)
+
+    def refine(self, items) -> None:
+        """Split every set that ``items`` meets into the part in ``items`` and the rest; the
+        smaller part becomes a new set (numbered from ``len(first)`` on)."""
+        elements, location, set_of = self.elements, self.location, self.set_of
+        first, past, marked = self.first, self.past, self.marked
+        touched = []
+        for e in items:
+            s = set_of[e]
+            i, j = location[e], first[s] + marked[s]
+            if i >= j:  # not yet marked: swap it to the end of the marked prefix
+                other = elements[j]
+                elements[i], elements[j] = other, e
+                location[other], location[e] = i, j
+                if not marked[s]:
+                    touched.append(s)
+                marked[s] += 1
+        for s in touched:
+            j = first[s] + marked[s]
+            marked[s] = 0
+            if j == past[s]:  # all marked: no split
+                continue
+            z = len(first)
+            if j - first[s] <= past[s] - j:  # the marked part is the smaller: it moves out
+                first.append(first[s])
+                past.append(j)
+                first[s] = j
+            else:
+                first.append(j)
+                past.append(past[s])
+                past[s] = j
+            marked.append(0)
+            for e in elements[first[z]:past[z]]:
+                set_of[e] = z
+
+
+MOORE_ROUNDS = 8  # vectorized refinement rounds tried before Hopcroft's algorithm
+
+
+def coarsest_partition(delta: np.ndarray, accepting: np.ndarray) -> np.ndarray:
+    r"""The block of each state in the coarsest partition that separates accepting from
+    rejecting states and that every transition respects: two states share a block iff they
+    accept the same words.
+
+    Up to ``MOORE_ROUNDS`` rounds of Moore's refinement run first, vectorized (a round
+    splits blocks by the blocks their transitions reach: one sort, :math:`O(|Q||\Sigma|
+    \log |Q|)`); they settle most automata (random DFAs need at most six). If blocks still
+    split, Hopcroft's algorithm (:func:`_hopcroft`) finishes from there in
+    :math:`O(|Q||\Sigma| \log |Q|)`; chains, which need :math:`|Q|` Moore rounds, take this path.
+
+    Parameters
+    ----------
+    delta
+        ``(n, k)`` integer transition table.
+    accepting
+        ``(n,)`` boolean acceptance vector.
+
+    Returns
+    -------
+    An ``(n,)`` integer array of block numbers, 0 to (number of blocks - 1).
+    """
+    _, block = np.unique(accepting, return_inverse=True)  # split by acceptance
+    block = block.reshape(-1)
+    for _ in range(MOORE_ROUNDS):
+        signature = np.concatenate([block[:, None], block[delta]], axis=1)
+        _, refined = np.unique(signature, axis=0, return_inverse=True)
+        refined = refined.reshape(-1)
+        if refined.max() == block.max():  # no block split: stable
+            return block
+        block = refined
+    return _hopcroft(delta, block)
+
+
+def _hopcroft(delta: np.ndarray, block: np.ndarray) -> np.ndarray:
+    r"""The coarsest stable refinement of the partition ``block`` (numbers 0 to m - 1):
+    Hopcroft's algorithm in the form of Valmari & Lehtinen (2008).
+
+    Blocks are refined by splitters, the sets of transitions with one letter :math:`a` into one
+    block :math:`B` (*cords*): the states with an :math:`a`-transition into :math:`B` are split
+    from the others, which splits the cords in turn. Every block but one starts as a splitter
+    (the last one is implied by the others, the automaton being complete); when a set splits
+    after it was used, only its smaller part is used again, so each transition is examined
+    :math:`O(\log |Q|)` times: :math:`O(|Q||\Sigma| \log |Q|)` in all.
+    """
+    n, k = delta.shape
+    m = n * k  # transition t = j * n + q: tail q, letter j (sorted by letter)
+    tails = list(range(n)) * k
+    heads = delta.T.reshape(-1)
+    incoming = np.argsort(heads, kind="stable").tolist()  # transitions sorted by head
+    start = np.searchsorted(heads[incoming], np.arange(n + 1)).tolist()  # state q: start[q]:start[q+1]
+    order = np.argsort(block, kind="stable")
+    edges = np.searchsorted(block[order], np.arange(block.max() + 2))
+    blocks = _Partition(n, edges[:-1].tolist(), edges[1:].tolist(), block.tolist())
+    blocks.elements = order.tolist()
+    blocks.location = np.argsort(order).tolist()
+    cords = _Partition(m, [j * n for j in range(k)], [(j + 1) * n for j in range(k)],
+                       [t // n for t in range(m)])
+    b, c = 1, 0  # the next block and cord to use as splitters
+    while c < len(cords.first):
+        blocks.refine([tails[t] for t in cords.elements[cords.first[c]:cords.past[c]]])
+        c += 1
+        while b < len(blocks.first):
+            cords.refine([t for q in blocks.elements[blocks.first[b]:blocks.past[b]]
+                          for t in incoming[start[q]:start[q + 1]]])
+            b += 1
+    return np.array(blocks.set_of, dtype=np.int64)
+
+
 def _breadth_first(delta: np.ndarray, accepting: np.ndarray, start: int, alphabet) -> DFA:
-    """The DFA restricted to the states reachable from ``start``, renumbered breadth-first."""
-    order, seen = [start], {start}
-    for q in order:
-        for r in delta[q]:
-            if int(r) not in seen:
-                seen.add(int(r))
-                order.append(int(r))
-    number = {q: i for i, q in enumerate(order)}
-    table = [[number[int(r)] for r in delta[q]] for q in order]
-    return DFA(np.array(table, dtype=np.int64), accepting[order], alphabet)
+    """The DFA restricted to the states reachable from ``start``, renumbered breadth-first
+    (a state's successors in the order of its letters)."""
+    rows, seen, order = delta.tolist(), bytearray(len(delta)), [start]
+    seen[start] = 1
+    for q in order:  # the list grows while it is read: a queue
+        for r in rows[q]:
+            if not seen[r]:
+                seen[r] = 1
+                order.append(r)
+    number = np.empty(len(delta), dtype=np.int64)
+    number[order] = np.arange(len(order))
+    return DFA(number[delta[order]], accepting[order], alphabet)
 
 
 # ---------------------------------------------------------------------- drawing

@@ -680,7 +680,7 @@ def _asynchronous(W: Tensor, b: Tensor, S: Tensor, net: Tensor, generator: torch
     """
     M, N = S.shape
     S = S.clone()
-    columns = W.transpose(1, 2)  # columns[t, i] = W[t, :, i]
+    columns = W.transpose(1, 2).reshape(-1, N)  # columns[t * N + i] = W[t, :, i]
     tol = _tolerance(W, b).flatten()  # one per network
     steps = torch.zeros(M, dtype=torch.long)
     settled = torch.zeros(M, dtype=torch.bool)
@@ -693,15 +693,19 @@ def _asynchronous(W: Tensor, b: Tensor, S: Tensor, net: Tensor, generator: torch
         # visiting order: row k holds the flat index (into s and h) of the k-th unit of every state
         order = torch.rand(len(active), N, generator=generator).argsort(dim=1)
         order = (order + starts.unsqueeze(1)).T.contiguous()
+        column_of = N * nets - starts  # flat index into s -> row of columns
+        s_flat, h_flat = s.view(-1), h.view(-1)
         flipped = torch.zeros(len(active), dtype=torch.bool)
         for k in range(N):
             index = order[k]
-            s_i = s.take(index)
-            who = (s_i * h.take(index) < t).nonzero().squeeze(1)
+            s_i = s_flat.index_select(0, index)
+            who = (s_i * h_flat.index_select(0, index) < t).nonzero().squeeze(1)
             if len(who):
-                old = s_i[who]
-                s.view(-1)[index[who]] = -old
-                h[who] -= 2 * old.unsqueeze(1) * columns[nets[who], index[who] - starts[who]]
+                old, unit = s_i.index_select(0, who), index.index_select(0, who)
+                s_flat.index_copy_(0, unit, -old)
+                # h <- h - 2 s_i W[:, i] for the states that flipped unit i
+                rows = columns.index_select(0, unit + column_of.index_select(0, who))
+                h.index_add_(0, who, rows.mul_((-2 * old).unsqueeze(1)))
                 flipped[who] = True
             if record == "update":
                 S[active] = s

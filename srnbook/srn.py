@@ -308,8 +308,8 @@ class SRN(nn.Module):
             return SRNOutput(h, a, y, h[:, -1])
         last = (torch.as_tensor(lengths, device=x.device) - 1).view(B, 1, 1).expand(B, 1, h.shape[2])
         h_last = h.gather(1, last).squeeze(1)
-        m = mask.unsqueeze(2).to(dtype)
-        return SRNOutput(h * m, a * m, y * m, h_last)
+        m = mask.unsqueeze(2)  # where(), not a product with the mask: forward-mode AD (HF) decomposes that
+        return SRNOutput(torch.where(m, h, 0.0), torch.where(m, a, 0.0), torch.where(m, y, 0.0), h_last)
 
     def _initial_state(self, h0, batch: int) -> Tensor:
         d = self.hidden_size

@@ -23,6 +23,7 @@ vectors :math:`x_1, \dots, x_T \in \{0, 1\}^{|\Sigma|}` and
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from dataclasses import dataclass
 from typing import Iterator, NamedTuple, Sequence
@@ -90,6 +91,13 @@ def _check_J(J) -> float:
 # ---------------------------------------------------------------------- saturation in floating point
 
 
+@functools.lru_cache(maxsize=None)
+def _saturating_scale(activation: str, dtype: torch.dtype) -> float:
+    lo, hi = BOUNDS[activation]
+    fn = getattr(torch, activation)
+    return max(saturation_threshold(fn, hi, dtype), saturation_threshold(lambda x: fn(-x), lo, dtype))
+
+
 def saturating_scale(activation: str = "sigmoid", dtype: torch.dtype = torch.float32) -> float:
     r"""The smallest float :math:`J` with :math:`\sigma(x) = r` and :math:`\sigma(-x) = l` exactly for all :math:`x \ge J`.
 
@@ -118,13 +126,7 @@ def saturating_scale(activation: str = "sigmoid", dtype: torch.dtype = torch.flo
     "x >= 89"). ``torch.tanh`` is odd and rounds to :math:`\pm 1` once
     :math:`2 e^{-2x} \le u/2`: 9.010840 (float32) and 19.061547 (float64).
     """
-    activation = _check_activation(activation)
-    dtype = _check_dtype(dtype)
-    lo, hi = BOUNDS[activation]
-    fn = getattr(torch, activation)
-    upper = saturation_threshold(fn, hi, dtype)
-    lower = saturation_threshold(lambda x: fn(-x), lo, dtype)
-    return max(upper, lower)
+    return _saturating_scale(_check_activation(activation), _check_dtype(dtype))  # bisection, once
 
 
 def _gamma(n: int, dtype: torch.dtype) -> float:
@@ -315,7 +317,7 @@ class SSRN:
         """
         if isinstance(words, str):
             raise ValueError("words must be a list of words, got a single string (wrap it in a list)")
-        return [self.dfa.encode(w) for w in words]
+        return self.dfa.encode_many(words)
 
     def encode(self, words) -> tuple[Tensor, Tensor]:
         r"""One-hot inputs ``x``, ``(B, T, |Σ|)`` with ``T`` the longest length (at least 1), and the ``(B,)`` lengths.
@@ -403,13 +405,15 @@ class SSRN:
 
 
 def _one_hot(codes: Sequence[np.ndarray], k: int, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
-    lengths = torch.tensor([len(c) for c in codes], dtype=torch.int64)
+    lengths = np.array([len(c) for c in codes], dtype=np.int64)
     T = max(1, int(lengths.max())) if len(codes) else 1
-    idx = torch.full((len(codes), T), k, dtype=torch.int64)  # k = padding, dropped below
-    for i, c in enumerate(codes):
-        idx[i, : len(c)] = torch.from_numpy(c)
-    x = torch.nn.functional.one_hot(idx, k + 1)[..., :k].to(dtype)
-    return x, lengths
+    idx = np.full((len(codes), T), k, dtype=np.int64)  # k = padding, dropped below
+    if lengths.sum():
+        rows = np.repeat(np.arange(len(codes)), lengths)
+        cols = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        idx[rows, cols] = np.concatenate(codes)
+    x = torch.nn.functional.one_hot(torch.from_numpy(idx), k + 1)[..., :k].to(dtype)
+    return x, torch.from_numpy(lengths)
 
 
 def _last(y: Tensor, lengths: Tensor) -> Tensor:
@@ -444,18 +448,17 @@ def length_buckets(lengths, width: int = 1, *, max_elements: int = 2**23, groups
     edges = np.unique(np.linspace(0, len(order), min(groups, len(order)) + 1).astype(np.int64))
     per_word = width * (width + ELEMENT_COST)
 
-    def cost(i: int, j: int) -> float:  # one batch made of groups i..j-1
-        T, B = int(lengths[order[edges[i]]]), int(edges[j] - edges[i])
-        pieces = -(-B // max(1, max_elements // (T * width)))
-        return T * (pieces * STEP_COST + B * per_word)
-
     n = len(edges) - 1
-    best, cut = [0.0] + [math.inf] * n, [0] * (n + 1)
-    for j in range(1, n + 1):
-        for i in range(j):
-            c = best[i] + cost(i, j)
-            if c < best[j]:
-                best[j], cut[j] = c, i
+    T = lengths[order[edges[:-1]]].astype(np.float64)  # a batch starting at group i is padded to T[i]
+    size = (edges[None, :] - edges[:-1, None]).astype(np.float64)  # words in groups i..j-1
+    pieces = np.ceil(size / np.maximum(1, max_elements // (T * width)).astype(np.float64)[:, None])
+    cost = T[:, None] * (pieces * STEP_COST + size * per_word)  # cost[i, j]: one batch of groups i..j-1
+    best, cut = np.zeros(n + 1), np.zeros(n + 1, dtype=np.int64)
+    for j in range(1, n + 1):  # least cost of the first j groups: a last batch i..j-1 after the best of i
+        total = best[:j] + cost[:j, j]
+        cut[j] = int(np.argmin(total))
+        best[j] = total[cut[j]]
+    cut = cut.tolist()
     spans, j = [], n
     while j:
         spans.append((cut[j], j))
@@ -635,29 +638,28 @@ def ssrn_to_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
     r"""The minimal DFA of an SRN whose hidden vectors reachable from :math:`h_0` are finitely many.
 
     A breadth-first search over hidden vectors: from each state :math:`h` and letter
-    :math:`j`, the next state is :math:`\sigma(U e_j + b + W h)`, computed with the
-    same floating-point operations as :meth:`SRN.forward` (``addmm(b, x, U^T)`` for
-    the input term, then ``addmm(p, h, W^T)`` and the activation). Two vectors
-    are the same state iff their bytes are equal in the model's precision. A
-    state accepts iff :math:`\hat y = g(V h + c)` exceeds ``threshold`` (default:
-    1/2 for a sigmoid output, 0 otherwise, e.g. for a tanh SSRN). The
-    DFA so obtained is returned minimized (:meth:`DFA.minimize`).
+    :math:`j`, the next state is :math:`\sigma(W h + U e_j + b)`. Two vectors are the same
+    state iff their bytes are equal in the model's precision. A state accepts iff
+    :math:`\hat y = g(V h + c)` exceeds ``threshold`` (default: 1/2 for a sigmoid output, 0
+    otherwise, e.g. for a tanh SSRN). The DFA so obtained is returned minimized
+    (:meth:`DFA.minimize`).
 
-    Each BFS layer is processed as a matrix: the frontier :math:`H`
-    (:math:`m \times d`) gets its :math:`m |\Sigma|` successors from one
-    ``addmm(U e_j + b, H, W^T)`` per letter. Sharing one product :math:`H W^\top`
-    among the letters would cost :math:`|\Sigma|` times less, but
-    ``p + H @ W.T`` and ``addmm(p, H, W.T)`` differ in the last bit (MKL adds
-    :math:`p` inside the product), and the forward pass uses the latter.
-    Hidden vectors are deduplicated through a dictionary keyed by their bytes.
+    The cost is close to one forward pass over the transitions the search discovers: each
+    reachable vector is multiplied by :math:`W` once (the frontier in batches, one matrix
+    product each), the :math:`|\Sigma|` successors of a vector come from one elementwise
+    pass :math:`\sigma(W h + p_j)` over all letters, and vectors with bitwise-equal
+    :math:`W h` share their successors (in a compiled sigmoid SSRN, the :math:`|\Sigma|`
+    vectors of one DFA state do, so only :math:`|Q||\Sigma|` successors are computed). New
+    vectors are found by hashing their bytes.
 
-    Exactness caveat: MKL rounds a row of ``addmm`` differently depending on the
-    number of rows, and ``torch.sigmoid`` rounds an element differently depending
-    on its position in the tensor (vectorized body or scalar tail), by an ulp.
-    A network whose hidden values are not all on the bounds of :math:`\sigma` is
-    therefore not a function of the bits of :math:`h` alone, and its extracted DFA
-    may disagree with some forward passes. Saturated networks (every coordinate
-    exactly on a bound, robustly) are extracted exactly.
+    Exactness caveat: :meth:`SRN.forward` computes :math:`W h_{t-1} + p_t` with one ``addmm``
+    per step, which MKL may round differently from the product followed by the sum used here,
+    and differently again with the number of rows; ``torch.sigmoid`` may round an element
+    differently depending on its position in the tensor. These differences are a last-bit
+    affair: a network whose hidden values are not all on the bounds of :math:`\sigma` is not a
+    function of the bits of :math:`h` alone, and its extracted DFA may disagree with some
+    forward passes. Saturated networks (every coordinate exactly on a bound, robustly) are
+    extracted exactly.
 
     Parameters
     ----------
@@ -680,37 +682,57 @@ def ssrn_to_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
                     "reachable states do not close (it may not be saturated); raise max_states if it should")
 
 
+EXPLORE_ELEMENTS = 2**22  # hidden values computed per batch of the exploration (16 MiB in float32)
+
+
 def _explore(srn: SRN, alphabet: tuple, h0: Tensor, threshold: float, keys, max_states: int,
              overflow: str) -> DFA:
-    """Breadth-first search of the hidden vectors reachable from ``h0``, two vectors being one state iff
+    r"""Breadth-first search of the hidden vectors reachable from ``h0``, two vectors being one state iff
     ``keys`` gives them the same key; the first vector found with a key represents its state. Returns
-    the minimized DFA; raises :class:`ExtractionError` with message ``overflow`` past ``max_states``."""
-    k = srn.input_size
+    the minimized DFA; raises :class:`ExtractionError` with message ``overflow`` past ``max_states``.
+
+    The frontier is expanded in batches of representatives :math:`H` (:math:`m \times d`): one
+    product :math:`A = H W^\top` per batch, so every state is multiplied by :math:`W` once. The
+    successors of a row :math:`a` of :math:`A` on all letters, :math:`\sigma(a + p_j)` with
+    :math:`p_j = U e_j + b`, are computed in one elementwise pass, and only for the rows not seen
+    before: states with bitwise-equal :math:`W h` have the same successors (in a compiled SSRN the
+    :math:`|\Sigma|` states of one DFA state do), so they share one expansion."""
+    k, d = srn.input_size, srn.hidden_size
+    rows = max(1, EXPLORE_ELEMENTS // (k * d))  # representatives per batch
     with torch.inference_mode():
-        P = torch.addmm(srn.b, torch.eye(k, dtype=srn.W.dtype), srn.U.t())  # row j: U e_j + b, as forward computes it
+        P = torch.addmm(srn.b, torch.eye(k, dtype=srn.W.dtype), srn.U.t())  # row j: U e_j + b
         W_t = srn.W.t()
         states = [h0.reshape(1, -1).clone()]
         index = {keys(states[0])[0]: 0}
-        frontier = states[0]
-        delta: list[list[int]] = []
+        moves: dict[bytes, list[int]] = {}  # bytes of W h -> the states reached on each letter
+        frontier, delta = states[0], []
         while frontier.shape[0]:
-            m = frontier.shape[0]
-            successors = torch.empty(k, m, srn.hidden_size, dtype=srn.W.dtype)
-            for j in range(k):
-                a = torch.addmm(P[j].expand(m, -1), frontier, W_t)  # a = U e_j + b + W h
-                successors[j] = srn.activation.fn(a)
-            flat = successors.transpose(0, 1).reshape(m * k, -1)  # row s*k + j: frontier row s, letter j
-            targets, new = [], []
-            for row, key in enumerate(keys(flat)):
-                q = index.get(key)
-                if q is None:
-                    q = index[key] = len(index)
-                    if q >= max_states:
-                        raise ExtractionError(overflow)
-                    new.append(row)
-                targets.append(q)
-            delta.extend(np.array(targets).reshape(m, k).tolist())
-            frontier = flat[new]
+            found = []
+            for H in frontier.split(rows):
+                drive = H @ W_t  # W h, one row per representative
+                drive_keys = _keys(drive)
+                fresh, seen = [], set()  # rows whose W h is new: the first of each
+                for row, key in enumerate(drive_keys):
+                    if key not in moves and key not in seen:
+                        seen.add(key)
+                        fresh.append(row)
+                if fresh:
+                    successors = srn.activation.fn(drive[fresh][:, None, :] + P).reshape(-1, d)
+                    targets, new = [], []
+                    for row, key in enumerate(keys(successors)):  # row r k + j: fresh row r, letter j
+                        q = index.get(key)
+                        if q is None:
+                            q = index[key] = len(index)
+                            if q >= max_states:
+                                raise ExtractionError(overflow)
+                            new.append(row)
+                        targets.append(q)
+                    for r, row in enumerate(fresh):
+                        moves[drive_keys[row]] = targets[r * k:(r + 1) * k]
+                    found.append(successors[new])
+                for key in drive_keys:
+                    delta.extend(moves[key])
+            frontier = torch.cat(found) if found else frontier[:0]
             states.append(frontier)
         H = torch.cat(states)
         y = OUTPUTS[srn.output](torch.addmm(srn.c, H, srn.V.t()))[:, 0]
@@ -871,7 +893,8 @@ def random_words(dfa: DFA, n: int, max_length: int, seed: int = 0) -> list[tuple
     check_positive_int(n, "n")
     check_positive_int(max_length, "max_length")
     rng = np.random.default_rng(seed)
-    return [tuple(dfa.alphabet[j] for j in rng.integers(0, dfa.n_symbols, size=L))
+    symbols = np.array(dfa.alphabet, dtype=object)
+    return [tuple(symbols[rng.integers(0, dfa.n_symbols, size=L)].tolist())
             for L in rng.integers(1, max_length + 1, size=n)]
 
 

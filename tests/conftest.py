@@ -13,6 +13,10 @@ from urllib.parse import urlparse
 import pytest
 import torch
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # one intra-op thread per xdist worker: two workers on two cores, no oversubscription
+    torch.set_num_threads(1)
+
 LOCAL_SCHEMES = {"file", "data", "blob", "about"}
 LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
@@ -31,7 +35,7 @@ def browser():
     playwright_api = pytest.importorskip("playwright.sync_api")
     executable = chromium_executable()
     with playwright_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=executable, args=["--no-sandbox"])
+        chromium = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
         yield chromium
         chromium.close()
 

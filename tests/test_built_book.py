@@ -3,11 +3,19 @@
 The book must work with no network: no page may load a script or a stylesheet from
 another host, and, opened in a real browser, the chapter must render its
 mathematics and its widgets from the files shipped with it.
+
+Opening a chapter in Chromium costs 5 to 10 CPU seconds (the saved widget frames and
+MathJax), so the browser check of every chapter runs with ``pytest --exhaustive``
+(``make test-exhaustive``, which CI runs); a plain run (``make test``) opens a seeded
+sample of ``BROWSER_SAMPLE`` chapters, the same every run. The static checks below
+read every page.
 """
 
+import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -64,19 +72,53 @@ def test_chapter_references_the_shipped_mathjax_and_widget_manager(html_dir):
     assert "application/vnd.jupyter.widget-state+json" in page, "the chapter has no saved widget state"
 
 
-@pytest.fixture(params=sorted(SLIDERS))
+WIDGET_STATE = re.compile(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', re.S)
+
+
+@pytest.mark.parametrize("name", sorted(SLIDERS))
+def test_every_slider_is_saved_linked_to_its_frames(html_dir, name):
+    """The static half of the browser check, for every chapter: the page saves a slider
+    whose index is linked (in the browser, no kernel) to a stack with one image per position."""
+    saved = WIDGET_STATE.search((html_dir / "book" / f"{name}.html").read_text())
+    assert saved, f"{name} saves no widget state"
+    models = {f"IPY_MODEL_{key}": model for key, model in json.loads(saved.group(1))["state"].items()}
+    first, third = SLIDERS[name]
+    sliders = [key for key, m in models.items() if m["model_name"] == "SelectionSliderModel"
+               and m["state"]["_options_labels"][m["state"]["index"]] == first
+               and m["state"]["_options_labels"][m["state"]["index"] + 2] == third]
+    assert sliders, f"no saved slider of {name} starts at {first} with {third} two steps on"
+    links = [m["state"] for m in models.values() if m["model_name"] == "LinkModel"]
+    stacks = [target for link in links if link["source"] == [sliders[0], "index"]
+              for target, trait in [link["target"]] if trait == "selected_index"]
+    assert stacks, f"the slider of {name} is not linked to a stack"
+    stack = models[stacks[0]]["state"]
+    labels = models[sliders[0]]["state"]["_options_labels"]
+    assert len(stack["children"]) == len(labels), "one frame per slider position"
+    assert all(models[child]["model_name"] == "ImageModel" for child in stack["children"])
+
+
+BROWSER_SAMPLE = 3  # chapters opened in the browser by a plain run
+
+
+def browser_chapters(config) -> list[str]:
+    """Every chapter with a slider under ``--exhaustive``; otherwise a seeded sample of them."""
+    names = sorted(SLIDERS)
+    if config.getoption("--exhaustive"):
+        return names
+    return sorted(np.random.default_rng(18).choice(names, BROWSER_SAMPLE, replace=False).tolist())
+
+
+def pytest_generate_tests(metafunc):
+    if "chapter" in metafunc.fixturenames:
+        metafunc.parametrize("chapter", browser_chapters(metafunc.config), indirect=True)
+
+
+@pytest.fixture
 def chapter(request, offline_page, html_dir):
     """A chapter with a frame slider, opened in headless Chromium with no network."""
     offline_page.goto((html_dir / "book" / f"{request.param}.html").as_uri())
     offline_page.slider_readouts = SLIDERS[request.param]
     return offline_page
-
-
-def test_chapter_renders_its_math_offline(chapter):
-    chapter.wait_for_function("document.querySelectorAll('mjx-container').length > 50", timeout=60_000)
-    assert chapter.locator("mjx-merror").count() == 0, "MathJax reported an error"
-    assert chapter.blocked == [], "the chapter asked for another host"
-    assert chapter.missing == [], "the chapter asked for files the book does not ship"
 
 
 def visible_frames(page):
@@ -85,7 +127,13 @@ def visible_frames(page):
         .map(i => i.src)""")
 
 
-def test_chapter_widget_switches_frames_without_a_kernel(chapter):
+@pytest.mark.exhaustive
+def test_chapter_renders_its_math_and_switches_widget_frames_offline(chapter):
+    """One page load per chapter: the mathematics renders from the shipped MathJax, then the
+    frame slider, moved two steps with the keyboard, shows another precomputed frame (no kernel)."""
+    chapter.wait_for_function("document.querySelectorAll('mjx-container').length > 50", timeout=60_000)
+    assert chapter.locator("mjx-merror").count() == 0, "MathJax reported an error"
+
     chapter.wait_for_selector("img.widget-image", state="attached", timeout=60_000)
     chapter.wait_for_function("""[...document.querySelectorAll('img.widget-image')]
         .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0).length === 1""",
@@ -105,4 +153,5 @@ def test_chapter_widget_switches_frames_without_a_kernel(chapter):
            return shown.length === 1 && shown[0] !== before; }""", arg=before[0], timeout=20_000)
     after = visible_frames(chapter)
     assert len(after) == 1 and after != before, "moving the slider did not show another precomputed frame"
-    assert chapter.blocked == []
+    assert chapter.blocked == [], "the chapter asked for another host"
+    assert chapter.missing == [], "the chapter asked for files the book does not ship"

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from automata.fa.dfa import DFA as AutomataDFA
 
+from srnbook import dfa as dfa_module
 from srnbook.dfa import DFA, ends_with_a, even_as, mlregtest, mlregtest_names, tomita
 
 
@@ -328,3 +329,60 @@ def test_the_automata_lib_comparison_sees_both_outcomes():
         other = DFA.random(int(rng.integers(1, 6)), k, seed=seed + 10_000)
         outcomes.append(DFA.random(n, k, seed=seed).equivalent(other) is None)
     assert 5 <= sum(outcomes) <= 235  # 13 equivalent pairs; the disguised twins add 240 more
+
+
+# ---------------------------------------------------------------------- Hopcroft's refinement
+
+
+def _moore_blocks(delta, accepting):
+    """The reference: Moore's refinement run until no block splits (one round per state, at worst)."""
+    block = accepting.astype(np.int64)
+    while True:
+        signature = {}
+        refined = np.array([signature.setdefault((int(block[q]), *block[delta[q]].tolist()), len(signature))
+                            for q in range(len(delta))])
+        if len(set(refined.tolist())) == len(set(block.tolist())):
+            return refined
+        block = refined
+
+
+def _same_partition(a, b):
+    pairs = set(zip(a.tolist(), b.tolist()))
+    return len(pairs) == len(set(a.tolist())) == len(set(b.tolist()))
+
+
+def _slow_dfa(rng, n, k):
+    """A DFA that Moore's refinement settles only after about n rounds: a chain with random
+    extra letters and one accepting state at the end (or a few, scattered)."""
+    delta = rng.integers(0, n, size=(n, k))
+    delta[:, 0] = np.minimum(np.arange(n) + 1, n - 1)
+    accepting = np.zeros(n, dtype=bool)
+    accepting[rng.choice(n, size=int(rng.integers(1, 3)), replace=False)] = True
+    return DFA(delta, accepting, tuple("abcd"[:k]))
+
+
+@pytest.mark.parametrize("moore_rounds", [0, 1, 8])
+@pytest.mark.parametrize("seed", range(30))
+def test_hopcroft_finds_the_coarsest_partition_moore_finds(seed, moore_rounds, monkeypatch):
+    monkeypatch.setattr(dfa_module, "MOORE_ROUNDS", moore_rounds)
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(1, 60)), int(rng.integers(1, 5))
+    d = _slow_dfa(rng, n, k) if seed % 2 else DFA.random(n, k, seed=seed)
+    blocks = dfa_module.coarsest_partition(d.delta, d.accepting)
+    assert _same_partition(blocks, _moore_blocks(d.delta, d.accepting))
+    assert sorted(set(blocks.tolist())) == list(range(blocks.max() + 1))  # numbered 0 to m - 1
+    ours = d.minimize()
+    assert ours.n_states == len(_automata_lib(d).minify().states)
+    monkeypatch.setattr(dfa_module, "MOORE_ROUNDS", 10_000)  # Moore alone, to stability
+    assert d.minimize().delta.tolist() == ours.delta.tolist()  # the same canonical table
+    assert d.minimize().accepting.tolist() == ours.accepting.tolist()
+
+
+def test_minimize_separates_every_state_of_a_long_chain():
+    n = 3000  # Moore's refinement alone would need n rounds
+    delta = np.minimum(np.arange(n) + 1, n - 1)[:, None]
+    accepting = np.arange(n) == n - 1
+    m = DFA(delta, accepting, ("a",)).minimize()
+    assert m.n_states == n and m.delta[:, 0].tolist() == np.minimum(np.arange(n) + 1, n - 1).tolist()
+    cycle = DFA(((np.arange(2 * n) + 1) % (2 * n))[:, None], np.arange(2 * n) % n == 0, ("a",))
+    assert cycle.minimize().n_states == n  # period n: state i and state i + n accept the same words

@@ -5,7 +5,8 @@ import json
 import pytest
 import torch
 
-from srnbook.experiments import EXPERIMENTS, backward_tuning, fastweights, hessian_free, kfac, learning_ssrn, vanishing
+from srnbook.experiments import (EXPERIMENTS, backward_tuning, fastweights, fastweights_network, hessian_free, kfac,
+                                 learning_ssrn, vanishing)
 from srnbook.experiments.__main__ import main
 
 
@@ -63,7 +64,8 @@ def test_cli_help(capsys):
         main(["--help"])
     out = capsys.readouterr().out
     assert info.value.code == 0 and "vanishing" in out and "fastweights" in out and "--quick" in out
-    assert set(EXPERIMENTS) == {"vanishing", "fastweights", "hessian_free", "kfac", "learning_ssrn", "backward_tuning"}
+    assert set(EXPERIMENTS) == {"vanishing", "fastweights", "fastweights_network", "hessian_free", "kfac",
+                                "learning_ssrn", "backward_tuning"}
 
 
 @pytest.mark.parametrize("change, match", [
@@ -169,6 +171,31 @@ def test_the_chapter_loads_a_result_of_the_full_fastweights_configuration():
         {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
     assert len(data["runs"]) == len(f["models"]) * len(f["R"]) * f["seeds"]
     assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "fastweights"]
+
+
+def test_the_stored_fast_weights_network_is_rebuilt_exactly():
+    from srnbook.fastweights import retrieval_error
+
+    result = json.loads(json.dumps(fastweights_network.run(fastweights_network.QUICK, argv=["test"])))
+    assert set(result) == {"experiment", "config", "history", "state", "torch_version", "command"}
+    assert result["history"][-1][0] >= fastweights_network.QUICK["max_sequences"]
+    model = fastweights_network.load_network(result)
+    test = fastweights_network.splits(result["config"]).test
+    # the last row of the history is the test error of the trained network: the rebuilt one has it too
+    assert retrieval_error(model, test) == result["history"][-1][4]
+    with pytest.raises(ValueError, match="config has missing keys"):
+        fastweights_network.run({"R": 20})
+
+
+def test_the_chapter_loads_the_network_of_the_full_configuration():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "book" / "data" / "fastweights_network.json"
+    data = json.loads(path.read_text())
+    assert {k: v for k, v in data["config"].items() if k != "progress"} == \
+        {k: v for k, v in fastweights_network.FULL.items() if k != "progress"}
+    assert data["history"][-1][0] >= fastweights_network.FULL["max_sequences"]
+    assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "fastweights_network"]
 
 
 # ---------------------------------------------------------------------- second-order training (HF, K-FAC)

@@ -1,11 +1,14 @@
 """Specification of srnbook.ssrn: DFA -> SSRN (section 7.2 of the report), SSRN -> DFA, saturation.
 
-The correctness tests compile every MLRegTest automaton (327) and 500 random DFAs,
-with the sigmoid and with tanh, in float32, run them with the real ``SRN.forward``
+The correctness sweep compiles every MLRegTest automaton (327) and 500 random DFAs,
+with the sigmoid and with tanh, in float32, runs them with the real ``SRN.forward``
 on ``N_WORDS = 2000`` random words each (lengths from 0 to ``MAX_LENGTH = 1000``,
 log-uniform so that every decade of lengths is tested as thoroughly; uniform
-letters; seeded) and check ``SSRN.accepts`` against the DFA and every hidden vector
-against the code of the DFA's state. They take about six minutes on two cores.
+letters; seeded) and checks ``SSRN.accepts`` against the DFA and every hidden vector
+against the code of the DFA's state. The whole sweep (about ten CPU minutes) runs with
+``pytest --exhaustive`` (``make test-exhaustive``); a plain run (``make test``) checks a
+seeded sample of one automaton in ``SAMPLE`` (the same sample every run), chosen by
+:func:`sample`. Exact extraction of every compiled automaton runs in both.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from srnbook.ssrn import (
 )
 
 N_WORDS = 2000  # random words per automaton (each read by both networks)
+SAMPLE = 32  # without --exhaustive, one automaton in SAMPLE is checked
 MAX_LENGTH = 1000  # word lengths are in [0, MAX_LENGTH], log-uniform (see word_lengths)
 BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 DTYPES = [torch.float32, torch.float64]
@@ -220,17 +224,16 @@ def random_words(rng, dfa: DFA, n: int, max_length: int):
     return [letters[c].tobytes().decode("ascii") for c in codes], codes
 
 
-def dfa_states(dfa: DFA, codes) -> np.ndarray:
-    """``(B, T + 1)``: the DFA's state after each prefix of each word (padding repeats the last state)."""
-    lengths = np.array([len(c) for c in codes])
-    padded = np.zeros((len(codes), max(1, lengths.max())), dtype=np.int64)
-    for i, c in enumerate(codes):
-        padded[i, : len(c)] = c
-    states = np.zeros((len(codes), padded.shape[1] + 1), dtype=np.int64)
-    for t in range(padded.shape[1]):
-        active = lengths > t
-        states[:, t + 1] = np.where(active, dfa.delta[states[:, t], padded[:, t]], states[:, t])
-    return states
+def final_states(dfa: DFA, codes) -> np.ndarray:
+    """The DFA's state after each word, one letter at a time (an independent reference)."""
+    rows = dfa.delta.tolist()
+    finals = []
+    for c in codes:
+        q = 0
+        for j in c.tolist():
+            q = rows[q][j]
+        finals.append(q)
+    return np.array(finals, dtype=np.int64)
 
 
 def hidden_vector_check(m: SSRN, failures: list):
@@ -245,9 +248,11 @@ def hidden_vector_check(m: SSRN, failures: list):
         x, lengths = args[0], kwargs["lengths"]
         B, T, d = out.h.shape
         letters = x.argmax(-1).numpy()
-        states = np.zeros((B, T + 1), dtype=np.int64)
+        by_step = np.zeros((T + 1, B), dtype=np.int64)  # time-major: each step reads contiguous rows
+        steps = np.ascontiguousarray(letters.T)
         for t in range(T):
-            states[:, t + 1] = dfa.delta[states[:, t], letters[:, t]]
+            by_step[t + 1] = dfa.delta[by_step[t], steps[t]]
+        states = by_step.T
         unit = torch.from_numpy(states[:, 1:] * dfa.n_symbols + letters)
         expected = torch.full((B, T, d), lo, dtype=out.h.dtype).scatter_(2, unit[..., None], hi)
         expected[torch.arange(T) >= lengths[:, None]] = 0.0  # SRN.forward returns zeros at padded steps
@@ -262,8 +267,7 @@ def hidden_vector_check(m: SSRN, failures: list):
 def check_automaton(dfa: DFA, label: str, rng) -> list[str]:
     """Run ``dfa``'s sigmoid and tanh SSRNs on random words; return a message per failure (empty: all good)."""
     words, codes = random_words(rng, dfa, N_WORDS, MAX_LENGTH)
-    lengths = np.array([len(c) for c in codes])
-    truth = dfa.accepting[dfa_states(dfa, codes)[np.arange(len(codes)), lengths]]
+    truth = dfa.accepting[final_states(dfa, codes)]
     sample = rng.choice(len(words), size=min(100, len(words)), replace=False)
     if not (dfa.accepts_many([words[i] for i in sample]) == truth[sample]).all():
         return [f"{label}: the test's reference disagrees with DFA.accepts_many"]
@@ -297,23 +301,43 @@ def random_dfa(seed: int) -> DFA:
     return DFA.random(int(n), int(k), seed=int(seed))
 
 
+def sample(items, config, chunk: int) -> list:
+    """All ``items`` with ``--exhaustive``; otherwise one in ``SAMPLE``, from a seeded offset
+    per chunk (the same automata every run, spread over the whole list)."""
+    items = list(items)
+    if config.getoption("--exhaustive"):
+        return items
+    offset = int(np.random.default_rng([18, chunk]).integers(SAMPLE))
+    return items[offset::SAMPLE]
+
+
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("chunk", range(len(MLREGTEST_CHUNKS)))
-def test_ssrn_simulates_every_mlregtest_automaton(chunk):
+def test_ssrn_simulates_every_mlregtest_automaton(chunk, pytestconfig):
     failures = []
-    for name in MLREGTEST_CHUNKS[chunk]:
+    for name in sample(MLREGTEST_CHUNKS[chunk], pytestconfig, chunk):
         rng = np.random.default_rng([ord(c) for c in name])  # seeded by the name
         failures += check_automaton(mlregtest(name), f"MLRegTest {name}", rng)
     assert not failures, "\n".join(failures)
 
 
+@pytest.mark.exhaustive
 @pytest.mark.parametrize("chunk", range(len(RANDOM_CHUNKS)))
-def test_ssrn_simulates_random_dfas(chunk):
+def test_ssrn_simulates_random_dfas(chunk, pytestconfig):
     failures = []
-    for seed in RANDOM_CHUNKS[chunk]:
+    for seed in sample(RANDOM_CHUNKS[chunk], pytestconfig, 100 + chunk):
         dfa = random_dfa(seed)
         label = f"DFA.random({dfa.n_states}, {dfa.n_symbols}, seed={seed})"
         failures += check_automaton(dfa, label, np.random.default_rng(1000 + int(seed)))
     assert not failures, "\n".join(failures)
+
+
+def test_the_sample_spreads_over_every_chunk(pytestconfig):
+    sizes = [len(sample(chunk, pytestconfig, i)) for i, chunk in enumerate(MLREGTEST_CHUNKS)]
+    if pytestconfig.getoption("--exhaustive"):
+        assert sum(sizes) == len(mlregtest_names())
+    else:
+        assert all(len(chunk) // SAMPLE <= n <= -(-len(chunk) // SAMPLE) for n, chunk in zip(sizes, MLREGTEST_CHUNKS))
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
@@ -323,10 +347,11 @@ def test_extraction_recovers_every_compiled_automaton(activation):
     automata += [(f"DFA.random seed={s}", random_dfa(s)) for s in RANDOM_SEEDS]
     for label, dfa in automata:
         extracted = ssrn_to_dfa(dfa_to_ssrn(dfa, activation))
+        minimal = dfa.minimize()
         word = extracted.equivalent(dfa)
-        if word is not None or extracted.n_states != dfa.minimize().n_states:
+        if word is not None or extracted.n_states != minimal.n_states:
             failures.append(f"{label}, {activation}: extracted {extracted.n_states} states "
-                            f"(minimal: {dfa.minimize().n_states}), first difference on {word!r}")
+                            f"(minimal: {minimal.n_states}), first difference on {word!r}")
     assert not failures, "\n".join(failures)
 
 

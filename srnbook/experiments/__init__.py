@@ -5,10 +5,11 @@ Each experiment is a module with ``QUICK`` and ``FULL`` configurations and a
 the names the command line accepts to those modules.
 """
 
-from . import backward_tuning, fastweights, hessian_free, kfac, learning_ssrn, vanishing
+from . import backward_tuning, fastweights, fastweights_network, hessian_free, kfac, learning_ssrn, vanishing
 
-EXPERIMENTS = {"backward_tuning": backward_tuning, "fastweights": fastweights, "hessian_free": hessian_free,
+EXPERIMENTS = {"backward_tuning": backward_tuning, "fastweights": fastweights,
+               "fastweights_network": fastweights_network, "hessian_free": hessian_free,
                "kfac": kfac, "learning_ssrn": learning_ssrn, "vanishing": vanishing}
 """The experiments by name."""
 
-__all__ = ["EXPERIMENTS", "backward_tuning", "fastweights", "hessian_free", "kfac", "learning_ssrn", "vanishing"]
+__all__ = ["EXPERIMENTS", "backward_tuning", "fastweights", "fastweights_network", "hessian_free", "kfac", "learning_ssrn", "vanishing"]

@@ -12,7 +12,7 @@ Two configurations:
 :data:`QUICK`
     The temporal order problem at :math:`T \in \{10, 20\}` (10 is the smallest
     :math:`T` the generator allows), the five methods, the orthogonal initialization,
-    2 seeds, 8 tanh units, at most 3072 sequences per run: 20 runs, a few seconds.
+    2 seeds, 8 tanh units, at most 1024 sequences per run: 20 runs, a few seconds.
     For tests and notebooks.
 :data:`FULL`
     The adding and temporal order problems at :math:`T \in \{10, 20, 50, 100\}`, the
@@ -60,7 +60,7 @@ QUICK = {
     "activation": "tanh",
     "batch_size": 32,
     "lr": None,
-    "max_sequences": 3072,
+    "max_sequences": 1024,
     "budget_seconds": None,
     "target": 0.99,
     "eval_every": 256,
