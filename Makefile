@@ -12,7 +12,8 @@ WORKERS ?= 2
 
 # pip installs with --no-compile (half the install time); every module is then byte-compiled on
 # its first import, once. An environment with PYTHONDONTWRITEBYTECODE set would instead make
-# every process (each chapter's kernel, each test worker) recompile torch: 7 s apiece.
+# every process (each chapter's kernel, each test worker) recompile torch: 7 s apiece. Setup
+# imports the heavy modules once, so that later processes do not all compile them at once.
 unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: book test test-exhaustive setup notebooks benchmark screenshots experiments experiments-quick clean
@@ -24,6 +25,7 @@ $(STAMP): requirements.txt pyproject.toml tests/chapter_kernel.py
 	$(BIN)/python -m pip install --quiet --no-compile -r requirements.txt
 	$(BIN)/python -m pip install --quiet --no-compile --no-deps -e .
 	$(BIN)/python tests/chapter_kernel.py
+	$(BIN)/python -c "import torch, srnbook.widgets, nbformat"
 	@touch $(STAMP)
 
 book: $(STAMP)
