@@ -366,18 +366,21 @@ class DFA:
 
 
 class _Partition:
-    """A partition of ``range(size)`` refined by marking elements (Valmari & Lehtinen 2008).
+    """A partition of ``range(len(elements))`` refined by marking elements (Valmari & Lehtinen 2008).
 
-    The elements of set ``s`` occupy ``elements[first[s]:past[s]]``; during :meth:`refine`
-    its marked ones are moved to the front of that range (``marked[s]`` of them), so
+    ``elements`` lists every element, each set's contiguously: set ``s`` occupies
+    ``elements[first[s]:past[s]]`` (``location`` is the inverse permutation). During :meth:`refine`
+    the marked elements of a set move to the front of its range (``marked[s]`` of them), so
     marking and splitting cost O(1) per element.
     """
 
     __slots__ = ("elements", "location", "set_of", "first", "past", "marked")
 
-    def __init__(self, size: int, first: list[int], past: list[int], set_of: list[int]):
-        self.elements = list(range(size))
-        self.location = list(range(size))
+    def __init__(self, elements: list[int], first: list[int], past: list[int], set_of: list[int]):
+        self.elements = elements
+        self.location = [0] * len(elements)
+        for i, e in enumerate(elements):
+            self.location[e] = i
         self.set_of, self.first, self.past = set_of, first, past
         self.marked = [0] * len(first)
 
@@ -472,10 +475,8 @@ def _hopcroft(delta: np.ndarray, block: np.ndarray) -> np.ndarray:
     start = np.searchsorted(heads[incoming], np.arange(n + 1)).tolist()  # state q: start[q]:start[q+1]
     order = np.argsort(block, kind="stable")
     edges = np.searchsorted(block[order], np.arange(block.max() + 2))
-    blocks = _Partition(n, edges[:-1].tolist(), edges[1:].tolist(), block.tolist())
-    blocks.elements = order.tolist()
-    blocks.location = np.argsort(order).tolist()
-    cords = _Partition(m, [j * n for j in range(k)], [(j + 1) * n for j in range(k)],
+    blocks = _Partition(order.tolist(), edges[:-1].tolist(), edges[1:].tolist(), block.tolist())
+    cords = _Partition(list(range(m)), [j * n for j in range(k)], [(j + 1) * n for j in range(k)],
                        [t // n for t in range(m)])
     b, c = 1, 0  # the next block and cord to use as splitters
     while c < len(cords.first):
