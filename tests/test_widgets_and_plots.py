@@ -77,6 +77,30 @@ def test_markdown_table_formats_floats_and_checks_row_lengths():
         markdown_table(["x", "y"], [[1]])
 
 
+def test_markdown_table_escapes_bars_so_that_cells_do_not_split():
+    """|Q| in a cell would end the cell: outside math the bar is escaped, inside math it is
+    written \\vert (\\| would be TeX's norm bar)."""
+    from markdown_it import MarkdownIt
+
+    from srnbook.tables import markdown_table
+
+    table = markdown_table(["|Q|", "$|v^T g|$"], [["a|b", 1]])
+    assert table.data.splitlines()[0] == r"| \|Q\| | $\vert v^T g\vert $ |"
+    cells = [t for t in MarkdownIt().enable("table").parse(table.data) if t.type == "inline"]
+    assert [c.content for c in cells] == ["|Q|", r"$\vert v^T g\vert $", "a|b", "1"]
+
+
+def test_markdown_table_with_a_caption_is_a_numbered_myst_table():
+    from srnbook.tables import markdown_table
+
+    lines = markdown_table(["x"], [[1]], caption="Sizes.", name="tbl-sizes").data.splitlines()
+    assert lines[:3] == [":::{table} Sizes.", ":name: tbl-sizes", ""] and lines[-1] == ":::"
+    with pytest.raises(ValueError, match="needs a caption"):
+        markdown_table(["x"], [[1]], name="tbl-sizes")
+    with pytest.raises(ValueError, match="name must be a label"):
+        markdown_table(["x"], [[1]], caption="Sizes.", name="two words")
+
+
 # ---------------------------------------------------------------------- the DFA stepper
 
 from srnbook.dfa import DFA, even_as, tomita  # noqa: E402

@@ -1,0 +1,147 @@
+"""What a reader must never meet on a built page, measured in the browser.
+
+:func:`inspect_page` runs in a page that has finished rendering (MathJax done, widgets
+drawn) and returns what it found, at the page's current width:
+
+- ``raw_tables``: paragraphs that show Markdown table syntax (``| a | b |`` and a
+  ``|---|`` rule) as text, the sign of a table that did not parse;
+- ``raw_math``: text outside code that still holds TeX (``$\\alpha$``, ``\\(``, ``\\[``),
+  i.e. math that MathJax never saw, and MathJax's own error boxes (``mjx-merror``);
+- ``overflows``: display equations, tables and images wider than the text column, or cut
+  by a box that clips, unless an ancestor inside the column scrolls them (``overflow-x:
+  auto`` or ``scroll``);
+- ``figures``: every image of the article outside a widget, with its caption and alt text.
+
+Run ``python tests/page_checks.py PAGE.html [...]`` for a report and screenshots of pages
+at both widths (the test in ``test_rendered_pages.py`` applies the same checks to every page).
+"""
+
+from __future__ import annotations
+
+WIDTHS = (1400, 400)  # a desktop window and a phone, in CSS pixels
+
+READY = """() => {
+  const mj = window.MathJax;
+  if (document.querySelector('.math, span.math, div.math') && !(mj && mj.startup && mj.startup.promise)) return false;
+  return (mj && mj.startup && mj.startup.promise ? mj.startup.promise : Promise.resolve())
+    .then(() => document.readyState === 'complete');
+}"""
+
+INSPECT = r"""() => {
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const column = article.getBoundingClientRect();
+  const skip = el => el.closest('pre, code, script, style, mjx-container, .highlight, .widget-subarea, .jupyter-widgets, nav');
+  const describe = el => {
+    const box = el.closest('section[id], div[id]');
+    const text = (el.textContent || el.getAttribute('alt') || el.tagName).replace(/\s+/g, ' ').trim();
+    return (box ? '#' + box.id + ': ' : '') + text.slice(0, 80);
+  };
+  // Markdown tables left as text: a paragraph with a |---| rule and several bars.
+  const rawTables = [...article.querySelectorAll('p, li, dd, td')].filter(p => !skip(p)
+      && /\|\s*:?-{3,}:?\s*\|/.test(p.textContent) && (p.textContent.match(/\|/g) || []).length >= 4)
+    .map(describe);
+  // TeX that MathJax never typeset, and MathJax's error boxes.
+  const walker = document.createTreeWalker(article, NodeFilter.SHOW_TEXT);
+  const rawMath = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const el = node.parentElement;
+    if (!el || skip(el)) continue;
+    const t = node.textContent;
+    if (/\$[^$\s][^$]*\\[A-Za-z]+[^$]*\$|\\\(|\\\)|\\\[|\\\]|\\(frac|mathbf|mathrm|sum|lVert|begin)\b/.test(t))
+      rawMath.push(describe(el) + ' [' + t.trim().slice(0, 60) + ']');
+  }
+  article.querySelectorAll('mjx-merror').forEach(e => rawMath.push('MathJax error: ' + e.textContent.slice(0, 80)));
+  // Wide things: the visible box of each must fit the column or sit in a scroll container.
+  const wide = [...article.querySelectorAll('mjx-container[display="true"] > mjx-math, table, img, svg, figure')]
+    .filter(el => !el.closest('.widget-subarea, .jupyter-widgets, nav, .highlight, pre'));
+  const overflows = [];
+  for (const el of wide) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;  // hidden (a closed dropdown)
+    let scrolled = false, clippedBy = null;
+    for (let a = el.parentElement; a && a !== article; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'auto' || ox === 'scroll') { scrolled = true; break; }
+      if ((ox === 'hidden' || ox === 'clip')) {
+        const b = a.getBoundingClientRect();
+        if (r.right > b.right + 1 || r.left < b.left - 1) { clippedBy = a; break; }
+      }
+    }
+    if (scrolled) continue;
+    if (clippedBy) overflows.push('clipped: ' + describe(el));
+    else if (r.right > column.right + 1 || r.left < column.left - 1)
+      overflows.push('wider than the column (' + Math.round(r.width) + ' px of ' + Math.round(column.width) + '): ' + describe(el));
+  }
+  // Figures: images of the article that are not a widget's frames.
+  const figures = [...article.querySelectorAll('img')].filter(img => !img.closest('.jupyter-widgets, .widget-subarea'))
+    .map(img => {
+      const fig = img.closest('figure');
+      const cap = fig && fig.querySelector('figcaption');
+      return {src: img.getAttribute('src').split('/').pop(), alt: img.getAttribute('alt') || '',
+              caption: cap ? cap.textContent.replace(/\s+/g, ' ').trim() : '',
+              numbered: !!(cap && cap.querySelector('.caption-number'))};
+    });
+  return {rawTables, rawMath, overflows, figures};
+}"""
+
+
+def real_alt(alt: str, src: str) -> bool:
+    """Alt text that describes: not empty, not the file name, not a hash."""
+    import re
+
+    stem = src.rsplit(".", 1)[0]
+    return len(alt.split()) >= 3 and stem not in alt and not re.fullmatch(r"[0-9a-f]{16,}", alt)
+
+
+def wait_until_rendered(page, widgets: bool) -> None:
+    page.wait_for_function(READY, timeout=90_000)
+    if widgets:
+        page.wait_for_selector("img.widget-image", state="attached", timeout=90_000)
+
+
+def inspect_page(page) -> dict:
+    return page.evaluate(INSPECT)
+
+
+def main(paths: list[str]) -> None:
+    from pathlib import Path
+
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
+        for path in paths:
+            page = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}).new_page()
+            errors = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.goto(Path(path).resolve().as_uri())
+            html = Path(path).read_text()
+            wait_until_rendered(page, "application/vnd.jupyter.widget-state+json" in html)
+            name = Path(path).stem
+            for width in WIDTHS:
+                page.set_viewport_size({"width": width, "height": 900})
+                page.wait_for_timeout(300)
+                found = inspect_page(page)
+                shot = f"/tmp/shot-{name}-{width}.png"
+                page.screenshot(path=shot, full_page=True)
+                print(f"== {name} at {width} px (full-page screenshot: {shot})")
+                for key in ("rawTables", "rawMath", "overflows"):
+                    print(f"  {key}: {len(found[key])}")
+                    for item in found[key]:
+                        print("    -", item)
+                bad = [f for f in found["figures"] if not (f["caption"] and f["numbered"] and real_alt(f["alt"], f["src"]))]
+                print(f"  figures: {len(found['figures'])}, without a numbered caption or real alt text: {len(bad)}")
+                for f in bad:
+                    print("    -", f)
+            print(f"  console errors: {len(errors)}")
+            for e in errors:
+                print("    -", e[:200])
+            page.context.close()
+        browser.close()
+
+
+if __name__ == "__main__":
+    import sys
+
+    main(sys.argv[1:])
