@@ -29,7 +29,7 @@ $(STAMP): requirements.txt pyproject.toml tests/chapter_kernel.py
 	@touch $(STAMP)
 
 book: $(STAMP)
-	rm -rf _build/html _build/.doctrees
+	rm -rf _build/html _build/.doctrees _build/page-checks
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
 
@@ -63,6 +63,7 @@ experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments kfac --workers 2
 	$(BIN)/python -m srnbook.experiments learning_ssrn --workers 2
 	$(BIN)/python -m srnbook.experiments backward_tuning --workers 2
+	$(BIN)/python -m srnbook.experiments reservoir_esn
 
 experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --quick --out /tmp/vanishing-quick.json
@@ -72,6 +73,7 @@ experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments kfac --quick --out /tmp/kfac-quick.json
 	$(BIN)/python -m srnbook.experiments learning_ssrn --quick --out /tmp/learning_ssrn-quick.json
 	$(BIN)/python -m srnbook.experiments backward_tuning --quick --out /tmp/backward_tuning-quick.json
+	$(BIN)/python -m srnbook.experiments reservoir_esn --quick --out /tmp/reservoir_esn-quick.json
 
 # Pictures of widgets for the PDF (needs the built book and Chromium).
 screenshots: $(STAMP)

@@ -543,7 +543,8 @@ def _combine(w: Weights, v: Weights, lam: float) -> Weights:
 def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iterations: int = 100,
         tolerance: float = 1e-6, kappa: float | None = None, ridge: float = 0.0, sparse: float = 0.0,
         halvings: int = 8, expansions: int = 3, learning_rate: float = 1.0, rcond: float = 1e-6,
-        tiny: float = 0.0, huge: float | None = None, callback=None) -> FitResult:
+        tiny: float = 0.0, huge: float | None = None, callback=None,
+        relaxation: float = 1.0) -> FitResult:
     r"""The three-step loop: simulate, backward errors, normal equations; until :math:`C <` ``tolerance``.
 
     Line search: :math:`W \leftarrow W + \lambda (W^{\mathrm{new}} - W)` with the first :math:`\lambda` of
@@ -555,6 +556,8 @@ def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iteratio
     doubles after a success). Constrained weights are clipped after each step.
     ``rcond`` is passed to :func:`normal_equation_step`, ``tiny`` and ``huge`` to :func:`backward_errors`.
     ``callback(k, weights, traj)`` is called before each iteration and at the end.
+    ``relaxation`` :math:`s` replaces :math:`\kappa` by :math:`s\kappa` in the normal equations only
+    (the criterion keeps :math:`\kappa`): with no regularization the step is divided by :math:`s`.
     """
     weights = project(unit, _check_weights(unit, weights))
     inputs = _check_inputs(unit, inputs)
@@ -566,6 +569,7 @@ def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iteratio
     rcond = check_positive_float(rcond, "rcond")
     eta = check_positive_float(learning_rate, "learning_rate")
     kappa = _kappa(kappa, inputs.shape[0])
+    step_kappa = kappa * check_positive_float(relaxation, "relaxation")
     reg = dict(ridge=check_positive_float(ridge, "ridge", allow_zero=True),
                sparse=check_positive_float(sparse, "sparse", allow_zero=True))
 
@@ -591,7 +595,8 @@ def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iteratio
                 break
             errors = backward_errors(unit, weights, traj, targets, kappa, tiny, huge)
             accepted = None
-            new = normal_equation_step(unit, weights, traj, inputs, errors, kappa, **reg, rcond=rcond)
+            new = normal_equation_step(unit, weights, traj, inputs, errors, step_kappa, **reg,
+                                       rcond=rcond)
             if all(bool(torch.isfinite(w).all()) for w in new):
                 lam = 1.0
                 for _ in range(halvings + 1):

@@ -23,6 +23,7 @@ A DFA :math:`(\Sigma, Q, q_0, \delta, F)` compiles into the SSRN
 
 from __future__ import annotations
 
+import copy
 import itertools
 import math
 from dataclasses import dataclass, field
@@ -437,6 +438,8 @@ class PairResult:
     histories: dict
     h0: Tensor
     exact_distance: bool
+    snapshots: dict = field(default_factory=dict)
+    """``{epoch: {"constrained": model, "plain": model}}``: copies taken after the epochs in ``keep``."""
 
 
 def _encode(words: Words, dtype: torch.dtype, name: str) -> tuple[Tensor, Tensor, Tensor]:
@@ -485,7 +488,7 @@ def _evaluate(model, loss_fn, data, test, h0, target, n_states, history, epoch, 
 def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str = "tanh", *, loss: str = "bce",
                optimizer: str = "adam", lr: float = 0.01, epochs: int = 50, batch_size: int = 100, lam: float = 1.0,
                n: float = 2.0, seed: int = 0, eval_every: int = 1, max_permutations: int = 50_000,
-               progress: bool = False) -> PairResult:
+               progress: bool = False, keep=()) -> PairResult:
     r"""Train the constrained SRN and an unconstrained SRN from the same initialization (sections 7.3, 9, 10).
 
     Both networks have :math:`d = |Q||\Sigma|` units (:math:`|Q|` of the minimal DFA), the
@@ -512,9 +515,13 @@ def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str 
         ``"adam"`` or ``"sgd"``, its learning rate, passes over the data, minibatch size.
     seed
         Seeds the initialization and the minibatch order.
+    keep
+        Epochs (0 = the initialization) after which a copy of both networks is kept in
+        ``PairResult.snapshots``; training is the same with or without them.
     """
     if not isinstance(dfa, DFA):
         raise ValueError(f"dfa must be a srnbook.DFA, got {type(dfa).__name__}")
+    keep = {check_positive_int(e, "keep entries", allow_zero=True) for e in keep}
     check_choice(activation, "activation", ACTIVATIONS)
     check_choice(loss, "loss", LOSSES)
     check_choice(optimizer, "optimizer", OPTIMIZERS)
@@ -543,6 +550,9 @@ def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str 
     def loss_fn(model, z, y):
         return training_loss(loss, z, y, model.parameters(), lam=lam, n=n)
 
+    snapshots = {}
+    if 0 in keep:
+        snapshots[0] = copy.deepcopy(models)
     exact = True
     for key, model in models.items():
         exact &= _evaluate(model, loss_fn, data, test, h0, target, dfa.n_states, histories[key], 0, max_permutations)
@@ -558,11 +568,13 @@ def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str 
                 optimizers[key].zero_grad()
                 loss_fn(model, logits(model, xb, lb, h0), yb).backward()
                 optimizers[key].step()
+        if epoch in keep:
+            snapshots[epoch] = copy.deepcopy(models)
         if epoch % eval_every == 0 or epoch == epochs:
             for key, model in models.items():
                 exact &= _evaluate(model, loss_fn, data, test, h0, target, dfa.n_states, histories[key], epoch,
                                    max_permutations)
-    return PairResult(models, histories, h0, exact)
+    return PairResult(models, histories, h0, exact, snapshots)
 
 
 # ---------------------------------------------------------------------- why gradient descent does not get there
@@ -617,7 +629,8 @@ def scale_growth(dfa: DFA, words: Words, J0: float = 1.0, steps: int = 1000, lr:
     :math:`\theta_0 = \theta^\star(J_0)` already classifies the words; plain gradient descent
     :math:`\theta \leftarrow \theta - \eta\nabla L` then only grows the scale. Returns the
     effective scale :math:`J_t = J_0\,\theta_t\cdot\theta_0/\|\theta_0\|^2` (the component along the
-    target's direction), the loss and :math:`\|\nabla L\|` every ``every`` steps. Because
+    target's direction), the loss, :math:`\|\nabla L\|` and the norm of each parameter tensor
+    (``"norms"``: name -> list) every ``every`` steps. Because
     :math:`\|\nabla L\| \approx C e^{-J}`, :math:`dJ/dt \propto e^{-J}` and
     :math:`J_t \approx \log(t)` + const: a bounded step reaches scale :math:`J` only after
     a number of steps exponential in :math:`J` (the consequence of Mitarchuk et al. 2024
@@ -631,7 +644,7 @@ def scale_growth(dfa: DFA, words: Words, J0: float = 1.0, steps: int = 1000, lr:
     ssrn = dfa_to_ssrn(dfa, activation, J0, torch.float64)
     srn, h0 = ssrn.srn, ssrn.h0
     theta0 = flatten_parameters(srn).detach()
-    out = {"step": [], "J": [], "loss": [], "grad_l2": []}
+    out = {"step": [], "J": [], "loss": [], "grad_l2": [], "norms": {name: [] for name, _ in srn.named_parameters()}}
     for t in range(steps + 1):
         srn.zero_grad()
         loss = _ssrn_loss(srn, data, h0)
@@ -643,6 +656,8 @@ def scale_growth(dfa: DFA, words: Words, J0: float = 1.0, steps: int = 1000, lr:
             out["J"].append(float(J0 * theta @ theta0 / (theta0 @ theta0)))
             out["loss"].append(float(loss.detach()))
             out["grad_l2"].append(float(grad.norm()))
+            for name, p in srn.named_parameters():
+                out["norms"][name].append(float(p.detach().norm()))
         if t < steps:
             with torch.no_grad():
                 for p in srn.parameters():

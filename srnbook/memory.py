@@ -157,6 +157,12 @@ __all__ = [
     "corrupt",
     "bit_error_probability",
     "capacity_curve",
+    "plot_crosstalk",
+    "plot_hebb_oja",
+    "plot_pattern_rows",
+    "plot_energy_descent",
+    "plot_capacity",
+    "plot_recall_frame",
 ]
 
 #: A 2-D input correlation matrix for the Hebb/Oja examples: eigenvalues 3 (along
@@ -886,3 +892,167 @@ def capacity_curve(N: int = 200, alphas=DEFAULT_ALPHAS, trials: int = 10, seed: 
                     torch.stack([bits.all(2).double().mean() for bits in stable]),
                     torch.stack([mk.mean() for mk in overlaps]),
                     torch.stack([(mk >= threshold).double().mean() for mk in overlaps]))
+
+
+# ---------------------------------------------------------------------- figures of the chapter
+
+
+def _pyplot():
+    import matplotlib.pyplot as plt  # imported on first use: the model code needs no plotting
+
+    return plt
+
+
+def plot_crosstalk(measured: dict):
+    r"""Recall error of the linear associator against the key correlation :math:`c`.
+
+    ``measured`` maps the number of pairs :math:`n` to ``(cs, errors)``, the correlations
+    and the measured largest recall errors; lines are :math:`|c|\sqrt{n - 1}`.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.2, 3.0))
+    for k, (n, (cs, es)) in enumerate(measured.items()):
+        ax.plot(cs, es, "o", ms=3.5, color=f"C{k}", label=f"measured, $n = {n}$")
+        ax.plot(cs, [abs(c) * math.sqrt(n - 1) for c in cs], "-", lw=0.9, color=f"C{k}")
+    ax.set(xlabel="key correlation $c$", ylabel=r"recall error $\|A f_j - g_j\|$",
+           title=r"crosstalk of correlated keys (lines: $|c|\sqrt{n-1}$)")
+    ax.legend(fontsize=8)
+    plt.close(fig)
+    return fig
+
+
+def plot_hebb_oja(runs: dict, flows: dict, times: Tensor, w0: Tensor):
+    r"""Hebb's and Oja's rules side by side.
+
+    ``runs`` and ``flows`` map ``"Hebb"`` and ``"Oja"`` to the :class:`Learning` of the
+    sampled rule and of its averaged flow (on ``times``), both from ``w0``. Left: the
+    norms (log scale); middle: the alignment with :math:`u_1`; right: Oja's weights in
+    the plane, with the unit circle and the direction :math:`u_1` (dashed).
+    """
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, 3, figsize=(10, 2.9))
+    for k, name in enumerate(runs):
+        for ax, key in zip(axes[:2], ("norm", "alignment")):
+            ax.plot(runs[name].t, getattr(runs[name], key), color=f"C{k}", lw=0.8,
+                    label=f"{name}, samples")
+            ax.plot(times, getattr(flows[name], key), "--", color="black" if k else "0.5",
+                    lw=1, label=f"{name}, flow")
+    axes[0].set(yscale="log", xlabel=r"$t = \eta k$", ylabel=r"$\|w\|$", title="norm")
+    axes[1].set(xlabel=r"$t = \eta k$", ylabel=r"$|u_1^\top w| / \|w\|$",
+                title="alignment with $u_1$")
+    axes[1].legend(fontsize=7, loc="lower right")
+    circle = torch.linspace(0, 2 * math.pi, 200)
+    axes[2].plot(torch.cos(circle), torch.sin(circle), color="0.8", lw=0.8)
+    path = runs["Oja"].w
+    axes[2].plot(path[:, 0], path[:, 1], color="C1", lw=0.6)
+    u1 = runs["Oja"].eigenvector
+    axes[2].plot(*(1.3 * u1[:, None] * torch.tensor([-1.0, 1.0])), "--", color="0.4", lw=0.8)
+    axes[2].plot(*w0, "o", color="C1", ms=4)
+    axes[2].set(aspect="equal", xlim=(-1.3, 1.3), ylim=(-1.3, 1.3), xlabel="$w[1]$",
+                ylabel="$w[2]$", title="Oja's weights (dashed: $u_1$)")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_pattern_rows(stages: dict, side: int = 10):
+    r"""A grid of :math:`\pm 1` patterns: one row per entry of ``stages`` (label -> ``(k, side**2)``
+    states), one column per pattern, black for :math:`+1`."""
+    plt = _pyplot()
+    columns = len(next(iter(stages.values())))
+    fig, axes = plt.subplots(len(stages), columns, figsize=(5.2, 5.6), squeeze=False)
+    for row, (label, states) in zip(axes, stages.items()):
+        for ax, s in zip(row, states):
+            ax.imshow(s.reshape(side, side), cmap="gray_r", vmin=-1, vmax=1)
+            ax.set(xticks=[], yticks=[])
+            ax.spines[:].set_visible(True)
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout(h_pad=0.3, w_pad=0.3)
+    plt.close(fig)
+    return fig
+
+
+def plot_energy_descent(E: Tensor, pattern_energy: float, corrupted: int, N: int):
+    r"""Hopfield's energy after every single-unit update of asynchronous runs.
+
+    ``E`` is ``(runs, 1 + updates)``; the first ``corrupted`` runs (blue) start from
+    corrupted patterns, the others (red) from random states. The time axis counts sweeps of
+    ``N`` updates; the dashed line is ``pattern_energy``, the mean energy of the patterns.
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.6, 3.0))
+    sweeps = torch.arange(E.shape[1]) / N
+    for k, E_k in enumerate(E):
+        ax.plot(sweeps, E_k, color="C0" if k < corrupted else "C3", lw=0.8, alpha=0.8)
+    ax.axhline(pattern_energy, color="0.3", ls="--", lw=0.8)
+    ax.set(xlabel=f"sweeps ({N} updates each)", ylabel="$E(s)$",
+           title="asynchronous: corrupted patterns (blue), random states (red)")
+    plt.close(fig)
+    return fig
+
+
+def plot_capacity(curves: dict, overlap_of: int | None = None):
+    r"""Capacity curves of :func:`capacity_curve` for several network sizes.
+
+    ``curves`` maps :math:`N` to a :class:`Capacity`. Left: the fraction of recalls
+    retrieved against the load (and, dashed, the mean final overlap for
+    :math:`N =` ``overlap_of``, default the largest). Right: the fraction of unstable bits
+    of the stored patterns after one update, with the crosstalk estimate
+    :func:`bit_error_probability`. Dotted: :math:`\alpha_c` (:data:`ALPHA_C`).
+    """
+    plt = _pyplot()
+    overlap_of = max(curves) if overlap_of is None else overlap_of
+    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.1))
+    for k, (N, c) in enumerate(curves.items()):
+        left.plot(c.alpha, c.retrieved, "o-", ms=3, lw=1, color=f"C{k}",
+                  label=f"retrieved, $N = {N}$")
+        right.plot(c.alpha, 1 - c.stable_bits, "o", ms=3.5, color=f"C{k}",
+                   label=f"measured, $N = {N}$")
+    c = curves[overlap_of]
+    colour = f"C{list(curves).index(overlap_of)}"
+    left.plot(c.alpha, c.overlap, "--", color=colour, lw=1,
+              label=f"mean overlap, $N = {overlap_of}$")
+    top = max(float(c.alpha.max()) for c in curves.values())
+    alphas = torch.linspace(0.02, top, 100, dtype=F64)
+    right.plot(alphas, bit_error_probability(alphas), color="black", lw=1,
+               label=r"$\frac{1}{2}\mathrm{erfc}(1/\sqrt{2\alpha})$")
+    for ax in (left, right):
+        ax.axvline(ALPHA_C, color="0.4", ls=":", lw=1)
+        ax.set_xlabel(r"load $\alpha = P/N$")
+    left.set(ylabel="fraction / overlap",
+             title=rf"recall from 5% noise (dotted: $\alpha_c = {ALPHA_C}$)")
+    right.set(yscale="log", ylim=(1e-5, 0.1), ylabel="unstable bits",
+              title="one update from the stored patterns")
+    left.legend(fontsize=7, loc="lower left")
+    right.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_recall_frame(stored: Tensor, key: Tensor, result: Recall, alpha: float,
+                      curve: Capacity, key_title: str = "key"):
+    r"""One frame of the chapter's load slider: a :math:`20 \times 20` pattern, the key, the
+    state where asynchronous recall (``result``) stopped, and the retrieved fraction of
+    ``curve`` against the load with ``alpha`` marked (dotted: :data:`ALPHA_C`)."""
+    plt = _pyplot()
+    side = math.isqrt(stored.numel())
+    fig, axes = plt.subplots(1, 4, figsize=(9, 2.3),
+                             gridspec_kw={"width_ratios": [1, 1, 1, 1.7]})
+    titles = ("stored", key_title, "recalled")
+    for ax, s, title in zip(axes, (stored, key, result.state), titles):
+        ax.imshow(s.reshape(side, side), cmap="gray_r", vmin=-1, vmax=1)
+        ax.set(xticks=[], yticks=[], title=title)
+        ax.spines[:].set_visible(True)
+    axes[3].plot(curve.alpha, curve.retrieved, "o-", ms=3, color="C2")
+    axes[3].axvline(ALPHA_C, color="0.4", ls=":", lw=1)
+    axes[3].axvline(alpha, color="C3", lw=1.5)
+    axes[3].set(xlabel=r"load $\alpha$", ylabel=f"retrieved, $N = {stored.numel()}$",
+                ylim=(-0.05, 1.05))
+    steps = int(result.steps)
+    P = round(alpha * stored.numel())
+    fig.suptitle(rf"$\alpha = {alpha:g}$ ($P = {P}$): overlap "
+                 rf"$m = {float(overlap(result.state, stored)):.3f}$ after {steps} "
+                 f"sweep{'s' if steps != 1 else ''}", fontsize=10)
+    fig.tight_layout()
+    return fig

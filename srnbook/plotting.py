@@ -471,8 +471,8 @@ def plot_saturation_sweep(points, layers=("U", "W", "V")):
     :func:`srnbook.optim.kfac.saturation_sweep`). Left: :math:`\max\sigma'(a_t)`, the scale
     :math:`\operatorname{tr}G_0/\dim G_0` of each layer's gradient factor and the gradient norms,
     on a log scale. Right: the cosine of the K-FAC step with :math:`-\nabla L` and the ratio
-    :math:`\gamma\lVert s\rVert / \lVert\nabla L\rVert`; both reach 1 when the step is
-    :math:`-\nabla L/\gamma`."""
+    :math:`\lambda\lVert s\rVert / \lVert\nabla L\rVert`; both reach 1 when the step is
+    :math:`-\nabla L/\lambda`."""
     J = [p.J for p in points]
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2))
     left.plot(J, [p.sigma_prime for p in points], "k-", lw=3, alpha=0.5, label=r"$\max \sigma'(a_t)$")
@@ -490,7 +490,7 @@ def plot_saturation_sweep(points, layers=("U", "W", "V")):
         right.plot(J, [p.gradient_cosine[layer] for p in points], "-o", ms=3, color=f"C{j}",
                    label=rf"$\cos(s, -\nabla L)$ ({layer})")
         right.plot(J, [p.step_ratio[layer] for p in points], "--", color=f"C{j}",
-                   label=rf"$\gamma\|s\|/\|\nabla L\|$ ({layer})")
+                   label=rf"$\lambda\|s\|/\|\nabla L\|$ ({layer})")
     right.axhline(1.0, color="0.5", lw=0.8)
     right.set(xlabel="weight scale $J$", ylim=(0, 1.08))
     right.legend(fontsize=7, loc="lower right")
@@ -667,8 +667,8 @@ def plot_gradient_by_scale(points: dict, saturating_J: float | None = None, floo
 
 def plot_scale_growth(growth: dict, slope: float, intercept: float):
     r"""Gradient descent from a compiled SSRN (:func:`srnbook.learning.scale_growth`): left, the effective
-    scale :math:`J_t` against :math:`t` (log axis) with the fitted line :math:`J = \text{slope}\,\log t + \text{intercept}`;
-    right, the loss against :math:`t` (log-log) with a :math:`1/t` guide."""
+    scale :math:`J_s` against the step :math:`s` (log axis) with the fitted line :math:`J = \text{slope}\,\log s + \text{intercept}`;
+    right, the loss against :math:`s` (log-log) with a :math:`1/s` guide."""
     keys = ("step", "J", "loss")
     if not isinstance(growth, dict) or any(k not in growth for k in keys) or len(growth["step"]) < 2:
         raise ValueError(f"growth must be the dict of scale_growth with keys {', '.join(keys)} and 2 entries or more")
@@ -676,13 +676,13 @@ def plot_scale_growth(growth: dict, slope: float, intercept: float):
     keep = step > 0
     t = step[keep]
     fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.0))
-    left.plot(t, torch.tensor(growth["J"], dtype=torch.float64)[keep], "-", color="C0", label="$J_t$")
-    left.plot(t, slope * torch.log(t) + intercept, "k--", lw=1, label=rf"${slope:.3f}\,\log t + {intercept:.2f}$")
-    left.set(xscale="log", xlabel="step $t$", title="effective scale along the target")
+    left.plot(t, torch.tensor(growth["J"], dtype=torch.float64)[keep], "-", color="C0", label="$J_s$")
+    left.plot(t, slope * torch.log(t) + intercept, "k--", lw=1, label=rf"${slope:.3f}\,\log s + {intercept:.2f}$")
+    left.set(xscale="log", xlabel="step $s$", title="effective scale along the target")
     loss = torch.tensor(growth["loss"], dtype=torch.float64)[keep]
     right.plot(t, loss, "-", color="C1", label="loss")
-    right.plot(t, loss[-1] * t[-1] / t, "k--", lw=1, label=r"$\propto 1/t$")
-    right.set(xscale="log", yscale="log", xlabel="step $t$", title="training loss")
+    right.plot(t, loss[-1] * t[-1] / t, "k--", lw=1, label=r"$\propto 1/s$")
+    right.set(xscale="log", yscale="log", xlabel="step $s$", title="training loss")
     for ax in (left, right):
         ax.title.set_fontsize(10)
         ax.legend(fontsize=8)

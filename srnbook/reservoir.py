@@ -701,3 +701,41 @@ def esn_on_task(task: str, T: int, size: int = 100, radii: Sequence[float] = (0.
     best = base.with_spectral_radius(rho).with_leak(alpha)
     test = fit_task(best, task, T, n_train, n_test, ridge, seed + 2).test_success
     return TaskResult(task, T, rho, alpha, validation, test)
+
+
+# ---------------------------------------------------------------------- stored comparison
+
+ESN_TASKS = {"tasks": ["adding", "temporal_order"], "T": [10, 20, 50, 100], "size": 100,
+             "radii": [0.95], "leaks": [1.0, 0.1], "input_scale": 0.5, "density": 0.1,
+             "n_train": 1000, "n_test": 1024, "ridge": 1e-6, "seed": 0, "dtype": "float32"}
+"""The chapter's ESN on the long-time-lag problems: one reservoir, two leaks, four lengths."""
+
+
+def esn_on_tasks(config: dict | None = None) -> dict:
+    """:func:`esn_on_task` for every task and length of ``config`` (default :data:`ESN_TASKS`).
+
+    Returns a JSON-able dict: ``config``, ``results`` (per task and :math:`T`: the chosen
+    ``spectral_radius`` and ``leak``, ``validation`` as a list of
+    ``{"spectral_radius", "leak", "success"}`` and ``test_success``) and ``torch_version``.
+    ``python -m srnbook.experiments reservoir_esn`` writes it to
+    ``book/data/reservoir_esn.json``, which the book loads instead of recomputing it.
+    """
+    config = dict(ESN_TASKS if config is None else config)
+    if set(config) != set(ESN_TASKS):
+        raise ValueError(f"config must have the keys {sorted(ESN_TASKS)}, got {sorted(config)}")
+    dtype = {"float32": torch.float32, "float64": torch.float64}[config["dtype"]]
+    results = []
+    for task in config["tasks"]:
+        for T in config["T"]:
+            r = esn_on_task(task, T, size=config["size"], radii=config["radii"],
+                            leaks=config["leaks"], input_scale=config["input_scale"],
+                            density=config["density"], n_train=config["n_train"],
+                            n_test=config["n_test"], ridge=config["ridge"], seed=config["seed"],
+                            dtype=dtype)
+            validation = [{"spectral_radius": rho, "leak": alpha, "success": float(v)}
+                          for (rho, alpha), v in r.validation_success.items()]
+            results.append({"task": task, "T": T, "spectral_radius": r.spectral_radius,
+                            "leak": r.leak, "validation": validation,
+                            "test_success": float(r.test_success)})
+    return {"config": config, "results": results, "torch_version": torch.__version__}
+

@@ -800,7 +800,9 @@ def stability_margin(model, beta: float | None = None, words=None) -> Stability:
 
     :math:`\|W\|` is the spectral norm (the report's notation, appendix A). The
     condition says that the step :math:`h \mapsto \sigma(U x + W h + b)` is a
-    contraction on :math:`\beta`-saturated states: for tanh,
+    contraction between states whose pre-activations are joined by a segment of
+    :math:`\beta`-saturated values (same sign pattern; saturated endpoints alone do not
+    suffice, since the segment between them may cross the steep middle): for tanh,
     :math:`\sigma'(a) = 1 - h^2 \le 1 - \beta^2` when :math:`|h| \ge \beta`, so the
     step is :math:`(1 - \beta^2)\|W\|`-Lipschitz, below 1 iff
     :math:`\beta > \sqrt{1 - 1/\|W\|}`. The sigmoid analogue uses

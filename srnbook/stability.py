@@ -773,3 +773,109 @@ def plot_latch_dilemma(results: list[LatchResult] | None = None):
     fig.tight_layout()
     plt.close(fig)
     return fig
+
+
+# ---------------------------------------------------------------------- figures of the chapter
+
+
+def plot_energy_landscape(W: Tensor, b: Tensor, runs: dict, energy: dict, dt: float = 0.1,
+                          grid: int = 161):
+    r"""Hopfield's energy (:func:`lyapunov_energy`) of a 2-unit network and its decrease.
+
+    ``runs`` maps the names ``"synchronous"``, ``"asynchronous"`` and ``"continuous"``
+    to the states of :func:`trajectory` (``(N, steps + 1, 2)``), ``energy`` maps the same
+    names to the energies ``(N, steps + 1)`` along them. Left: contour lines of
+    :math:`E` on :math:`[-0.995, 0.995]^2` with the synchronous trajectories. Middle:
+    :math:`E(h_k)` along the synchronous (solid) and asynchronous (dashed) runs. Right:
+    :math:`E(h(t))` along the continuous-time runs (Euler step ``dt``).
+    """
+    axis = torch.linspace(-0.995, 0.995, grid, dtype=W.dtype)
+    g1, g2 = torch.meshgrid(axis, axis, indexing="xy")
+    states = torch.stack([g1.reshape(-1), g2.reshape(-1)], 1)
+    landscape = lyapunov_energy(W, b, states).reshape(g1.shape)
+    fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
+    axes[0].contour(g1.numpy(), g2.numpy(), landscape.numpy(), levels=20, cmap="viridis",
+                    linewidths=0.7)
+    for path in runs["synchronous"]:
+        axes[0].plot(path[:, 0], path[:, 1], ".-", color="0.2", lw=0.8, ms=2)
+    axes[0].set(aspect="equal", xlabel="$h[1]$", ylabel="$h[2]$")
+    axes[0].set_title("energy landscape, SRN trajectories", fontsize=10)
+    axes[1].plot(energy["synchronous"].T, "-", color="C0", lw=0.9)
+    axes[1].plot(energy["asynchronous"].T, "--", color="C1", lw=0.9)
+    axes[1].set(xlabel="step $k$", ylabel="$E(h_k)$")
+    axes[1].set_title("synchronous (—), asynchronous (- -)", fontsize=10)
+    continuous = energy["continuous"]
+    axes[2].plot(dt * torch.arange(continuous.shape[1]), continuous.T, color="C2", lw=0.9)
+    axes[2].set(xlabel="time $t$", ylabel="$E(h(t))$")
+    axes[2].set_title("continuous time", fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_pitchfork(ws) -> tuple:
+    r"""The pitchfork of the scalar map :math:`h \mapsto \tanh(w h)` over the weights ``ws``.
+
+    Left: its fixed points (:func:`fixed_points`), filled when stable (or marginal, as
+    the origin at :math:`w = 1`, which attracts slowly), open when unstable. Right: the
+    Jacobian :math:`\lambda(w) = w(1 - h^{*2})` at the largest fixed point
+    :math:`h^* \ge 0`. Returns ``(fig, contraction)``, the list of :math:`\lambda(w)`.
+    """
+    branches = {"stable": ([], []), "unstable": ([], [])}
+    contraction = []
+    zero = torch.zeros(1, dtype=torch.float64)
+    for w in ws:
+        found = fixed_points(torch.tensor([[w]], dtype=torch.float64), zero, "tanh",
+                             n_starts=20)
+        for p in found:
+            kind = "unstable" if p.kind in ("unstable", "saddle") else "stable"
+            branches[kind][0].append(w)
+            branches[kind][1].append(float(p.h))
+        contraction.append(max(found, key=lambda p: float(p.h)).spectral_radius)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8))
+    left.plot(*branches["stable"], "o", ms=2.5, color="C0", label="stable")
+    left.plot(*branches["unstable"], "o", ms=2.5, mfc="white", color="C3", label="unstable")
+    left.set(xlabel="$w$", ylabel="fixed points $h^*$", title=r"$h = \tanh(w h)$: a pitchfork")
+    left.legend(fontsize=8)
+    right.plot(list(ws), contraction, color="C0")
+    right.axhline(1, color="0.5", ls="--", lw=0.8)
+    right.set(xlabel="$w$", ylabel=r"$\lambda(w) = w\,(1 - h^{*2})$",
+              title="Jacobian at the attractor")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig, contraction
+
+
+def plot_latch_frame(result: LatchResult, x: Tensor, bits: Tensor, shown: int = 24):
+    r"""One frame of the chapter's latch slider, for the weight ``result.w``.
+
+    ``x`` and ``bits`` are :func:`latch_inputs`, ``result`` the entry of
+    :func:`latch_experiment` for that weight. Left: ``shown`` trajectories of the latch
+    (blue: bit :math:`+1`, red: :math:`-1`) and, grey, the band
+    :math:`|h| < \sqrt{1 - 1/w}` where the Jacobian :math:`w(1 - h^2)` exceeds 1. Right:
+    :math:`\log_{10}|\partial h_t/\partial h_0|` along the same sequences, its median
+    over all of them (black) and the noise-free slope :math:`t \log_{10}\lambda(w)`.
+    """
+    w = result.w
+    trace = latch(w, x)
+    t = torch.arange(1, trace.h.shape[1] + 1)
+    log_grad = torch.log10((w * (1 - trace.h ** 2)).abs()).cumsum(1)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 2.6))
+    if w > 1:
+        band = math.sqrt(1 - 1 / w)
+        left.axhspan(-band, band, color="0.88", lw=0)
+    for i in range(shown):
+        left.plot(t, trace.h[i], color="C0" if bits[i] > 0 else "C3", lw=0.7)
+    left.set(ylim=(-1.05, 1.05), xlabel="step $t$", ylabel="$h_t$")
+    right.plot(t, log_grad[:shown].T, color="0.65", lw=0.6)
+    right.plot(t, log_grad.median(0).values, color="black", lw=1.8, label="median")
+    right.plot(t, t * math.log10(result.contraction), "--", color="C3", lw=1,
+               label=r"$t\log_{10}\lambda$")
+    right.set(ylim=(-80, 5), xlabel="step $t$",
+              ylabel=r"$\log_{10}|\partial h_t/\partial h_0|$")
+    right.legend(fontsize=8, loc="lower left")
+    fig.suptitle(rf"$w = {w:g}$: {result.retention:.1%} of the bits kept, median "
+                 rf"$|\partial h_T/\partial h_0| = 10^{{{result.median_log10_gradient:.1f}}}$",
+                 fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -13,6 +13,7 @@ from typing import Sequence
 from IPython.display import Markdown
 
 _MATH = re.compile(r"(\$[^$]*\$)")
+_BAR = re.compile(r"(?<!\\)\|")  # a bar not escaped yet
 _LABEL = re.compile(r"[A-Za-z][\w-]*")
 
 
@@ -20,12 +21,13 @@ def escape_cell(text: str) -> str:
     r"""``text`` made safe inside a Markdown table cell.
 
     A ``|`` ends a cell, so ``|Q|`` would split it: outside math each ``|`` becomes ``\|``;
-    inside ``$...$`` (which the table parser does not see into) it becomes ``\vert``, since
-    ``\|`` there would be read by TeX as the norm bar ``‖``. Newlines become spaces.
+    inside ``$...$`` each ``|`` becomes ``\vert`` and each norm bar ``\|`` becomes ``\Vert``
+    (the table parser unescapes ``\|`` even there). Newlines become spaces.
     """
     parts = _MATH.split(text.replace("\n", " "))
-    return "".join(part.replace("|", r"\vert ") if part.startswith("$") and part.endswith("$")
-                   and len(part) > 1 else part.replace("|", r"\|") for part in parts)
+    return "".join(part.replace(r"\|", r"\Vert ").replace("|", r"\vert ")
+                   if part.startswith("$") and part.endswith("$") and len(part) > 1
+                   else _BAR.sub(r"\|", part) for part in parts)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence], floatfmt: str = ".4g", *,

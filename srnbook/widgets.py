@@ -87,7 +87,14 @@ class DFAStepper(anywidget.AnyWidget):
     :math:`y_t`. Buttons step, go back and reset; a text box changes the word; a
     slider sets the weight scale :math:`J` from 1 (blurred hidden values: on long
     words the network drifts away from the DFA) up to the smallest :math:`J` at which
-    every value is exactly 0 or 1 in float32.
+    every value is exactly 0 or 1 in float32 (and ``J`` itself, if given).
+
+    The status line measures how far :math:`h_t` is from the code of the DFA's state
+    (the construction's vector: 1 at the unit of the state reached and the letter read,
+    the activation's lower bound, 0 or -1, elsewhere; :math:`h_0` before any letter), as
+    :math:`\max_i |h_{t,i} - \text{code}_i|`, and says that the network has lost the
+    state once that distance reaches half the range (rounding the units to the bounds no
+    longer gives the code back). An invalid word clears the display.
 
     The stepping runs in the browser (JavaScript, float32 arithmetic like torch's),
     on the SSRN's weights at :math:`J = 1` scaled by :math:`J`; so the widget works
@@ -119,7 +126,7 @@ class DFAStepper(anywidget.AnyWidget):
     def __init__(self, dfa, word="", activation: str = "sigmoid", J: float | None = None,
                  n_scales: int = 25, position: int = 0):
         from .dfa import DFA
-        from .ssrn import dfa_to_ssrn, saturating_scale
+        from .ssrn import _check_J, dfa_to_ssrn, saturating_scale
 
         if not isinstance(dfa, DFA):
             raise ValueError(f"dfa must be an srnbook.dfa.DFA, got {type(dfa).__name__}")
@@ -127,10 +134,13 @@ class DFAStepper(anywidget.AnyWidget):
         symbols = dfa.encode(word)  # raises on unknown symbols
         if not 0 <= position <= len(symbols):
             raise ValueError(f"position must be in [0, {len(symbols)}] (the word's length), got {position}")
+        if J is not None:
+            J = _check_J(J)
         unit = dfa_to_ssrn(dfa, activation=activation, J=1.0)
         J_sat = saturating_scale(activation, torch.float32)
-        values = sorted({float(v) for v in np.geomspace(1.0, J_sat, n_scales)} | {J_sat})
-        index = len(values) - 1 if J is None else int(np.argmin([abs(v - J) for v in values]))
+        given = {J_sat} if J is None else {J_sat, J}  # the slider shows J exactly as given
+        values = sorted({float(v) for v in np.geomspace(1.0, J_sat, n_scales)} | given)
+        index = values.index(J_sat if J is None else J)
         net = unit.srn
         joiner = "" if all(len(s) == 1 for s in dfa.alphabet) else " "
         super().__init__(

@@ -1,15 +1,19 @@
 """What a reader must never meet on a built page, measured in the browser.
 
 :func:`inspect_page` runs in a page that has finished rendering (MathJax done, widgets
-drawn) and returns what it found, at the page's current width:
+drawn), with every dropdown opened (:func:`open_everything`), and returns what it found,
+at the page's current width:
 
 - ``raw_tables``: paragraphs that show Markdown table syntax (``| a | b |`` and a
   ``|---|`` rule) as text, the sign of a table that did not parse;
 - ``raw_math``: text outside code that still holds TeX (``$\\alpha$``, ``\\(``, ``\\[``),
   i.e. math that MathJax never saw, and MathJax's own error boxes (``mjx-merror``);
 - ``overflows``: display equations, tables and images wider than the text column, or cut
-  by a box that clips, unless an ancestor inside the column scrolls them (``overflow-x:
-  auto`` or ``scroll``);
+  by a box that clips (``overflow: hidden``). One inside a scroll container (``overflow-x:
+  auto`` or ``scroll``) passes if the container fits the column and, when its content
+  does scroll, shows it: ``book/_static/scroll-cues.js`` marks the box and the book's
+  stylesheet fades the content out on the side that hides more, since phones hide
+  scrollbars until touched;
 - ``figures``: every image of the article outside a widget, with its caption and alt text.
 
 Run ``python tests/page_checks.py PAGE.html [...]`` for a report and screenshots of pages
@@ -30,7 +34,7 @@ READY = """() => {
 INSPECT = r"""() => {
   const article = document.querySelector('article.bd-article') || document.querySelector('main');
   const column = article.getBoundingClientRect();
-  const skip = el => el.closest('pre, code, script, style, mjx-container, .highlight, .widget-subarea, .jupyter-widgets, nav');
+  const skip = el => el.closest('pre, code, script, style, mjx-container, .highlight, .sig, .widget-subarea, .jupyter-widgets, nav');
   const describe = el => {
     const box = el.closest('section[id], div[id]');
     const text = (el.textContent || el.getAttribute('alt') || el.tagName).replace(/\s+/g, ' ').trim();
@@ -58,22 +62,38 @@ INSPECT = r"""() => {
   for (const el of wide) {
     const r = el.getBoundingClientRect();
     if (r.width === 0 && r.height === 0) continue;  // hidden (a closed dropdown)
-    let scrolled = false, clippedBy = null;
+    // Inside a scroll container (overflow-x auto or scroll) the container is what must fit;
+    // and if the content does scroll, the container must show it (the book fades the content
+    // out on the side where more is hidden): scrollbars are hidden on phones and in headless
+    // Chromium.
+    let box = el, outer = el.parentElement;
     for (let a = el.parentElement; a && a !== article; a = a.parentElement) {
-      const ox = getComputedStyle(a).overflowX;
-      if (ox === 'auto' || ox === 'scroll') { scrolled = true; break; }
-      if ((ox === 'hidden' || ox === 'clip')) {
-        const b = a.getBoundingClientRect();
-        if (r.right > b.right + 1 || r.left < b.left - 1) { clippedBy = a; break; }
+      const style = getComputedStyle(a);
+      if (style.overflowX === 'auto' || style.overflowX === 'scroll') {
+        if (a.scrollWidth > a.clientWidth + 1 && !(a.classList.contains('srn-scrolls')
+            && a.classList.contains('srn-more-right') && style.maskImage !== 'none')) {
+          overflows.push('scrolls with nothing to show it (' + a.scrollWidth + ' px in ' + a.clientWidth + '): ' + describe(el));
+        }
+        box = a; outer = a.parentElement; break;
       }
     }
-    if (scrolled) continue;
-    if (clippedBy) overflows.push('clipped: ' + describe(el));
-    else if (r.right > column.right + 1 || r.left < column.left - 1)
-      overflows.push('wider than the column (' + Math.round(r.width) + ' px of ' + Math.round(column.width) + '): ' + describe(el));
+    const b = box.getBoundingClientRect();
+    let clippedBy = null;
+    for (let a = outer; a && a !== article; a = a.parentElement) {
+      const ox = getComputedStyle(a).overflowX;
+      if (ox === 'hidden' || ox === 'clip') {
+        const c = a.getBoundingClientRect();
+        if (b.right > c.right + 1 || b.left < c.left - 1) { clippedBy = a; break; }
+      }
+    }
+    if (clippedBy) overflows.push('clipped (' + Math.round(b.width) + ' px in ' +
+      Math.round(clippedBy.getBoundingClientRect().width) + ') by ' + (clippedBy.className || clippedBy.tagName) + ': ' + describe(el));
+    else if (b.right > column.right + 1 || b.left < column.left - 1)
+      overflows.push('wider than the column (' + Math.round(b.width) + ' px of ' + Math.round(column.width) + '): ' + describe(el));
   }
   // Figures: images of the article that are not a widget's frames.
-  const figures = [...article.querySelectorAll('img')].filter(img => !img.closest('.jupyter-widgets, .widget-subarea'))
+  const figures = [...article.querySelectorAll('img:not(.toggler)')]  // (toggler: the module index's +/- icon)
+    .filter(img => !img.closest('.jupyter-widgets, .widget-subarea'))
     .map(img => {
       const fig = img.closest('figure');
       const cap = fig && fig.querySelector('figcaption');
@@ -83,6 +103,20 @@ INSPECT = r"""() => {
     });
   return {rawTables, rawMath, overflows, figures};
 }"""
+
+
+OPEN_ALL = """() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  document.querySelectorAll('.toggle-details__container, .cell_output.tag_hide-output')
+    .forEach(e => { e.style.display = ''; });
+}"""
+
+
+def open_everything(page) -> None:
+    """Open every dropdown (solutions, provenance, full tables): a reader may open them all."""
+    page.evaluate(OPEN_ALL)
+    page.wait_for_timeout(200)
 
 
 def real_alt(alt: str, src: str) -> bool:
@@ -111,14 +145,18 @@ def main(paths: list[str]) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
         for path in paths:
-            page = browser.new_context(viewport={"width": WIDTHS[0], "height": 900}).new_page()
+            context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                ("file:", "data:", "blob:", "about:")) else route.abort())  # offline, as in the tests
+            page = context.new_page()
             errors = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(Path(path).resolve().as_uri())
+            page.goto(Path(path).resolve().as_uri(), timeout=120_000)
             html = Path(path).read_text()
-            wait_until_rendered(page, "application/vnd.jupyter.widget-state+json" in html)
+            wait_until_rendered(page, "application/vnd.jupyter.widget-state+json" in html and "ImageModel" in html)
             name = Path(path).stem
+            open_everything(page)
             for width in WIDTHS:
                 page.set_viewport_size({"width": width, "height": 900})
                 page.wait_for_timeout(300)

@@ -164,6 +164,30 @@ def test_fit_reverse_engineers_a_small_network_by_orders_of_magnitude(kind):
         assert (result.weights.aux[:, 0] == 0).all()  # the fixed offsets did not move
 
 
+def test_relaxation_divides_the_normal_equation_step_and_keeps_the_criterion():
+    unit, _, blind, inputs, targets = problem("lnl", n=3)
+    seen = {}
+    for s in (1.0, 4.0):
+        steps = []
+        original = bt.normal_equation_step
+
+        def spy(*args, **kwargs):
+            steps.append(original(*args, **kwargs))
+            return steps[-1]
+
+        bt.normal_equation_step = spy
+        try:
+            result = bt.fit(unit, blind, inputs, targets, max_iterations=1, relaxation=s)
+        finally:
+            bt.normal_equation_step = original
+        seen[s] = (result.history[0], [n - w for n, w in zip(steps[0], blind)])
+    assert seen[4.0][0] == seen[1.0][0]  # the criterion does not depend on the relaxation
+    for one, four in zip(seen[1.0][1], seen[4.0][1]):
+        torch.testing.assert_close(four, one / 4, rtol=1e-6, atol=1e-10)
+    with pytest.raises(ValueError, match="relaxation"):
+        bt.fit(unit, blind, inputs, targets, relaxation=0.0)
+
+
 def test_fit_calls_back_with_each_iterate():
     unit, _, blind, inputs, targets = problem("lnl", n=2)
     seen = []

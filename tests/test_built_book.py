@@ -4,19 +4,22 @@ The book must work with no network: no page may load a script or a stylesheet fr
 another host, and, opened in a real browser, the chapter must render its
 mathematics and its widgets from the files shipped with it.
 
-Opening a chapter in Chromium costs 5 to 10 CPU seconds (the saved widget frames and
-MathJax), so the browser check of every chapter runs with ``pytest --exhaustive``
-(``make test-exhaustive``, which CI runs); a plain run (``make test``) opens a seeded
-sample of ``BROWSER_SAMPLE`` chapters, the same every run. The static checks below
-read every page.
+Every page is opened once in Chromium, offline, and read as a reader would see it at a
+desktop width and at a phone width (``tests/page_checks.py`` says what is measured): no
+Markdown table or TeX left as raw text, no MathJax error, nothing wider than the text
+column outside a scroll container, no console error, every figure numbered, captioned and
+described by its alt text; on a chapter with a frame slider, moving the slider shows
+another precomputed frame. The static checks read the HTML files: no asset from another
+host, every slider saved linked to its frames, every exercise with a hidden solution.
 """
 
 import json
 import re
 from pathlib import Path
 
-import numpy as np
 import pytest
+
+from tests.page_checks import WIDTHS, inspect_page, open_everything, real_alt, wait_until_rendered
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -46,10 +49,13 @@ SLIDERS = {
 }
 
 
+CHAPTERS = ("srn", "vanishing_gradients", "stability", "associative_memory", "fast_weights", "dfa_to_ssrn",
+            "learning_ssrn", "hessian_free", "kfac", "reservoir", "backward_tuning")
+
+
 def test_index_and_chapters_are_built(html_dir):
     assert (html_dir / "index.html").exists()
-    for name in ("srn", "vanishing_gradients", "stability", "associative_memory", "fast_weights", "dfa_to_ssrn",
-                 "learning_ssrn", "hessian_free", "kfac", "reservoir", "backward_tuning"):
+    for name in CHAPTERS:
         assert (html_dir / "book" / f"{name}.html").exists(), f"chapter {name} is not in the built book"
 
 
@@ -97,28 +103,58 @@ def test_every_slider_is_saved_linked_to_its_frames(html_dir, name):
     assert all(models[child]["model_name"] == "ImageModel" for child in stack["children"])
 
 
-BROWSER_SAMPLE = 3  # chapters opened in the browser by a plain run
+EXERCISE = re.compile(r'<div class="exercise admonition" id="([^"]+)"')
+SOLUTION = re.compile(r'<div class="solution( [\w-]+)* admonition" id="[^"]*"[^>]*>\s*'
+                      r'<p class="admonition-title">.*?<a [^>]*href="#([^"]+)"', re.S)
 
 
-def browser_chapters(config) -> list[str]:
-    """Every chapter with a slider under ``--exhaustive``; otherwise a seeded sample of them."""
-    names = sorted(SLIDERS)
-    if config.getoption("--exhaustive"):
-        return names
-    return sorted(np.random.default_rng(18).choice(names, BROWSER_SAMPLE, replace=False).tolist())
+def exercises_and_solutions(html: str) -> tuple[list[str], dict[str, str]]:
+    """The labels of a page's exercises, and for each solution the exercise it answers
+    with its classes (``dropdown``: hidden until opened)."""
+    exercises = EXERCISE.findall(html)
+    solutions = {m.group(2): (m.group(1) or "") for m in SOLUTION.finditer(html)}
+    return exercises, solutions
 
 
-def pytest_generate_tests(metafunc):
-    if "chapter" in metafunc.fixturenames:
-        metafunc.parametrize("chapter", browser_chapters(metafunc.config), indirect=True)
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_exercise_has_a_solution_hidden_until_opened(html_dir, name):
+    exercises, solutions = exercises_and_solutions((html_dir / "book" / f"{name}.html").read_text())
+    assert exercises, f"{name} has no exercises"
+    assert sorted(solutions) == sorted(exercises), f"{name}: exercises without a solution " \
+        f"{sorted(set(exercises) - set(solutions))}"
+    assert all("dropdown" in classes for classes in solutions.values()), "a solution is shown open"
 
 
-@pytest.fixture
-def chapter(request, offline_page, html_dir):
-    """A chapter with a frame slider, opened in headless Chromium with no network."""
-    offline_page.goto((html_dir / "book" / f"{request.param}.html").as_uri())
-    offline_page.slider_readouts = SLIDERS[request.param]
-    return offline_page
+# ---------------------------------------------------------------------- in the browser
+
+def built_pages() -> list[str]:
+    """Every page of the built book (relative to _build/html), but the redirect of index.html."""
+    if not HTML.exists():
+        return []
+    pages = [p for p in HTML.rglob("*.html") if not p.relative_to(HTML).parts[0].startswith("_")]
+    return sorted(str(p.relative_to(HTML)) for p in pages
+                  if 'http-equiv="Refresh"' not in p.read_text(errors="ignore")[:2000])
+
+
+def move_slider_two_steps(page, name: str) -> None:
+    """The frame slider, moved two steps with the keyboard, shows another precomputed frame."""
+    page.wait_for_function("""[...document.querySelectorAll('img.widget-image')]
+        .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0).length === 1""",
+                           timeout=20_000)
+    first, third = SLIDERS[name]
+    assert page.locator(".widget-readout").first.text_content() == first
+    before = visible_frames(page)
+    page.locator(".noUi-handle").first.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("r => document.querySelector('.widget-readout').textContent === r", arg=third,
+                           timeout=10_000)
+    page.wait_for_function(
+        """before => { const shown = [...document.querySelectorAll('img.widget-image')]
+             .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0).map(i => i.src);
+           return shown.length === 1 && shown[0] !== before; }""", arg=before[0], timeout=20_000)
+    after = visible_frames(page)
+    assert len(after) == 1 and after != before, "moving the slider did not show another precomputed frame"
 
 
 def visible_frames(page):
@@ -127,31 +163,45 @@ def visible_frames(page):
         .map(i => i.src)""")
 
 
-@pytest.mark.exhaustive
-def test_chapter_renders_its_math_and_switches_widget_frames_offline(chapter):
-    """One page load per chapter: the mathematics renders from the shipped MathJax, then the
-    frame slider, moved two steps with the keyboard, shows another precomputed frame (no kernel)."""
-    chapter.wait_for_function("document.querySelectorAll('mjx-container').length > 50", timeout=60_000)
-    assert chapter.locator("mjx-merror").count() == 0, "MathJax reported an error"
+REPORT = HTML.parent / "page-checks"  # one JSON per page: what the closing check counted
 
-    chapter.wait_for_selector("img.widget-image", state="attached", timeout=60_000)
-    chapter.wait_for_function("""[...document.querySelectorAll('img.widget-image')]
-        .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0).length === 1""",
-                              timeout=20_000)
-    first, third = chapter.slider_readouts
-    readout = chapter.locator(".widget-readout").first
-    assert readout.text_content() == first
-    before = visible_frames(chapter)
-    chapter.locator(".noUi-handle").first.focus()
-    chapter.keyboard.press("ArrowRight")
-    chapter.keyboard.press("ArrowRight")
-    chapter.wait_for_function("r => document.querySelector('.widget-readout').textContent === r", arg=third,
-                              timeout=10_000)
-    chapter.wait_for_function(
-        """before => { const shown = [...document.querySelectorAll('img.widget-image')]
-             .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0).map(i => i.src);
-           return shown.length === 1 && shown[0] !== before; }""", arg=before[0], timeout=20_000)
-    after = visible_frames(chapter)
-    assert len(after) == 1 and after != before, "moving the slider did not show another precomputed frame"
-    assert chapter.blocked == [], "the chapter asked for another host"
-    assert chapter.missing == [], "the chapter asked for files the book does not ship"
+
+@pytest.mark.parametrize("page_path", built_pages())
+def test_page_renders_for_a_reader_at_desktop_and_phone_widths(offline_page, html_dir, page_path):
+    """One page load: the page at 1,400 px, then at 400 px, checked as tests/page_checks.py says."""
+    page, path = offline_page, html_dir / page_path
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+    page.goto(path.as_uri(), timeout=120_000)  # the API page alone is 1.3 MB of HTML and math
+    html = path.read_text()
+    wait_until_rendered(page, widgets="widget-view+json" in html and path.stem in SLIDERS)
+    if path.parent.name == "book" and path.stem in SLIDERS:
+        move_slider_two_steps(page, path.stem)
+    open_everything(page)  # solutions, provenance boxes, full tables
+    found = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)  # a relayout (MathJax re-measures nothing: CHTML is CSS)
+        found[width] = inspect_page(page)
+    figures = found[WIDTHS[0]]["figures"]
+    exercises, solutions = exercises_and_solutions(html)
+    REPORT.mkdir(exist_ok=True)
+    (REPORT / (page_path.replace("/", "__") + ".json")).write_text(json.dumps({
+        "page": page_path, "figures": len(figures),
+        "captioned": sum(bool(f["caption"] and f["numbered"] and real_alt(f["alt"], f["src"])) for f in figures),
+        "exercises": len(exercises), "solved": len(set(solutions) & set(exercises)),
+        "raw_tables": sum(len(found[w]["rawTables"]) for w in WIDTHS),
+        "raw_math": sum(len(found[w]["rawMath"]) for w in WIDTHS),
+        "overflows": {w: found[w]["overflows"] for w in WIDTHS}, "console_errors": errors}, indent=1))
+    for width in WIDTHS:
+        assert found[width]["rawTables"] == [], f"at {width} px, Markdown tables shown as text"
+        assert found[width]["rawMath"] == [], f"at {width} px, TeX not typeset or a MathJax error"
+        assert found[width]["overflows"] == [], f"at {width} px, content wider than the column"
+    uncaptioned = [f for f in figures if not (f["caption"] and f["numbered"])]
+    assert uncaptioned == [], "figures without a numbered caption"
+    assert [f for f in figures if not real_alt(f["alt"], f["src"])] == [], "figures without real alt text"
+    assert errors == [], "the browser logged errors"
+    assert page.blocked == [], "the page asked for another host"
+    assert page.missing == [], "the page asked for files the book does not ship"

@@ -93,12 +93,35 @@ def test_static_book_widget_follows_the_J_slider_like_torch(static_chapter):
     slider = widget.locator("[data-role=J]")
     slider.fill("0")  # J = 1: blurred hidden values
     page.wait_for_function(
-        "() => document.querySelector('.srn-dfa-stepper [data-role=J-readout]').textContent.startsWith('J = 1.00')")
+        "() => document.querySelector('.srn-dfa-stepper [data-role=J-readout]').textContent === 'J = 1'")
     shown = torch.tensor(read_widget(page)["hidden"])
     reference = dfa_to_ssrn(even_as(), J=1.0).trace(WORD)[3]
     assert not torch.all((shown == 0) | (shown == 1)), "at J = 1 the hidden values are not saturated"
     assert torch.allclose(shown, reference, rtol=1e-6, atol=1e-7)
-    assert "not exactly one-hot" in widget.locator("[data-role=status]").text_content()
+    # the status measures h_3 against the code of the DFA's state after "aba": (1, 0, 0, 0)
+    status = widget.locator("[data-role=status]")
+    gap = float(status.get_attribute("data-distance"))
+    assert gap == pytest.approx((reference - torch.tensor([1.0, 0, 0, 0])).abs().max().item(), rel=1e-6)
+    lost = gap >= 0.5
+    assert status.get_attribute("data-lost") == str(lost).lower()
+    assert ("has lost the state" in status.text_content()) == lost
+
+
+def test_static_book_widget_clears_on_an_invalid_word(static_chapter):
+    """A word with a letter outside the alphabet: an error, and nothing left of the old word."""
+    page = static_chapter
+    widget = page.locator(".srn-dfa-stepper").first
+    widget.wait_for(timeout=60_000)
+    widget.locator("[data-role=step]").click()
+    widget.locator("[data-role=word]").fill("abz")
+    assert "unknown symbol" in widget.locator("[data-role=error]").text_content()
+    assert widget.locator("[data-role=hidden]").count() == 0, "the old hidden vector is still shown"
+    assert widget.locator(".dfa-state.current").count() == 0
+    assert widget.locator("[data-role=tape]").text_content() == "(no valid word)"
+    assert widget.locator("[data-role=step]").is_disabled()
+    widget.locator("[data-role=word]").fill("ab")
+    assert widget.locator("[data-role=error]").text_content() == ""
+    assert widget.locator("[data-role=hidden] td").count() == 4
 
 
 def free_port() -> int:

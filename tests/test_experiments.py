@@ -65,7 +65,7 @@ def test_cli_help(capsys):
     out = capsys.readouterr().out
     assert info.value.code == 0 and "vanishing" in out and "fastweights" in out and "--quick" in out
     assert set(EXPERIMENTS) == {"vanishing", "fastweights", "fastweights_network", "hessian_free", "kfac",
-                                "learning_ssrn", "backward_tuning"}
+                                "learning_ssrn", "backward_tuning", "reservoir_esn"}
 
 
 @pytest.mark.parametrize("change, match", [

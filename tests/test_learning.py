@@ -364,3 +364,61 @@ def test_limit_functions_reject_bad_input():
 def test_effective_parameters_reject_what_is_not_an_srn():
     with pytest.raises(ValueError, match="model must be a srnbook.SRN"):
         effective_parameters(torch.nn.Linear(2, 2))
+
+
+# ---------------------------------------------------------------------- snapshots, norms, the chapter's tables
+
+
+def test_train_pair_keeps_snapshots_equal_to_training_for_fewer_epochs():
+    dfa = tomita(4)
+    train, test = words(dfa, 80, 5.0, 0), words(dfa, 40, 12.0, 1)
+    options = {"epochs": 4, "batch_size": 20, "seed": 2}
+    kept = train_pair(dfa, train, test, "tanh", keep=(0, 2), **options)
+    assert set(kept.snapshots) == {0, 2}
+    short = train_pair(dfa, train, test, "tanh", **{**options, "epochs": 2})
+    for kind in ("plain", "constrained"):
+        for p, q in zip(kept.snapshots[2][kind].parameters(), short.models[kind].parameters()):
+            assert torch.equal(p, q)
+        assert kept.snapshots[0][kind] is not kept.models[kind]
+    plain = train_pair(dfa, train, test, "tanh", **options)  # keeping copies does not change training
+    assert plain.histories["plain"].to_dict() == kept.histories["plain"].to_dict()
+    with pytest.raises(ValueError, match="keep"):
+        train_pair(dfa, train, test, "tanh", keep=(-1,), **options)
+
+
+def test_scale_growth_records_the_norm_of_each_parameter_tensor():
+    dfa = even_as()
+    out = scale_growth(dfa, words(dfa, 30, 4.0, 0), J0=3.0, steps=20, lr=10.0, every=10)
+    compiled = dfa_to_ssrn(dfa, J=3.0)
+    assert set(out["norms"]) == {name for name, _ in compiled.srn.named_parameters()}
+    assert all(len(values) == len(out["step"]) == 3 for values in out["norms"].values())
+    assert out["norms"]["V"][0] == pytest.approx(float(compiled.srn.V.norm()))
+    assert out["norms"]["V"][-1] > out["norms"]["V"][0]  # the output margin grows
+
+
+def test_the_chapter_tables_and_figures_of_the_stored_experiment():
+    import json
+    from pathlib import Path
+
+    from srnbook.experiments import learning_ssrn as experiment
+
+    result = json.loads((Path(__file__).resolve().parents[1] / "book" / "data" / "learning_ssrn.json").read_text())
+    rows = experiment.language_rows(result)
+    assert len(rows) == len(result["config"]["languages"])
+    assert all(len(row) == len(experiment.LANGUAGE_HEADER) for row in rows)
+    assert [float(row[3]) for row in rows] == sorted(float(row[3]) for row in rows)
+    permutation = {row[0] for row in rows if row[2] == "yes"}
+    assert permutation == {"tomita5", "tomita6", "04.04.Zp.2.1.0"}
+    counts = experiment.grid_counts(result)
+    assert counts["networks"] == 2 * counts["runs"] == 576
+    assert sum(counts["stuck_by_loss"].values()) == counts["stuck"]
+    for header, table in ((experiment.LOSS_HEADER, experiment.loss_rows(result)),
+                          (experiment.EXTRACTION_HEADER, experiment.extraction_rows(result)),
+                          (experiment.CURVE_HEADER, experiment.curve_rows(result))):
+        assert table and all(len(row) == len(header) for row in table)
+    extraction = experiment.extraction_rows(result)
+    assert sum(row[-1] for row in extraction) == sum(counts["equivalent"].values())
+    assert len(experiment.plot_summary(result).axes) == 2
+    assert len(experiment.plot_curves(result).axes) == 4 * len(result["curves"])
+    assert experiment.is_permutation_automaton(even_as())
+    assert not experiment.is_permutation_automaton(tomita(4).minimize())

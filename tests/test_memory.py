@@ -24,6 +24,12 @@ from srnbook.memory import (
     oja,
     oja_flow,
     overlap,
+    plot_capacity,
+    plot_crosstalk,
+    plot_energy_descent,
+    plot_hebb_oja,
+    plot_pattern_rows,
+    plot_recall_frame,
     random_patterns,
     recall,
     synchronous,
@@ -390,6 +396,31 @@ def test_capacity_curve_is_seeded(curve):
         assert torch.equal(a, b)
     other = capacity_curve(200, (0.2,), trials=4, seed=1)
     assert float(other.overlap[0]) != float(curve.overlap[2])
+
+
+def test_plot_functions_return_closed_figures(curve):
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    C, w0, times = tensor(DEFAULT_CORRELATION), tensor([0.3, -0.2]), torch.linspace(0, 1, 5, dtype=F64)
+    x = gaussian_inputs(200, C, seed=0)
+    runs = {"Hebb": hebb(x, w0, eta=0.005), "Oja": oja(x, w0, eta=0.005)}
+    flows = {"Hebb": hebb_flow(C, w0, times), "Oja": oja_flow(C, w0, times)}
+    patterns = random_patterns(3, 16, seed=0)
+    W = hopfield_weights(patterns)
+    run = asynchronous(W, corrupt(patterns, 0.25, seed=0), seed=0, record="update")
+    figures = [
+        plot_crosstalk({2: ([0.0, 0.5], [0.0, 0.5])}),
+        plot_hebb_oja(runs, flows, times, w0),
+        plot_pattern_rows({"stored": patterns, "recalled": run.state}, side=4),
+        plot_energy_descent(hopfield_energy(W, run.trajectory), -1.0, corrupted=2, N=16),
+        plot_capacity({200: curve}),
+    ]
+    for fig in figures:
+        assert isinstance(fig, Figure) and not plt.fignum_exists(fig.number)
+    frame = plot_recall_frame(patterns[0], patterns[0], asynchronous(W, patterns[0]), 0.2, curve)
+    assert isinstance(frame, Figure) and len(frame.axes) == 4
+    plt.close(frame)
 
 
 # ---------------------------------------------------------------------- clear errors

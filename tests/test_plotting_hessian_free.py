@@ -95,3 +95,22 @@ def test_hf_saturation_draws_gradient_curvature_and_steps_against_J():
     _closed_png(fig)
     with pytest.raises(ValueError, match="points must contain"):
         plot_hf_saturation([], 1e-3)
+
+
+def test_experiment_summary_has_one_panel_per_T_and_one_dot_per_run():
+    from srnbook.experiments import hessian_free as experiment_hf
+
+    runs = [{"task": t, "T": T, "method": m, "success_rate": 0.1 * s}
+            for t in ("adding", "temporal_order") for T in (50, 100)
+            for m in ("hf", "adam") for s in (1, 2)]
+    result = {"config": {"tasks": ["adding", "temporal_order"], "T": [50, 100],
+                         "methods": ["hf", "adam"], "target": 0.99},
+              "baselines": {f"{t} {T}": 0.25 for t in ("adding", "temporal_order")
+                            for T in (50, 100)},
+              "runs": runs}
+    fig = experiment_hf.plot_summary(result)
+    assert len(fig.axes) == 2
+    dots = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
+    assert sum(len(line.get_xdata()) for line in dots) == 8  # 2 tasks x 2 methods x 2 seeds
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["adding", "temporal\norder"]
+    _closed_png(fig)

@@ -65,3 +65,32 @@ def test_step_comparison_bars_take_the_colour_of_their_step():
     assert colours[0] == pytest.approx(tuple(plt.matplotlib.colors.to_rgba("C1")))
     assert colours[1] == pytest.approx(tuple(plt.matplotlib.colors.to_rgba("0.6")))
     assert right.get_xlabel() == "metric cosine"
+
+
+def _grid_result():
+    """A two-seed grid of one task, one length and two methods, one run diverged."""
+    def run(method, seed, success, diverged=False, seen=1000):
+        return {"task": "adding", "T": 20, "method": method, "seed": seed, "diverged": diverged,
+                "success_rate": None if diverged else success,
+                "sequences_seen": None if diverged else seen}
+    return {"config": {"tasks": ["adding"], "T": [20], "methods": ["kfac_option1", "sgd_clip"]},
+            "baselines": {"adding 20": 0.15},
+            "runs": [run("kfac_option1", 0, 0.2, seen=300), run("kfac_option1", 1, 0, True),
+                     run("sgd_clip", 0, 0.9, seen=1200), run("sgd_clip", 1, 0.5, seen=800)]}
+
+
+def test_experiment_summary_draws_one_point_per_run_and_diverged_runs_open_at_zero():
+    from srnbook.experiments.kfac import plot_summary
+
+    fig = plot_summary(_grid_result())
+    points = [line for line in fig.axes[0].lines if line.get_marker() == "o"]
+    assert len(points) == 4
+    diverged = [p for p in points if p.get_markerfacecolor() == "none"]
+    assert len(diverged) == 1 and diverged[0].get_ydata()[0] == 0.0
+    assert figure_png(fig).startswith(b"\x89PNG")
+
+
+def test_steps_ratio_pools_kfac_runs_and_leaves_out_diverged_ones():
+    from srnbook.experiments.kfac import steps_ratio
+
+    assert steps_ratio(_grid_result()) == pytest.approx(300 / 1000)

@@ -78,3 +78,27 @@ def test_notebooks_are_stored_executed_without_errors():
                           for c in code for o in c["outputs"])
         if has_widgets:
             assert nb["metadata"].get("widgets"), f"{path.name} shows widgets but stores no widget state"
+
+
+HIDDEN = {"hide-input", "remove-input", "remove-cell"}
+VISIBLE_LINES = 12  # a visible cell is a few lines that teach
+LINE_LENGTH = 88
+
+
+def code_cells(path):
+    for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+        if cell["cell_type"] == "code":
+            yield i, "".join(cell["source"]).splitlines(), set(cell.get("metadata", {}).get("tags", []))
+
+
+def test_chapter_code_is_short_and_hides_its_plumbing():
+    """Every code line fits 88 characters (a reader may open a hidden cell too); a cell the
+    reader sees without asking has at most VISIBLE_LINES lines."""
+    long_lines, long_cells = [], []
+    for path in notebooks():
+        for i, lines, tags in code_cells(path):
+            long_lines += [f"{path.name} cell {i}: {len(line)} chars" for line in lines if len(line) > LINE_LENGTH]
+            if not tags & HIDDEN and len(lines) > VISIBLE_LINES:
+                long_cells.append(f"{path.name} cell {i}: {len(lines)} visible lines")
+    assert long_lines == [], f"{len(long_lines)} code lines over {LINE_LENGTH} characters"
+    assert long_cells == [], f"visible cells over {VISIBLE_LINES} lines"

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from srnbook import SRN
 from srnbook.stability import (
+    MODES,
     basins,
     feedback_loop,
     fixed_points,
@@ -18,8 +19,11 @@ from srnbook.stability import (
     latch_inputs,
     lyapunov_energy,
     plot_basins,
+    plot_energy_landscape,
     plot_feedback_loop,
     plot_latch_dilemma,
+    plot_latch_frame,
+    plot_pitchfork,
     trajectory,
 )
 
@@ -333,8 +337,24 @@ def test_plot_functions_return_closed_figures():
         plot_feedback_loop(steps=10),
         plot_latch_dilemma(latch_experiment((0.5, 1.5), T=10, n_sequences=20)),
     ]
+    W, b = flip_flop()
+    h0 = torch.tensor([[0.3, -0.2], [-0.5, 0.1]], dtype=F64)
+    runs = {mode: trajectory(W, b, h0, 4, mode=mode) for mode in MODES}
+    energy = {m: lyapunov_energy(W, b, h.reshape(-1, 2)).reshape(h.shape[:2]) for m, h in runs.items()}
+    figures.append(plot_energy_landscape(W, b, runs, energy, grid=11))
+    fig, contraction = plot_pitchfork([0.5, 1.5, 3.0])
+    figures.append(fig)
+    assert contraction[0] == pytest.approx(0.5) and 0 < contraction[2] < contraction[1] < 1
     for fig in figures:
         assert isinstance(fig, Figure) and not plt.fignum_exists(fig.number)
+
+
+def test_latch_frame_draws_one_frame_of_the_slider():
+    x, bits = latch_inputs(n_sequences=30, T=10)
+    result = latch_experiment((1.5,), T=10, n_sequences=30)[0]
+    fig = plot_latch_frame(result, x, bits, shown=5)
+    assert isinstance(fig, Figure) and len(fig.axes) == 2
+    plt.close(fig)
 
 
 # ---------------------------------------------------------------------- clear errors

@@ -84,10 +84,11 @@ def test_markdown_table_escapes_bars_so_that_cells_do_not_split():
 
     from srnbook.tables import markdown_table
 
-    table = markdown_table(["|Q|", "$|v^T g|$"], [["a|b", 1]])
+    table = markdown_table(["|Q|", "$|v^T g|$"], [["a|b", r"$\|g\|_2$"]])
     assert table.data.splitlines()[0] == r"| \|Q\| | $\vert v^T g\vert $ |"
+    assert table.data.splitlines()[2] == r"| a\|b | $\Vert g\Vert _2$ |"
     cells = [t for t in MarkdownIt().enable("table").parse(table.data) if t.type == "inline"]
-    assert [c.content for c in cells] == ["|Q|", r"$\vert v^T g\vert $", "a|b", "1"]
+    assert [c.content for c in cells] == ["|Q|", r"$\vert v^T g\vert $", "a|b", r"$\Vert g\Vert _2$"]
 
 
 def test_markdown_table_with_a_caption_is_a_numbered_myst_table():
@@ -123,8 +124,9 @@ def test_dfa_stepper_scales_run_from_1_to_the_saturating_scale():
     assert w.J_values[0] == 1.0 and w.J_values[-1] == J_sat and w.saturating_J == J_sat
     assert w.J_values == sorted(w.J_values) and len(w.J_values) >= 10
     assert w.J == J_sat  # default: saturated
-    near = DFAStepper(tomita(4), activation="tanh", n_scales=10, J=1.5)
-    assert near.J == min(w.J_values, key=lambda v: abs(v - 1.5))
+    given = DFAStepper(tomita(4), activation="tanh", n_scales=10, J=1.5)
+    assert given.J == 1.5 and 1.5 in given.J_values, "the slider starts at J exactly as given"
+    assert set(w.J_values) < set(given.J_values) and given.J_values == sorted(given.J_values)
     assert repr(w).startswith("DFAStepper(4 states, alphabet ('0', '1'), word '0001'")
 
 
@@ -141,6 +143,8 @@ def test_dfa_stepper_joins_multi_character_symbols_with_spaces():
         ((even_as(), "ab"), {"position": 3}, r"position must be in \[0, 2\]"),
         ((even_as(),), {"n_scales": 0}, "n_scales"),
         ((even_as(),), {"activation": "relu"}, "activation"),
+        ((even_as(),), {"J": 0.0}, "J must be a positive finite number"),
+        ((even_as(),), {"J": "big"}, "J must be a positive finite number"),
     ],
 )
 def test_dfa_stepper_rejects_bad_arguments_by_name(args, kwargs, match):

@@ -5,11 +5,14 @@ Each experiment is a module with ``QUICK`` and ``FULL`` configurations and a
 the names the command line accepts to those modules.
 """
 
-from . import backward_tuning, fastweights, fastweights_network, hessian_free, kfac, learning_ssrn, vanishing
+from . import (backward_tuning, fastweights, fastweights_network, hessian_free, kfac, learning_ssrn,
+               reservoir_esn, vanishing)
 
 EXPERIMENTS = {"backward_tuning": backward_tuning, "fastweights": fastweights,
                "fastweights_network": fastweights_network, "hessian_free": hessian_free,
-               "kfac": kfac, "learning_ssrn": learning_ssrn, "vanishing": vanishing}
+               "kfac": kfac, "learning_ssrn": learning_ssrn, "reservoir_esn": reservoir_esn,
+               "vanishing": vanishing}
 """The experiments by name."""
 
-__all__ = ["EXPERIMENTS", "backward_tuning", "fastweights", "fastweights_network", "hessian_free", "kfac", "learning_ssrn", "vanishing"]
+__all__ = ["EXPERIMENTS", "backward_tuning", "fastweights", "fastweights_network", "hessian_free", "kfac",
+           "learning_ssrn", "reservoir_esn", "vanishing"]

@@ -98,16 +98,13 @@ def table(result: dict) -> list[list]:
     for model, row in result["published"].items():
         for R, error in row.items():
             rows.append([LABELS.get(model, model), int(R), f"{error:.2f}",
-                         "published: Ba et al. (2016), Table 1"])
-    budget = result["config"]["budget_seconds"]
+                         "published (Ba et al. 2016, Table 1)"])
     for model, R in itertools.product(result["config"]["models"], result["config"]["R"]):
         mine = [r for r in result["runs"] if (r["model"], r["R"]) == (model, R)]
         errors = sorted(100 * r["test_at_best_valid"] for r in mine)
         seen = sorted(r["sequences_seen"] for r in mine)
-        limit = f"{budget:g} CPU s" if budget else f"{result['config']['max_sequences']:,} sequences"
         rows.append([LABELS[model], R, f"{errors[(len(errors) - 1) // 2]:.2f}",
-                     f"measured here ({limit}, {seen[(len(seen) - 1) // 2]:,} sequences seen, "
-                     f"{len(mine)} seed{'s' if len(mine) > 1 else ''})"])
+                     f"measured ({seen[(len(seen) - 1) // 2]:,} sequences seen)"])
     return rows
 
 
@@ -130,3 +127,71 @@ def _check_config(config) -> dict:
     if len(config["splits"]) != 3:
         raise ValueError(f"config['splits'] must be three sizes (train, valid, test), got {config['splits']!r}")
     return config
+
+
+def plot_summary(result: dict, chance: float = 90.0, digits_alone: float | None = None):
+    """Test error (%) by model and number :math:`R` of recurrent units: measured runs of
+    ``result`` as bars, the published Table 1 of Ba et al. (2016) as black markers.
+
+    Dotted line: the chance level; dashed line (if given): the error of guessing from the
+    digits alone. Returns the figure (closed, so that a notebook shows it once)."""
+    import matplotlib.pyplot as plt
+
+    models, Rs = result["config"]["models"], result["config"]["R"]
+    fig, ax = plt.subplots(figsize=(6.4, 3.2))
+    width = 0.8 / len(models)
+    for i, model in enumerate(models):
+        xs = [k + (i - (len(models) - 1) / 2) * width for k in range(len(Rs))]
+        measured = []
+        for R in Rs:
+            errors = sorted(100 * r["test_at_best_valid"] for r in result["runs"]
+                            if (r["model"], r["R"]) == (model, R))
+            measured.append(errors[(len(errors) - 1) // 2])
+        ax.bar(xs, measured, width, color=f"C{i}", label=f"{LABELS[model]} (measured)")
+        published = result["published"].get(model, {})
+        ax.plot(xs, [published.get(str(R), float("nan")) for R in Rs], "k_", ms=14, mew=2,
+                label="published (Ba et al. 2016, Table 1)" if i == 0 else None)
+    ax.axhline(chance, ls=":", color="0.35", lw=1)
+    if digits_alone is not None:
+        ax.axhline(digits_alone, ls="--", color="0.35", lw=1)
+    ax.set(xticks=range(len(Rs)), xticklabels=[f"$R = {R}$" for R in Rs],
+           ylabel="test error (%)", ylim=(0, 100))
+    ax.legend(fontsize=7.5, loc="upper right")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_learning_curves(result: dict, chance: float = 90.0, digits_alone: float | None = None):
+    """Validation error (%) against training sequences seen, one panel per :math:`R`, one
+    colour per model, with the chance level (dotted) and the digits-alone error (dashed)."""
+    import matplotlib.pyplot as plt
+
+    Rs, models = result["config"]["R"], result["config"]["models"]
+    fig, axes = plt.subplots(1, len(Rs), figsize=(3.4 * len(Rs), 3.0), sharey=True,
+                             squeeze=False)
+    for ax, R in zip(axes[0], Rs):
+        for i, name in enumerate(models):
+            for run in [r for r in result["runs"] if (r["model"], r["R"]) == (name, R)]:
+                seen, valid = zip(*[(row[0], 100 * row[3]) for row in run["history"]])
+                ax.plot(seen, valid, ".-", color=f"C{i}", lw=1.2, ms=3,
+                        label=LABELS[name] if run["seed"] == 0 else None)
+        ax.axhline(chance, ls=":", color="0.35", lw=1)
+        if digits_alone is not None:
+            ax.axhline(digits_alone, ls="--", color="0.35", lw=1)
+        ax.set(xscale="log", ylim=(-3, 100), xlabel="training sequences seen",
+               title=f"$R = {R}$")
+    axes[0, 0].set_ylabel("validation error (%)")
+    axes[0, 0].legend(fontsize=8, loc="lower left")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def runs_table(result: dict) -> list[list]:
+    """One row per stored run: model, R, seed, parameters, sequences seen, best validation
+    error (%), test error there (%), diverged."""
+    return [[LABELS[r["model"]], r["R"], r["seed"], f"{r['parameters']:,}",
+             f"{r['sequences_seen']:,}", f"{100 * r['best_valid_error']:.2f}",
+             f"{100 * r['test_at_best_valid']:.2f}", "yes" if r["diverged"] else "no"]
+            for r in result["runs"]]

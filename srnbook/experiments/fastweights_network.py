@@ -97,3 +97,76 @@ def _check_config(config) -> dict:
     if len(config["splits"]) != 3:
         raise ValueError(f"config['splits'] must be three sizes (train, valid, test), got {config['splits']!r}")
     return config
+
+
+@torch.no_grad()
+def read_weights(model, batch):
+    r"""What each step of ``model`` reads from its fast weights, on ``batch``.
+
+    Returns ``(out, w, h0)``: the forward output (with the fast weights), the weights
+    ``w[b, t-1, tau-1]`` :math:`= \eta \lambda^{t-1-\tau} h_\tau^\top h_t^{(0)}` that step
+    :math:`t` puts on the past state :math:`h_\tau` (zero for :math:`\tau \ge t`), and the
+    slow states :math:`h_t^{(0)} = f(a_t)`. Checks the read at the query step against
+    the matrix :math:`A_{T-1}` returned by the model."""
+    import torch.nn.functional as F
+
+    out = model(batch.x, return_fast_weights=True)
+    H = out.h
+    previous = torch.cat([torch.zeros_like(H[:, :1]), H[:, :-1]], dim=1)  # h_{t-1}
+    h0 = F.relu(model.embed(batch.x) @ model.U.T + model.b + previous @ model.W.T)
+    T = H.shape[1]
+    lag = torch.arange(T)[:, None] - torch.arange(T)[None, :] - 1  # t - 1 - tau
+    decay = model.lam ** lag.clamp(min=0) * (lag >= 0)
+    w = model.eta * decay * torch.einsum("bti,bsi->bts", h0, H)
+    read = (out.A[:, -2] @ h0[:, -1, :, None]).squeeze(2)
+    assert torch.allclose(read, torch.einsum("bs,bsi->bi", w[:, -1], H), rtol=1e-4, atol=1e-4)
+    return out, w, h0
+
+
+def reading_frames(model, example):
+    """A function ``frame(t)`` that draws step ``t`` of ``model`` reading the one-sequence
+    batch ``example``: the hidden states written so far, the fast weights :math:`A_t`, and
+    the weights of the read at step ``t`` (the queried pair in orange)."""
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import PowerNorm
+
+    out, w, h0 = read_weights(model, example)
+    H, A, w, h0 = out.h[0], out.A[0], w[0], h0[0]
+    probabilities = out.logits[0].softmax(0)
+    k, symbols = example.query_pair.item(), example.strings()[0]
+    T, d = H.shape
+
+    def frame(t):
+        fig, (left, middle, right) = plt.subplots(
+            1, 3, figsize=(10.5, 3.3), gridspec_kw={"width_ratios": [1.2, 1, 1.2]})
+        shown = H.T.clone()
+        shown[:, t:] = float("nan")  # not yet written
+        left.imshow(shown, cmap="viridis", vmin=0, vmax=H.max().item(), aspect="auto",
+                    interpolation="nearest")
+        left.add_patch(plt.Rectangle((t - 1.5, -0.5), 1, d, fill=False, ec="C3", lw=2))
+        left.set(xticks=range(T), xticklabels=list(symbols), yticks=range(0, d, 5),
+                 ylabel="unit", title=r"hidden states $h_\tau$")
+        middle.imshow(A[t - 1], cmap="magma", interpolation="nearest",
+                      norm=PowerNorm(0.5, vmin=0, vmax=A.max().item()))
+        middle.set(xticks=[], yticks=[], title=rf"fast weights $A_{{{t}}}$")
+        colors = ["C1" if tau in (2 * k, 2 * k + 1) else "C0" for tau in range(T)]
+        right.bar(range(T), w[t - 1], color=colors)
+        right.set(xticks=range(T), xticklabels=list(symbols),
+                  ylim=(0, 1.05 * w.max().item()), title=rf"read at step {t}: $w_{{{t}\tau}}$")
+        empty = ("$A_0 = 0$: nothing to read" if t == 1
+                 else r"$h_t^{(0)} = 0$: nothing read" if not h0[t - 1].any()
+                 else "no overlap: nothing read" if not w[t - 1].any() else "")
+        right.text(0.5, 0.6, empty, transform=right.transAxes, ha="center", color="0.3")
+        for ax in (left, right):
+            ax.get_xticklabels()[t - 1].set(color="C3", fontweight="bold")
+        for ax in (left, middle):
+            ax.grid(False)
+        answer = (f": answer {probabilities.argmax().item()} (probability "
+                  f"{probabilities.max().item():.2f}), target {example.y.item()}"
+                  if t == T else "")
+        fig.suptitle(f"{symbols[:t - 1]}[{symbols[t - 1]}]{symbols[t:]}   step {t} of {T}"
+                     f"{answer}", family="monospace")
+        fig.tight_layout()
+        return fig
+
+    return frame

@@ -97,3 +97,35 @@ def table(result: dict) -> tuple[list[str], list[list[str]]]:
 def plot_curves(result: dict, T: int):
     """Validation success against sequences seen, one panel per task at ``T``, one line per run."""
     return learning_curves(result, T, LABELS)
+
+
+def plot_summary(result: dict):
+    """The experiment at a glance: the final validation success rate of every run (one dot per
+    seed, coloured by method) for each task, one panel per :math:`T`, with the chance rate as a
+    grey bar and the 99% success threshold dotted."""
+    import matplotlib.pyplot as plt
+
+    config = result["config"]
+    tasks, methods = config["tasks"], config["methods"]
+    fig, axes = plt.subplots(1, len(config["T"]), figsize=(4.0 * len(config["T"]), 3.0),
+                             sharey=True, squeeze=False)
+    width = 0.8 / len(methods)
+    for ax, T in zip(axes[0], config["T"]):
+        for i, task in enumerate(tasks):
+            ax.bar(i, result["baselines"][f"{task} {T}"], width=0.9, color="0.9",
+                   label="chance" if i == 0 else None)
+            for j, method in enumerate(methods):
+                rates = [r["success_rate"] for r in result["runs"]
+                         if (r["task"], r["T"], r["method"]) == (task, T, method)]
+                xs = [i - 0.4 + width * (j + 0.5)] * len(rates)
+                ax.plot(xs, rates, "o", ms=5, color=f"C{j}", alpha=0.85,
+                        label=LABELS.get(method, method) if i == 0 else None)
+        ax.axhline(config["target"], color="0.4", ls=":", lw=1)
+        ax.set_xticks(range(len(tasks)), [t.replace("_", "\n") for t in tasks], fontsize=8)
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_title(f"T = {T}", fontsize=10)
+    axes[0][0].set_ylabel("final validation success rate")
+    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

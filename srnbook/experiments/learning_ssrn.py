@@ -250,3 +250,200 @@ def _check_config(config) -> dict:
             raise ValueError(f"config['curves'] must hold dicts like REPORT_FIGURES, got {curve!r}")
         language(curve["language"])
     return config
+
+
+# ---------------------------------------------------------------------- tables and figure of the chapter
+
+KINDS = ("plain", "constrained")
+LOSS_NAMES = {"bce": "BCE", "bce_inverse_norm": "BCE + inverse norm", "nth_root": "Nth root"}
+"""How the chapter's tables name the losses."""
+
+
+def is_permutation_automaton(dfa: DFA) -> bool:
+    """Whether every letter permutes the states (each column of ``delta`` is a permutation)."""
+    return all(sorted(dfa.delta[:, j]) == list(range(dfa.n_states)) for j in range(dfa.n_symbols))
+
+
+def _mean(values) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
+def language_rows(result: dict, loss: str = "bce") -> list[list]:
+    """One row per language, sorted by the plain network's mean long-word accuracy under ``loss``.
+
+    Cells: language, :math:`|Q|`, permutation automaton (yes/no), mean long-word accuracy of
+    the plain and constrained networks under ``loss`` (both activations, all seeds), the
+    best long-word and final training accuracy of any run, and the equivalent extractions
+    (plain, constrained) over all runs of the language.
+    """
+    rows = []
+    for name in result["config"]["languages"]:
+        mine = [r for r in result["runs"] if r["language"] == name]
+        chosen = [r for r in mine if r["loss"] == loss]
+        rows.append([name, mine[0]["states"], "yes" if is_permutation_automaton(language(name)) else "no",
+                     f"{_mean([r['plain']['test_accuracy'] for r in chosen]):.2f}",
+                     f"{_mean([r['constrained']['test_accuracy'] for r in chosen]):.2f}",
+                     f"{max(r[k]['test_accuracy'] for r in mine for k in KINDS):.2f}",
+                     f"{max(r[k]['history']['train_accuracy'][-1] for r in mine for k in KINDS):.2f}",
+                     " / ".join(f"{sum(r[k]['equivalent'] for r in mine)}" for k in KINDS)
+                     + f" of {len(mine)}"])
+    rows.sort(key=lambda row: float(row[3]))
+    return rows
+
+
+LANGUAGE_HEADER = ["language", "|Q|", "permutation automaton", "plain, BCE: mean long-word acc.",
+                   "constrained, BCE: mean long-word acc.", "best long-word acc. (any run)",
+                   "best final train acc. (any run)", "equivalent DFAs, plain / constrained"]
+
+
+def loss_rows(result: dict) -> list[list]:
+    """One row per (loss, activation): mean long-word accuracy and equivalent extractions of both networks."""
+    rows = []
+    for loss in result["config"]["losses"]:
+        for activation in result["config"]["activations"]:
+            chosen = [r for r in result["runs"] if r["loss"] == loss and r["activation"] == activation]
+            row = [LOSS_NAMES.get(loss, loss), activation]
+            for kind in KINDS:
+                row += [f"{_mean([r[kind]['test_accuracy'] for r in chosen]):.2f}",
+                        f"{sum(r[kind]['equivalent'] for r in chosen)}/{len(chosen)}"]
+            rows.append(row)
+    return rows
+
+
+LOSS_HEADER = ["loss", "activation", "plain: mean accuracy", "plain: equivalent",
+               "constrained: mean accuracy", "constrained: equivalent"]
+
+
+def extraction_rows(result: dict) -> list[list]:
+    """One row per (loss, network): exact / quantized / failed extractions, median size of the exact
+    ones, agreement network / extracted DFA and the DFA's accuracy on the long words, equivalent DFAs."""
+    rows = []
+    for loss in result["config"]["losses"]:
+        mine = [r for r in result["runs"] if r["loss"] == loss]
+        for kind in KINDS:
+            done = [r[kind] for r in mine if r[kind]["extraction"] != "failed"]
+            methods = [sum(r[kind]["extraction"] == m for r in mine) for m in ("exact", "quantized", "failed")]
+            sizes = [r[kind]["extracted_states"] for r in mine if r[kind]["extraction"] == "exact"]
+            rows.append([LOSS_NAMES.get(loss, loss), kind, *methods,
+                         f"{np.median(sizes):.0f}" if sizes else "-",
+                         f"{_mean([s['agreement'] for s in done]):.2f}",
+                         f"{_mean([s['extracted_test_accuracy'] for s in done]):.2f}",
+                         sum(r[kind]["equivalent"] for r in mine)])
+    return rows
+
+
+EXTRACTION_HEADER = ["loss", "network", "exact", "quantized", "failed", "median size (exact)",
+                     "agreement", "DFA's accuracy", "equiv."]
+
+
+def curve_rows(result: dict) -> list[list]:
+    """One row per report figure and network: accuracies, gradient norms, distances, final loss."""
+    rows = []
+    for curve in result["curves"]:
+        for kind in KINDS:
+            h = curve[kind]["history"]
+            rows.append([f"{curve['figure']}: {curve['language']}, {LOSS_NAMES.get(curve['loss'])}", kind,
+                         f"{h['test_accuracy'][-1]:.2f}",
+                         f"{max(h['test_accuracy']):.2f}", f"{h['train_accuracy'][-1]:.2f}",
+                         f"{min(h['grad_l2']):.2g}", f"{h['grad_l2'][-1]:.2g}",
+                         f"{h['distance'][0]:.1f} → {h['distance'][-1]:.1f}",
+                         f"{h['line_distance'][0]:.2f} → {h['line_distance'][-1]:.2f}",
+                         f"{h['loss'][-1]:.3f}"])
+    return rows
+
+
+CURVE_HEADER = ["report's figure: language", "network", "final test acc.", "best test acc.",
+                "final train acc.", "min ‖∇L‖₂", "final ‖∇L‖₂", "distance", "line distance", "final loss"]
+
+
+def grid_counts(result: dict) -> dict:
+    """Counts over the grid: runs, trained networks, equivalent extractions (per network), runs in
+    which each network is the more accurate on long words, and runs with the constrained network at
+    chance (accuracy at most 0.55) while the plain one reaches 0.8."""
+    runs = result["runs"]
+    stuck = [r for r in runs if r["constrained"]["test_accuracy"] <= 0.55 and r["plain"]["test_accuracy"] >= 0.8]
+    return {"runs": len(runs), "networks": 2 * len(runs),
+            "equivalent": {k: sum(r[k]["equivalent"] for r in runs) for k in KINDS},
+            "plain_better": sum(r["plain"]["test_accuracy"] > r["constrained"]["test_accuracy"] for r in runs),
+            "constrained_better": sum(r["plain"]["test_accuracy"] < r["constrained"]["test_accuracy"] for r in runs),
+            "stuck": len(stuck),
+            "stuck_by_loss": {loss: sum(r["loss"] == loss for r in stuck) for loss in result["config"]["losses"]},
+            "stuck_by_activation": {a: sum(r["activation"] == a for r in stuck)
+                                    for a in result["config"]["activations"]}}
+
+
+def plot_summary(result: dict, loss: str = "bce"):
+    """The chapter's summary of the grid, two panels.
+
+    Left: per language (sorted), the mean long-word accuracy of the plain and constrained
+    networks under ``loss`` (both activations, all seeds), permutation automata in red, and
+    the number of equivalent extractions (all losses) at the right edge. Right: the mean
+    long-word accuracy of both networks for each loss and activation.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = language_rows(result, loss)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.6), gridspec_kw={"width_ratios": [1.5, 1.2]})
+    y = np.arange(len(rows))
+    for j, (kind, marker) in enumerate(zip(KINDS, ("o", "s"))):
+        left.scatter([float(row[3 + j]) for row in rows], y, marker=marker, color=f"C{j}", s=28, zorder=3,
+                     label=f"{kind}")
+    left.axvline(0.5, color="0.6", lw=0.8, ls="--")
+    left.set_yticks(y, [row[0] for row in rows], fontsize=8)
+    for tick, row in zip(left.get_yticklabels(), rows):
+        if row[2] == "yes":
+            tick.set_color("C3")
+    for yy, row in zip(y, rows):
+        left.text(1.06, yy, row[7].split(" of ")[0], va="center", fontsize=7, color="0.3",
+                  transform=left.get_yaxis_transform())
+    left.text(1.06, len(rows) - 0.4, "equiv.\nDFAs", fontsize=7, color="0.3", va="bottom",
+              transform=left.get_yaxis_transform())
+    left.set(xlim=(0.4, 1.02), xlabel=f"mean long-word accuracy ({LOSS_NAMES.get(loss, loss)})")
+    left.set_title("per language (red: permutation automata)", fontsize=10)
+    left.legend(fontsize=8, loc="lower right")
+    table = loss_rows(result)
+    x = np.arange(len(table))
+    for j, kind in enumerate(KINDS):
+        right.bar(x + (j - 0.5) * 0.38, [float(row[2 + 2 * j]) for row in table], width=0.38,
+                  color=f"C{j}", label=kind)
+    right.axhline(0.5, color="0.6", lw=0.8, ls="--")
+    short = {"BCE": "BCE", "BCE + inverse norm": "BCE+inv", "Nth root": "Nth root"}
+    right.set_xticks(x, [f"{short.get(row[0], row[0])}\n{row[1]}" for row in table], fontsize=7)
+    right.set(ylim=(0.4, 1.0), ylabel="mean long-word accuracy")
+    right.set_title("per loss and activation (all languages)", fontsize=10)
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_curves(result: dict):
+    """The report's figures 4-6 re-run (``result["curves"]``): one row per figure, four panels each
+    (gradient norm, distance to the target, distance to its line, accuracy), both networks."""
+    import matplotlib.pyplot as plt
+
+    panels = (("grad_l2", "‖∇L‖₂"), ("distance", "distance to target"),
+              ("line_distance", "distance to its line"), ("test_accuracy", "accuracy"))
+    curves = result["curves"]
+    fig, axes = plt.subplots(len(curves), len(panels), figsize=(10.0, 2.3 * len(curves)), sharex=True,
+                             squeeze=False)
+    for row, curve in zip(axes, curves):
+        for ax, (key, name) in zip(row, panels):
+            for j, kind in enumerate(KINDS):
+                h = curve[kind]["history"]
+                ax.plot(h["epoch"], h[key], color=f"C{j}", lw=1.2, label=kind)
+                if key == "test_accuracy":
+                    ax.plot(h["epoch"], h["train_accuracy"], ":", color=f"C{j}", lw=1.2)
+            ax.set_title(name, fontsize=9)
+            if key == "grad_l2":
+                ax.set_yscale("log")
+            if key == "test_accuracy":
+                ax.axhline(0.5, color="0.6", lw=0.8)
+                ax.set_ylim(0.3, 1.02)
+        row[0].set_ylabel(f"Fig. {curve['figure']}: {curve['language']}\n{curve['optimizer']}, {curve['loss']}",
+                          fontsize=8)
+    axes[0, 0].legend(fontsize=7)
+    for ax in axes[-1]:
+        ax.set_xlabel("epoch")
+    fig.tight_layout()
+    plt.close(fig)
+    return fig

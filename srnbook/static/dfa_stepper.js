@@ -69,6 +69,37 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// J as given, to 4 significant digits, without trailing zeros: 1.5, 17.32, 88.72
+function fmtJ(J) {
+  return String(Number(J.toPrecision(4)));
+}
+
+// The code of the DFA's configuration after t letters (the construction's hidden vector):
+// hi at the unit (q_t, x_t) of the state reached and the letter read, lo elsewhere;
+// before any letter, the initial vector h_0.
+function stateCode(p, states, symbols, t, lo, hi) {
+  if (t === 0) return p.h0.map(f32);
+  const code = new Array(p.delta.length * p.alphabet.length).fill(lo);
+  code[states[t] * p.alphabet.length + symbols[t - 1]] = hi;
+  return code;
+}
+
+// the largest difference over the units, max_i |u_i - v_i|
+function distance(u, v) {
+  return Math.max(...u.map((x, i) => Math.abs(x - v[i])));
+}
+
+// the one-hot code (hi at one unit, lo elsewhere) nearest to h, and its distance to h
+function nearestOneHot(h, lo, hi) {
+  let best = { unit: 0, dist: Infinity };
+  h.forEach((_, i) => {
+    const code = h.map((_, k) => (k === i ? hi : lo));
+    const dist = distance(h, code);
+    if (dist < best.dist) best = { unit: i, dist };
+  });
+  return best;
+}
+
 function fmt(x) {
   if (Number.isInteger(x)) return String(x);
   if (Math.abs(x) >= 10) return x.toFixed(1);
@@ -151,11 +182,25 @@ function render({ model, el: root }) {
     status,
   );
 
+  // An invalid word: say why, and show nothing of the previous word.
+  function showInvalid(message) {
+    error.textContent = message;
+    tape.replaceChildren(el("span", { class: "unread" }, "(no valid word)"));
+    delete tape.dataset.position;
+    maps.replaceChildren();
+    status.replaceChildren(el("div", {}, `Type a word over {${p.alphabet.join(", ")}} to step through it.`));
+    for (const key of ["dfaState", "agrees", "distance", "lost"]) delete status.dataset[key];
+    drawing.querySelectorAll(".dfa-state").forEach((g) => g.classList.remove("current", "network"));
+    delete drawing.dataset.current;
+    back.disabled = true;
+    step.disabled = true;
+  }
+
   function draw() {
     const parsed = parseWord(model.get("word"), p.alphabet);
     if (document.activeElement !== wordBox) wordBox.value = model.get("word");
     if (parsed.error) {
-      error.textContent = parsed.error;
+      showInvalid(parsed.error);
       return;
     }
     error.textContent = "";
@@ -164,7 +209,7 @@ function render({ model, el: root }) {
     const J = Js[Math.max(0, Math.min(Js.length - 1, model.get("J_index")))];
     slider.value = String(model.get("J_index"));
     const saturating = model.get("saturating_J");
-    Jout.textContent = `J = ${J.toFixed(2)}` + (J >= saturating ? " (saturated in float32)" : "");
+    Jout.textContent = `J = ${fmtJ(J)}` + (J >= saturating ? " (saturated in float32)" : "");
 
     const run = trajectory(p, parsed.symbols, J);
     const states = dfaStates(p, parsed.symbols);
@@ -175,15 +220,19 @@ function render({ model, el: root }) {
     if (T === 0) tape.append(el("span", { class: "unread" }, "(empty word)"));
     tape.dataset.position = String(t);
 
-    // the DFA's state, and the state the network's hidden vector points to
+    // How far h_t is from the code of the DFA's state (max over the units): below half
+    // the range (hi - lo) / 2, rounding each unit to lo or hi gives the code back; from
+    // there on the network has lost the state. The nearest one-hot code, when it is that
+    // close to h_t, names the state the network holds instead.
     const nSym = p.alphabet.length;
-    let best = 0;
-    h.forEach((v, i) => { if (v > h[best]) best = i; });
-    const netState = Math.floor(best / nSym);
+    const gap = distance(h, stateCode(p, states, parsed.symbols, t, lo, hi));
+    const lost = gap >= (hi - lo) / 2;
+    const nearest = nearestOneHot(h, lo, hi);
+    const netState = nearest.dist < (hi - lo) / 2 ? Math.floor(nearest.unit / nSym) : null;
     drawing.querySelectorAll(".dfa-state").forEach((g) => {
       const q = Number(g.dataset.state);
       g.classList.toggle("current", q === states[t]);
-      g.classList.toggle("network", q === netState && q !== states[t]);
+      g.classList.toggle("network", lost && q === netState);
     });
     drawing.dataset.current = String(states[t]);
 
@@ -193,20 +242,25 @@ function render({ model, el: root }) {
       // sigmoid: white at 0, orange at 1; tanh: blue at -1, white at 0, orange at 1
       heatmap(`hidden state <i>h</i><sub>${t}</sub>`, h, p, -hi, hi, "hidden"),
     );
-    const oneHot = h.every((v) => v === lo || v === hi) && h.filter((v) => v === hi).length === 1;
-    const worst = Math.max(...h.map((v) => Math.min(Math.abs(v - lo), Math.abs(v - hi))));
     const dfaAccepts = p.accepting[states[t]];
     const netAccepts = y > mid;
     status.replaceChildren(
       el("div", {}, `t = ${t} of ${T}. DFA: state q${states[t]}, ${dfaAccepts ? "accept" : "reject"}. ` +
         `SSRN: y = ${fmt(y)}, ${netAccepts ? "accept" : "reject"}` +
         (netAccepts === dfaAccepts ? "." : " (disagrees with the DFA)")),
-      el("div", {}, oneHot
-        ? "h_t is exactly one-hot: every hidden value is " + (lo === 0 ? "0 or 1." : "-1 or 1.")
-        : `h_t is not exactly one-hot: the largest distance to {${lo}, ${hi}} is ${fmt(worst)}` +
-          (netState !== states[t] ? `, and it points to q${netState}, not q${states[t]}.` : ".")),
+      el("div", {}, gap === 0
+        ? `h_${t} is exactly the code of q${states[t]}: every hidden value is ${lo} or ${hi}.`
+        : !lost
+          ? `h_${t} is ${fmt(gap)} from the code of q${states[t]} (largest difference over the ` +
+            `units): rounding each unit to ${lo} or ${hi} still gives the state.`
+          : `The network has lost the state: h_${t} is ${fmt(gap)} from the code of ` +
+            `q${states[t]}, ` + (netState === null
+              ? "and no one-hot code is within half the range: it encodes no state."
+              : `and nearest to the code of q${netState}.`)),
     );
     status.dataset.dfaState = String(states[t]);
+    status.dataset.distance = String(gap);
+    status.dataset.lost = String(lost);
     status.dataset.agrees = String(netAccepts === dfaAccepts);
     back.disabled = t === 0;
     step.disabled = t === T;
@@ -221,7 +275,7 @@ function render({ model, el: root }) {
   slider.addEventListener("input", () => set("J_index", Number(slider.value)));
   wordBox.addEventListener("input", () => {
     const parsed = parseWord(wordBox.value, p.alphabet);
-    if (parsed.error) { error.textContent = parsed.error; return; }
+    if (parsed.error) { showInvalid(parsed.error); return; }
     model.set("word", wordBox.value);
     model.set("position", Math.min(position(), parsed.symbols.length));
     model.save_changes();
