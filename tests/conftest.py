@@ -40,10 +40,9 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def offline_page(browser):
-    """A fresh page whose requests to other hosts are aborted; ``page.blocked`` lists them,
-    and ``page.missing`` the local files the page asked for and did not find."""
+def open_offline_page(browser):
+    """A new context and page whose requests to other hosts are aborted; ``page.blocked``
+    lists them, and ``page.missing`` the local files the page asked for and did not find."""
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     blocked, missing = [], []
 
@@ -60,6 +59,22 @@ def offline_page(browser):
     page.on("requestfailed", lambda request: missing.append(request.url)
             if urlparse(request.url).scheme == "file" else None)
     page.blocked, page.missing = blocked, missing
+    return context, page
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A fresh page with the network cut (see :func:`open_offline_page`)."""
+    context, page = open_offline_page(browser)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def module_offline_page(browser):
+    """One page with the network cut, shared by the tests of a module: for a page that is
+    slow to open and that each test can put back in its first state."""
+    context, page = open_offline_page(browser)
     yield page
     context.close()
 

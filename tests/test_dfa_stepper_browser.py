@@ -70,12 +70,26 @@ def step_three_times_and_check(page):
 
 
 @pytest.fixture
-def static_chapter(offline_page):
+def static_chapter(module_offline_page):
+    """The chapter in the static book, opened once for this module (it takes seconds), its
+    first stepper put back before each test: the word "aba", at t = 0, J saturating."""
+    page = module_offline_page
     html = ROOT / "_build" / "html" / "book" / f"{CHAPTER}.html"
     if not html.exists():
         pytest.fail(f"{html} is missing: build the book first (make test does it)")
-    offline_page.goto(html.as_uri())
-    return offline_page
+    if page.url != html.as_uri():
+        page.goto(html.as_uri())
+    widget = page.locator(".srn-dfa-stepper").first
+    widget.wait_for(timeout=60_000)
+    widget.locator("[data-role=word]").fill(WORD)
+    widget.locator("[data-role=reset]").click()
+    slider = widget.locator("[data-role=J]")
+    slider.fill(slider.get_attribute("max"))
+    page.wait_for_function("""() => { const w = document.querySelector('.srn-dfa-stepper');
+        return w.querySelector('[data-role=tape]').dataset.position === '0'
+            && w.querySelector('[data-role=J-readout]').textContent.includes('saturated'); }""",
+                           timeout=10_000)
+    return page
 
 
 def test_static_book_steps_the_widget_without_a_kernel(static_chapter):
