@@ -14,7 +14,8 @@ at the page's current width:
   does scroll, shows it: ``book/_static/scroll-cues.js`` marks the box and the book's
   stylesheet fades the content out on the side that hides more, since phones hide
   scrollbars until touched;
-- ``figures``: every image of the article outside a widget, with its caption and alt text.
+- ``figures``: every image of the article outside a widget, with its caption and alt text;
+- ``tables``: every table of the article outside a widget, and whether its caption is numbered.
 
 Run ``python tests/page_checks.py PAGE.html [...]`` for a report and screenshots of pages
 at both widths (the test in ``test_rendered_pages.py`` applies the same checks to every page).
@@ -101,7 +102,12 @@ INSPECT = r"""() => {
               caption: cap ? cap.textContent.replace(/\s+/g, ' ').trim() : '',
               numbered: !!(cap && cap.querySelector('.caption-number'))};
     });
-  return {rawTables, rawMath, overflows, figures};
+  // Tables of the text (not a widget's): whether each has a numbered caption.
+  const tables = [...article.querySelectorAll('table')]
+    .filter(t => !t.closest('.jupyter-widgets, .widget-subarea, .srn-dfa-stepper, .highlight'))
+    .map(t => ({caption: (t.querySelector('caption') || {textContent: ''}).textContent.replace(/\s+/g, ' ').trim(),
+                numbered: !!t.querySelector('caption .caption-number')}));
+  return {rawTables, rawMath, overflows, figures, tables};
 }"""
 
 

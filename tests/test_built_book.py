@@ -8,7 +8,7 @@ Every page is opened once in Chromium, offline, and read as a reader would see i
 desktop width and at a phone width (``tests/page_checks.py`` says what is measured): no
 Markdown table or TeX left as raw text, no MathJax error, nothing wider than the text
 column outside a scroll container, no console error, every figure numbered, captioned and
-described by its alt text; on a chapter with a frame slider, moving the slider shows
+described by its alt text, every table of a chapter numbered and captioned; on a chapter with a frame slider, moving the slider shows
 another precomputed frame. The static checks read the HTML files: no asset from another
 host, every slider saved linked to its frames, every exercise with a hidden solution.
 """
@@ -191,6 +191,8 @@ def test_page_renders_for_a_reader_at_desktop_and_phone_widths(offline_page, htm
     (REPORT / (page_path.replace("/", "__") + ".json")).write_text(json.dumps({
         "page": page_path, "figures": len(figures),
         "captioned": sum(bool(f["caption"] and f["numbered"] and real_alt(f["alt"], f["src"])) for f in figures),
+        "tables": len(found[WIDTHS[0]]["tables"]),
+        "tables_captioned": sum(t["numbered"] for t in found[WIDTHS[0]]["tables"]),
         "exercises": len(exercises), "solved": len(set(solutions) & set(exercises)),
         "raw_tables": sum(len(found[w]["rawTables"]) for w in WIDTHS),
         "raw_math": sum(len(found[w]["rawMath"]) for w in WIDTHS),
@@ -201,6 +203,9 @@ def test_page_renders_for_a_reader_at_desktop_and_phone_widths(offline_page, htm
         assert found[width]["overflows"] == [], f"at {width} px, content wider than the column"
     uncaptioned = [f for f in figures if not (f["caption"] and f["numbered"])]
     assert uncaptioned == [], "figures without a numbered caption"
+    if path.parent.name == "book" and path.stem in CHAPTERS:  # (reference pages hold plain tables)
+        tables = found[WIDTHS[0]]["tables"]
+        assert tables and all(t["numbered"] for t in tables), "a chapter's table without a numbered caption"
     assert [f for f in figures if not real_alt(f["alt"], f["src"])] == [], "figures without real alt text"
     assert errors == [], "the browser logged errors"
     assert page.blocked == [], "the page asked for another host"
