@@ -903,6 +903,11 @@ def _pyplot():
     return plt
 
 
+def _np(x):
+    """``x`` as a NumPy array if it is a tensor (matplotlib converts tensors with a deprecated call)."""
+    return x.detach().cpu().numpy() if isinstance(x, Tensor) else x
+
+
 def plot_crosstalk(measured: dict):
     r"""Recall error of the linear associator against the key correlation :math:`c`.
 
@@ -933,21 +938,21 @@ def plot_hebb_oja(runs: dict, flows: dict, times: Tensor, w0: Tensor):
     fig, axes = plt.subplots(1, 3, figsize=(10, 2.9))
     for k, name in enumerate(runs):
         for ax, key in zip(axes[:2], ("norm", "alignment")):
-            ax.plot(runs[name].t, getattr(runs[name], key), color=f"C{k}", lw=0.8,
+            ax.plot(_np(runs[name].t), _np(getattr(runs[name], key)), color=f"C{k}", lw=0.8,
                     label=f"{name}, samples")
-            ax.plot(times, getattr(flows[name], key), "--", color="black" if k else "0.5",
+            ax.plot(_np(times), _np(getattr(flows[name], key)), "--", color="black" if k else "0.5",
                     lw=1, label=f"{name}, flow")
     axes[0].set(yscale="log", xlabel=r"$t = \eta k$", ylabel=r"$\|w\|$", title="norm")
     axes[1].set(xlabel=r"$t = \eta k$", ylabel=r"$|u_1^\top w| / \|w\|$",
                 title="alignment with $u_1$")
     axes[1].legend(fontsize=7, loc="lower right")
     circle = torch.linspace(0, 2 * math.pi, 200)
-    axes[2].plot(torch.cos(circle), torch.sin(circle), color="0.8", lw=0.8)
-    path = runs["Oja"].w
+    axes[2].plot(_np(torch.cos(circle)), _np(torch.sin(circle)), color="0.8", lw=0.8)
+    path = _np(runs["Oja"].w)
     axes[2].plot(path[:, 0], path[:, 1], color="C1", lw=0.6)
     u1 = runs["Oja"].eigenvector
-    axes[2].plot(*(1.3 * u1[:, None] * torch.tensor([-1.0, 1.0])), "--", color="0.4", lw=0.8)
-    axes[2].plot(*w0, "o", color="C1", ms=4)
+    axes[2].plot(*_np(1.3 * u1[:, None] * torch.tensor([-1.0, 1.0])), "--", color="0.4", lw=0.8)
+    axes[2].plot(*_np(w0), "o", color="C1", ms=4)
     axes[2].set(aspect="equal", xlim=(-1.3, 1.3), ylim=(-1.3, 1.3), xlabel="$w[1]$",
                 ylabel="$w[2]$", title="Oja's weights (dashed: $u_1$)")
     fig.tight_layout()
@@ -963,7 +968,7 @@ def plot_pattern_rows(stages: dict, side: int = 10):
     fig, axes = plt.subplots(len(stages), columns, figsize=(5.2, 5.6), squeeze=False)
     for row, (label, states) in zip(axes, stages.items()):
         for ax, s in zip(row, states):
-            ax.imshow(s.reshape(side, side), cmap="gray_r", vmin=-1, vmax=1)
+            ax.imshow(_np(s.reshape(side, side)), cmap="gray_r", vmin=-1, vmax=1)
             ax.set(xticks=[], yticks=[])
             ax.spines[:].set_visible(True)
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
@@ -981,9 +986,9 @@ def plot_energy_descent(E: Tensor, pattern_energy: float, corrupted: int, N: int
     """
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 3.0))
-    sweeps = torch.arange(E.shape[1]) / N
+    sweeps = _np(torch.arange(E.shape[1]) / N)
     for k, E_k in enumerate(E):
-        ax.plot(sweeps, E_k, color="C0" if k < corrupted else "C3", lw=0.8, alpha=0.8)
+        ax.plot(sweeps, _np(E_k), color="C0" if k < corrupted else "C3", lw=0.8, alpha=0.8)
     ax.axhline(pattern_energy, color="0.3", ls="--", lw=0.8)
     ax.set(xlabel=f"sweeps ({N} updates each)", ylabel="$E(s)$",
            title="asynchronous: corrupted patterns (blue), random states (red)")
@@ -1004,17 +1009,17 @@ def plot_capacity(curves: dict, overlap_of: int | None = None):
     overlap_of = max(curves) if overlap_of is None else overlap_of
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.1))
     for k, (N, c) in enumerate(curves.items()):
-        left.plot(c.alpha, c.retrieved, "o-", ms=3, lw=1, color=f"C{k}",
+        left.plot(_np(c.alpha), _np(c.retrieved), "o-", ms=3, lw=1, color=f"C{k}",
                   label=f"retrieved, $N = {N}$")
-        right.plot(c.alpha, 1 - c.stable_bits, "o", ms=3.5, color=f"C{k}",
+        right.plot(_np(c.alpha), _np(1 - c.stable_bits), "o", ms=3.5, color=f"C{k}",
                    label=f"measured, $N = {N}$")
     c = curves[overlap_of]
     colour = f"C{list(curves).index(overlap_of)}"
-    left.plot(c.alpha, c.overlap, "--", color=colour, lw=1,
+    left.plot(_np(c.alpha), _np(c.overlap), "--", color=colour, lw=1,
               label=f"mean overlap, $N = {overlap_of}$")
     top = max(float(c.alpha.max()) for c in curves.values())
     alphas = torch.linspace(0.02, top, 100, dtype=F64)
-    right.plot(alphas, bit_error_probability(alphas), color="black", lw=1,
+    right.plot(_np(alphas), _np(bit_error_probability(alphas)), color="black", lw=1,
                label=r"$\frac{1}{2}\mathrm{erfc}(1/\sqrt{2\alpha})$")
     for ax in (left, right):
         ax.axvline(ALPHA_C, color="0.4", ls=":", lw=1)
@@ -1041,10 +1046,10 @@ def plot_recall_frame(stored: Tensor, key: Tensor, result: Recall, alpha: float,
                              gridspec_kw={"width_ratios": [1, 1, 1, 1.7]})
     titles = ("stored", key_title, "recalled")
     for ax, s, title in zip(axes, (stored, key, result.state), titles):
-        ax.imshow(s.reshape(side, side), cmap="gray_r", vmin=-1, vmax=1)
+        ax.imshow(_np(s.reshape(side, side)), cmap="gray_r", vmin=-1, vmax=1)
         ax.set(xticks=[], yticks=[], title=title)
         ax.spines[:].set_visible(True)
-    axes[3].plot(curve.alpha, curve.retrieved, "o-", ms=3, color="C2")
+    axes[3].plot(_np(curve.alpha), _np(curve.retrieved), "o-", ms=3, color="C2")
     axes[3].axvline(ALPHA_C, color="0.4", ls=":", lw=1)
     axes[3].axvline(alpha, color="C3", lw=1.5)
     axes[3].set(xlabel=r"load $\alpha$", ylabel=f"retrieved, $N = {stored.numel()}$",
