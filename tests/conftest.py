@@ -8,18 +8,15 @@ way it would for a reader offline.
 
 import os
 import shutil
-from urllib.parse import urlparse
 
 import pytest
 import torch
 
+from tests.page_checks import open_offline_page
+
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # one intra-op thread per xdist worker: two workers on two cores, no oversubscription
     torch.set_num_threads(1)
-
-LOCAL_SCHEMES = {"file", "data", "blob", "about"}
-LOCAL_HOSTS = {"localhost", "127.0.0.1"}
-
 
 def chromium_executable() -> str:
     for name in ("chromium", "chromium-browser", "google-chrome"):
@@ -38,28 +35,6 @@ def browser():
         chromium = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
         yield chromium
         chromium.close()
-
-
-def open_offline_page(browser):
-    """A new context and page whose requests to other hosts are aborted; ``page.blocked``
-    lists them, and ``page.missing`` the local files the page asked for and did not find."""
-    context = browser.new_context(viewport={"width": 1200, "height": 900})
-    blocked, missing = [], []
-
-    def route(request_route):
-        url = urlparse(request_route.request.url)
-        if url.scheme in LOCAL_SCHEMES or url.hostname in LOCAL_HOSTS:
-            request_route.continue_()
-        else:
-            blocked.append(request_route.request.url)
-            request_route.abort()
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.on("requestfailed", lambda request: missing.append(request.url)
-            if urlparse(request.url).scheme == "file" else None)
-    page.blocked, page.missing = blocked, missing
-    return context, page
 
 
 @pytest.fixture

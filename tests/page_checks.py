@@ -23,7 +23,12 @@ at both widths (the test in ``test_rendered_pages.py`` applies the same checks t
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlparse
+
 WIDTHS = (1400, 400)  # a desktop window and a phone, in CSS pixels
+LOCAL_SCHEMES = {"file", "data", "blob", "about"}
+LOCAL_HOSTS = {"localhost", "127.0.0.1"}
 
 READY = """() => {
   const mj = window.MathJax;
@@ -127,20 +132,64 @@ def open_everything(page) -> None:
 
 def real_alt(alt: str, src: str) -> bool:
     """Alt text that describes: not empty, not the file name, not a hash."""
-    import re
-
     stem = src.rsplit(".", 1)[0]
     return len(alt.split()) >= 3 and stem not in alt and not re.fullmatch(r"[0-9a-f]{16,}", alt)
 
 
-def wait_until_rendered(page, widgets: bool) -> None:
+def well_described(figure: dict) -> bool:
+    """A figure of :func:`inspect_page` with a numbered caption and real alt text."""
+    return bool(figure["caption"] and figure["numbered"] and real_alt(figure["alt"], figure["src"]))
+
+
+def open_offline_page(browser):
+    """A new context and page whose requests to other hosts are aborted; ``page.blocked``
+    lists them, ``page.missing`` the local files the page asked for and did not find, and
+    ``page.errors`` what the browser logged as an error (console errors, uncaught exceptions)."""
+    context = browser.new_context(viewport={"width": 1200, "height": 900})
+    blocked, missing, errors = [], [], []
+
+    def route(request_route):
+        url = urlparse(request_route.request.url)
+        if url.scheme in LOCAL_SCHEMES or url.hostname in LOCAL_HOSTS:
+            request_route.continue_()
+        else:
+            blocked.append(request_route.request.url)
+            request_route.abort()
+
+    context.route("**/*", route)
+    page = context.new_page()
+    page.on("requestfailed", lambda request: missing.append(request.url)
+            if urlparse(request.url).scheme == "file" else None)
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.blocked, page.missing, page.errors = blocked, missing, errors
+    return context, page
+
+
+def wait_until_rendered(page, html: str) -> None:
+    """Wait for MathJax's first typesetting and, on a page with image widgets (a frame
+    slider; its source is ``html``), for the widget manager to draw them."""
     page.wait_for_function(READY, timeout=90_000)
-    if widgets:
+    if "ImageModel" in html:
         page.wait_for_selector("img.widget-image", state="attached", timeout=90_000)
 
 
 def inspect_page(page) -> dict:
     return page.evaluate(INSPECT)
+
+
+def inspect_at_widths(page, screenshots: str | None = None) -> dict:
+    """Open every dropdown, then :func:`inspect_page` at each of :data:`WIDTHS`: ``{width:
+    found}``. With ``screenshots``, a full-page PNG per width at ``{screenshots}-{width}.png``."""
+    open_everything(page)
+    found = {}
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.wait_for_timeout(200)  # a relayout (MathJax re-measures nothing: CHTML is CSS)
+        found[width] = inspect_page(page)
+        if screenshots:
+            page.screenshot(path=f"{screenshots}-{width}.png", full_page=True)
+    return found
 
 
 def main(paths: list[str]) -> None:
@@ -150,38 +199,26 @@ def main(paths: list[str]) -> None:
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"])
-        for path in paths:
-            context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                ("file:", "data:", "blob:", "about:")) else route.abort())  # offline, as in the tests
-            page = context.new_page()
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(Path(path).resolve().as_uri(), timeout=120_000)
-            html = Path(path).read_text()
-            wait_until_rendered(page, "application/vnd.jupyter.widget-state+json" in html and "ImageModel" in html)
-            name = Path(path).stem
-            open_everything(page)
+        for path in map(Path, paths):
+            context, page = open_offline_page(browser)
+            page.set_viewport_size({"width": WIDTHS[0], "height": 900})
+            page.goto(path.resolve().as_uri(), timeout=120_000)
+            wait_until_rendered(page, path.read_text())
+            found = inspect_at_widths(page, screenshots=f"/tmp/shot-{path.stem}")
             for width in WIDTHS:
-                page.set_viewport_size({"width": width, "height": 900})
-                page.wait_for_timeout(300)
-                found = inspect_page(page)
-                shot = f"/tmp/shot-{name}-{width}.png"
-                page.screenshot(path=shot, full_page=True)
-                print(f"== {name} at {width} px (full-page screenshot: {shot})")
+                print(f"== {path.stem} at {width} px (full-page screenshot: /tmp/shot-{path.stem}-{width}.png)")
                 for key in ("rawTables", "rawMath", "overflows"):
-                    print(f"  {key}: {len(found[key])}")
-                    for item in found[key]:
+                    print(f"  {key}: {len(found[width][key])}")
+                    for item in found[width][key]:
                         print("    -", item)
-                bad = [f for f in found["figures"] if not (f["caption"] and f["numbered"] and real_alt(f["alt"], f["src"]))]
-                print(f"  figures: {len(found['figures'])}, without a numbered caption or real alt text: {len(bad)}")
+                bad = [f for f in found[width]["figures"] if not well_described(f)]
+                print(f"  figures: {len(found[width]['figures'])}, without a numbered caption or real alt text: {len(bad)}")
                 for f in bad:
                     print("    -", f)
-            print(f"  console errors: {len(errors)}")
-            for e in errors:
+            print(f"  console errors: {len(page.errors)}")
+            for e in page.errors:
                 print("    -", e[:200])
-            page.context.close()
+            context.close()
         browser.close()
 
 

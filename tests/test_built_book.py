@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.page_checks import WIDTHS, inspect_page, open_everything, real_alt, wait_until_rendered
+from tests.page_checks import WIDTHS, inspect_at_widths, real_alt, wait_until_rendered, well_described
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -171,33 +171,25 @@ REPORT = HTML.parent / "page-checks"  # one JSON per page: what the closing chec
 def test_page_renders_for_a_reader_at_desktop_and_phone_widths(offline_page, html_dir, page_path):
     """One page load: the page at 1,400 px, then at 400 px, checked as tests/page_checks.py says."""
     page, path = offline_page, html_dir / page_path
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    page.on("pageerror", lambda error: errors.append(str(error)))
     page.set_viewport_size({"width": WIDTHS[0], "height": 900})
     page.goto(path.as_uri(), timeout=120_000)  # the API page alone is 1.3 MB of HTML and math
     html = path.read_text()
-    wait_until_rendered(page, widgets="widget-view+json" in html and path.stem in SLIDERS)
+    wait_until_rendered(page, html)
     if path.parent.name == "book" and path.stem in SLIDERS:
         move_slider_two_steps(page, path.stem)
-    open_everything(page)  # solutions, provenance boxes, full tables
-    found = {}
-    for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        page.wait_for_timeout(200)  # a relayout (MathJax re-measures nothing: CHTML is CSS)
-        found[width] = inspect_page(page)
+    found = inspect_at_widths(page)  # with solutions, provenance boxes and full tables open
     figures = found[WIDTHS[0]]["figures"]
     exercises, solutions = exercises_and_solutions(html)
     REPORT.mkdir(exist_ok=True)
     (REPORT / (page_path.replace("/", "__") + ".json")).write_text(json.dumps({
         "page": page_path, "figures": len(figures),
-        "captioned": sum(bool(f["caption"] and f["numbered"] and real_alt(f["alt"], f["src"])) for f in figures),
+        "captioned": sum(map(well_described, figures)),
         "tables": len(found[WIDTHS[0]]["tables"]),
         "tables_captioned": sum(t["numbered"] for t in found[WIDTHS[0]]["tables"]),
         "exercises": len(exercises), "solved": len(set(solutions) & set(exercises)),
         "raw_tables": sum(len(found[w]["rawTables"]) for w in WIDTHS),
         "raw_math": sum(len(found[w]["rawMath"]) for w in WIDTHS),
-        "overflows": {w: found[w]["overflows"] for w in WIDTHS}, "console_errors": errors}, indent=1))
+        "overflows": {w: found[w]["overflows"] for w in WIDTHS}, "console_errors": page.errors}, indent=1))
     for width in WIDTHS:
         assert found[width]["rawTables"] == [], f"at {width} px, Markdown tables shown as text"
         assert found[width]["rawMath"] == [], f"at {width} px, TeX not typeset or a MathJax error"
@@ -208,6 +200,6 @@ def test_page_renders_for_a_reader_at_desktop_and_phone_widths(offline_page, htm
         tables = found[WIDTHS[0]]["tables"]
         assert tables and all(t["numbered"] for t in tables), "a chapter's table without a numbered caption"
     assert [f for f in figures if not real_alt(f["alt"], f["src"])] == [], "figures without real alt text"
-    assert errors == [], "the browser logged errors"
+    assert page.errors == [], "the browser logged errors"
     assert page.blocked == [], "the page asked for another host"
     assert page.missing == [], "the page asked for files the book does not ship"

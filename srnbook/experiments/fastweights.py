@@ -93,19 +93,24 @@ def table(result: dict) -> list[list]:
     """Rows (model, R, error, source) of the comparison: Table 1 (published) beside the measured runs.
 
     Errors are percentages; a measured row gives the test error at the best validation error
-    (the median over seeds), the training sequences seen and the budget."""
+    and the training sequences seen (each the median over seeds, :func:`_median_of_runs`)."""
     rows = []
     for model, row in result["published"].items():
         for R, error in row.items():
             rows.append([LABELS.get(model, model), int(R), f"{error:.2f}",
                          "published (Ba et al. 2016, Table 1)"])
     for model, R in itertools.product(result["config"]["models"], result["config"]["R"]):
-        mine = [r for r in result["runs"] if (r["model"], r["R"]) == (model, R)]
-        errors = sorted(100 * r["test_at_best_valid"] for r in mine)
-        seen = sorted(r["sequences_seen"] for r in mine)
-        rows.append([LABELS[model], R, f"{errors[(len(errors) - 1) // 2]:.2f}",
-                     f"measured ({seen[(len(seen) - 1) // 2]:,} sequences seen)"])
+        error = _median_of_runs(result, model, R, lambda r: 100 * r["test_at_best_valid"])
+        seen = _median_of_runs(result, model, R, lambda r: r["sequences_seen"])
+        rows.append([LABELS[model], R, f"{error:.2f}", f"measured ({seen:,} sequences seen)"])
     return rows
+
+
+def _median_of_runs(result: dict, model: str, R: int, value):
+    """``value(run)`` over the seeds of ``model`` with ``R`` units: the median (the lower
+    middle value for an even number of seeds, so that it is one of the runs' values)."""
+    values = sorted(value(r) for r in result["runs"] if (r["model"], r["R"]) == (model, R))
+    return values[(len(values) - 1) // 2]
 
 
 def _one_run(config: dict, model_name: str, R: int, seed: int) -> dict:
@@ -142,11 +147,8 @@ def plot_summary(result: dict, chance: float = 90.0, digits_alone: float | None 
     width = 0.8 / len(models)
     for i, model in enumerate(models):
         xs = [k + (i - (len(models) - 1) / 2) * width for k in range(len(Rs))]
-        measured = []
-        for R in Rs:
-            errors = sorted(100 * r["test_at_best_valid"] for r in result["runs"]
-                            if (r["model"], r["R"]) == (model, R))
-            measured.append(errors[(len(errors) - 1) // 2])
+        measured = [_median_of_runs(result, model, R, lambda r: 100 * r["test_at_best_valid"])
+                    for R in Rs]
         ax.bar(xs, measured, width, color=f"C{i}", label=f"{LABELS[model]} (measured)")
         published = result["published"].get(model, {})
         ax.plot(xs, [published.get(str(R), float("nan")) for R in Rs], "k_", ms=14, mew=2,

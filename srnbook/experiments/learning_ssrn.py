@@ -202,6 +202,10 @@ def _one_curve(config: dict, curve: dict) -> dict:
             **_summary(dfa, result, train, test, config["levels"])}
 
 
+KINDS = ("plain", "constrained")
+"""The two networks of every run."""
+
+
 def table(result: dict) -> list[list]:
     """One row per (language, activation): median long-word accuracy and equivalent extractions, plain and constrained.
 
@@ -216,7 +220,7 @@ def table(result: dict) -> list[list]:
     for name, activation in keys:
         runs = [r for r in result["runs"] if (r["language"], r["activation"]) == (name, activation)]
         row = [name, runs[0]["states"], activation]
-        for kind in ("plain", "constrained"):
+        for kind in KINDS:
             accuracy = float(np.median([r[kind]["test_accuracy"] for r in runs]))
             equivalent = sum(r[kind]["equivalent"] for r in runs)
             row.append(f"{accuracy:.2f} ({equivalent}/{len(runs)})")
@@ -254,7 +258,6 @@ def _check_config(config) -> dict:
 
 # ---------------------------------------------------------------------- tables and figure of the chapter
 
-KINDS = ("plain", "constrained")
 LOSS_NAMES = {"bce": "BCE", "bce_inverse_norm": "BCE + inverse norm", "nth_root": "Nth root"}
 """How the chapter's tables name the losses."""
 
