@@ -25,6 +25,12 @@ make_task, TASKS, success_rate, chance_baseline
 HessianFree, KFAC
     Second-order optimizers for SRNs (``srnbook.optim``): Hessian-free with structural
     damping, and K-FAC with the temporal models of Martens, Ba & Johnson (2018).
+ArgumentTypeError, get_memory_limit, set_memory_limit
+    The input contract: every public callable checks its arguments where they enter and
+    raises ``ValueError`` (a bad value) or ``ArgumentTypeError`` (a ``TypeError`` for a
+    bad type, also a ``ValueError``) naming the argument; nothing allocates more than the
+    package's memory limit (default 4 GiB) without saying how much it would need; every
+    ``seed`` is an integer in ``[0, 2**64)``.
 
 The modules ``srnbook.gradients`` (gradients through time), ``srnbook.stability``
 (fixed points, basins, the latch dilemma), ``srnbook.memory`` (associative memory,
@@ -34,6 +40,7 @@ retrieval task), ``srnbook.reservoir`` (echo state networks), ``srnbook.backward
 ``srnbook.experiments`` (long runs, ``python -m srnbook.experiments``) are used by name.
 """
 
+from ._validation import ArgumentTypeError, get_memory_limit, set_memory_limit
 from .activations import Activation, get_activation, saturation_threshold
 from .dfa import DFA, tomita
 from .extraction import extract_dfa
@@ -67,6 +74,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Activation",
+    "ArgumentTypeError",
     "BPTT",
     "ConstrainedSRN",
     "DFA",
@@ -83,12 +91,14 @@ __all__ = [
     "extract_dfa",
     "flatten_parameters",
     "get_activation",
+    "get_memory_limit",
     "load_flat_parameters",
     "make_task",
     "sample_words",
     "saturating_scale",
     "saturation",
     "saturation_threshold",
+    "set_memory_limit",
     "ssrn_to_dfa",
     "success_rate",
     "tomita",

@@ -12,7 +12,9 @@ compares what it would need with one package-wide limit, :func:`get_memory_limit
 (default 4 GiB; ``SRNBOOK_MEMORY_LIMIT`` in the environment, or :func:`set_memory_limit`).
 
 Seeds: every ``seed`` argument is a non-negative integer below :math:`2^{64}`
-(:func:`check_seed`); the same seed gives the same result.
+(:func:`check_seed`); the same seed gives the same result. The few initializers that draw
+from a stream the caller owns (``srnbook.gradients.init_*``) take ``generator``, a
+``torch.Generator`` or ``None`` for torch's global generator, as ``torch.nn.init`` does.
 """
 
 from __future__ import annotations
@@ -251,3 +253,15 @@ def check_memory(nbytes: float, what: str, name: str) -> None:
         raise ValueError(
             f"{name}: {what} would need {_gib(nbytes)}, more than the package's memory limit "
             f"of {_gib(limit)} (srnbook.set_memory_limit raises it)")
+
+
+def check_float_sequence(values, name: str, **interval) -> list[float]:
+    """``values`` as a list of floats if it is a nonempty list, tuple or 1-D tensor of finite
+    real numbers, each in the interval of :func:`check_float` (``low``, ``high``, ...)."""
+    if isinstance(values, torch.Tensor) and values.dim() == 1 and values.dtype in FLOAT_DTYPES + INT_DTYPES:
+        values = values.tolist()
+    if not isinstance(values, (list, tuple)):
+        raise ArgumentTypeError(f"{name} must be a nonempty list of numbers, got {_shown(values)}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must be a nonempty list of numbers, got {values!r}")
+    return [check_float(v, f"{name}[{i}]", **interval) for i, v in enumerate(values)]

@@ -26,9 +26,17 @@ from typing import Callable
 
 import torch
 
-from ._validation import FLOAT_DTYPES, check_choice
+from ._validation import (ArgumentTypeError, FLOAT_DTYPES, _shown, check_callable, check_choice, check_dtype,
+                          check_float)
 
 Tensor = torch.Tensor
+
+
+def _identity(a: Tensor) -> Tensor:
+    return a
+
+
+_FUNCTIONS = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu, "identity": _identity}
 
 
 @dataclass(frozen=True)
@@ -38,8 +46,9 @@ class Activation:
     Attributes
     ----------
     name
-        A label (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"identity"`` or
-        ``"custom"``).
+        ``"sigmoid"``, ``"tanh"``, ``"relu"`` or ``"identity"`` (then ``fn`` must be
+        that function of the package: the name decides the bounds of :math:`\sigma`
+        and the ``torch.nn.RNN`` equivalent), or ``"custom"`` for any other function.
     fn
         :math:`a \mapsto \sigma(a)`, elementwise on a tensor.
     derivative
@@ -52,6 +61,15 @@ class Activation:
     fn: Callable[[Tensor], Tensor]
     derivative: Callable[[Tensor, Tensor], Tensor]
 
+    def __post_init__(self):
+        check_choice(self.name, "name", (*_FUNCTIONS, "custom"))
+        check_callable(self.fn, "fn")
+        check_callable(self.derivative, "derivative")
+        if self.name != "custom" and self.fn is not _FUNCTIONS[self.name]:
+            # the name decides the bounds of sigma (saturation) and the torch.nn.RNN equivalent
+            raise ValueError(f"fn must be the package's {self.name} ({_FUNCTIONS[self.name]!r}) when name is "
+                             f"{self.name!r}, got {_shown(self.fn)}; use name='custom' for another function")
+
     def __call__(self, a: Tensor) -> Tensor:
         return self.fn(a)
 
@@ -60,7 +78,7 @@ ACTIVATIONS = {
     "sigmoid": Activation("sigmoid", torch.sigmoid, lambda a, h: h * (1 - h)),
     "tanh": Activation("tanh", torch.tanh, lambda a, h: 1 - h * h),
     "relu": Activation("relu", torch.relu, lambda a, h: (a > 0).to(a.dtype)),
-    "identity": Activation("identity", lambda a: a, lambda a, h: torch.ones_like(a)),
+    "identity": Activation("identity", _identity, lambda a, h: torch.ones_like(a)),
 }
 
 
@@ -69,22 +87,30 @@ def get_activation(activation, derivative=None, *, name: str = "activation") -> 
 
     ``activation`` is one of the names in :data:`ACTIVATIONS`, an
     :class:`Activation`, or a callable; a callable needs ``derivative``, a
-    callable ``a -> sigma'(a)``.
+    callable ``a -> sigma'(a)``, which the other two refuse (they carry their own).
+    ``name`` is the argument's name in error messages (``derivative`` is then
+    called ``{name}_derivative``).
     """
+    if not isinstance(name, str) or not name:
+        raise ArgumentTypeError(f"name must be a nonempty string (the argument's name), got {_shown(name)}")
+    if isinstance(activation, (Activation, str)) or not callable(activation):
+        if derivative is not None:
+            raise ValueError(f"derivative ({name}_derivative) is only for a callable {name}; "
+                             f"{name}={_shown(activation)} has its own, got {_shown(derivative)}")
     if isinstance(activation, Activation):
         return activation
     if isinstance(activation, str):
         return ACTIVATIONS[check_choice(activation, name, tuple(ACTIVATIONS))]
     if callable(activation):
         if not callable(derivative):
-            raise ValueError(
-                f"{name} is a callable, so {name}_derivative must be a callable "
-                f"a -> sigma'(a); got {derivative!r}"
+            raise ArgumentTypeError(
+                f"{name} is a callable, so derivative ({name}_derivative) must be a callable "
+                f"a -> sigma'(a); got {_shown(derivative)}"
             )
         return Activation("custom", activation, lambda a, h: derivative(a))
-    raise ValueError(
+    raise ArgumentTypeError(
         f"{name} must be one of {', '.join(map(repr, ACTIVATIONS))} or a callable, "
-        f"got {activation!r}"
+        f"got {_shown(activation)}"
     )
 
 
@@ -112,9 +138,21 @@ def saturation_threshold(fn: Callable[[Tensor], Tensor], limit: float, dtype: to
     ``saturation_threshold(lambda x: torch.sigmoid(-x), 0.0, torch.float32)`` the
     one past which :math:`\sigma(-x)` is 0.
 
-    Returns ``inf`` if no finite ``x`` reaches the limit.
+    Returns ``inf`` if no finite ``x`` reaches the limit. ``limit`` must be a finite
+    number exactly representable in ``dtype`` (``fn(x) == limit`` compares in ``dtype``),
+    and ``fn`` must map a tensor to a tensor of the same shape.
     """
-    check_choice(dtype, "dtype", FLOAT_DTYPES)
+    check_callable(fn, "fn")
+    dtype = check_dtype(dtype, "dtype", allowed=FLOAT_DTYPES)
+    limit = check_float(limit, "limit")
+    if float(torch.tensor(limit, dtype=dtype)) != limit:
+        raise ValueError(f"limit must be exactly representable in {dtype} (fn(x) == limit compares in it), "
+                         f"got {limit!r}")
+    probe = torch.ones(2, dtype=dtype)
+    out = fn(probe)
+    if not isinstance(out, Tensor) or out.shape != probe.shape:
+        raise ArgumentTypeError(f"fn must map a tensor to a tensor of the same shape, got {_shown(out)} "
+                                f"for a tensor of shape {tuple(probe.shape)}")
 
     def reached(x: Tensor) -> Tensor:
         return fn(x) == limit

@@ -39,7 +39,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_positive_float, check_positive_int, check_seed, check_tensor
+from ._validation import (ArgumentTypeError, check_bool, check_callable, check_choice, check_float,
+                          check_instance, check_int, check_memory, check_positive_float, check_positive_int,
+                          check_seed, check_tensor)
 
 Tensor = torch.Tensor
 
@@ -99,23 +101,36 @@ class LinearNonLinear:
     name = "lnl"
 
     def __init__(self, n_units: int, n_inputs: int, fixed_offset: bool = True):
-        self.n_units = check_positive_int(n_units, "n_units")
-        self.n_inputs = check_positive_int(n_inputs, "n_inputs")
-        self.fixed_offset = bool(fixed_offset)
-        self.aux_size, self.main_size = 1 + n_units + n_inputs, 1
+        self.n_units, self.n_inputs = _check_sizes(n_units, n_inputs, lambda N, M: 2 + N + M)
+        self.fixed_offset = check_bool(fixed_offset, "fixed_offset")
+        self.aux_size, self.main_size = 1 + self.n_units + self.n_inputs, 1
 
     def aux_kernels(self, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
-        """Firmware (..., N) and kernels (..., N, D_a) of :math:`a(t)` from :math:`h(t-1)`, :math:`x(t-1)`."""
+        """Firmware (..., N) and kernels (..., N, D_a) of :math:`a(t)` from :math:`h(t-1)` (``x_prev``,
+        (N,) or (T, N)) and :math:`x(t-1)` (``i_prev``, (M,) or (T, M)), float64."""
+        _check_values((1, 2), x_prev=(x_prev, self.n_units), i_prev=(i_prev, self.n_inputs))
+        return self._aux_kernels(x_prev, i_prev)
+
+    def _aux_kernels(self, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
         row = torch.cat([torch.ones_like(x_prev[..., :1]), x_prev, i_prev], -1)
         return torch.zeros_like(x_prev), row.unsqueeze(-2).expand(*row.shape[:-1], self.n_units, row.shape[-1])
 
     def main_kernels(self, a: Tensor, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
-        r"""Firmware :math:`\zeta(a(t))` and kernel :math:`h(t-1)`, shapes (..., N) and (..., N, 1)."""
+        r"""Firmware :math:`\zeta(a(t))` and kernel :math:`h(t-1)`, shapes (..., N) and (..., N, 1);
+        arguments as for :meth:`aux_kernels`, ``a`` like ``x_prev``."""
+        _check_values((1, 2), a=(a, self.n_units), x_prev=(x_prev, self.n_units),
+                      i_prev=(i_prev, self.n_inputs))
+        return self._main_kernels(a, x_prev, i_prev)
+
+    def _main_kernels(self, a: Tensor, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
         return _zeta(a), x_prev.unsqueeze(-1)
 
     def betas(self, weights: Weights, traj: Trajectory) -> Betas:
         r""":math:`\partial a_n(t)/\partial h_{n'}(t-1) = W_{nn'}`, :math:`\partial h_n(t)/\partial h_n(t-1) = \gamma_n`,
         :math:`\partial h_n(t)/\partial a_n(t) = \zeta'(a_n(t))`."""
+        return self._betas(_check_weights(self, weights), _check_traj(self, traj))
+
+    def _betas(self, weights: Weights, traj: Trajectory) -> Betas:
         T, N = traj.h.shape[0] - 1, self.n_units
         w_rec = weights.aux[:, 1:1 + N]
         return Betas(w_rec.expand(T, N, N), _diag(weights.main[:, 0]).expand(T, N, N), _diag(_dzeta(traj.a[1:])))
@@ -148,16 +163,26 @@ class IntegrateAndFire:
     name = "iaf"
 
     def __init__(self, n_units: int, n_inputs: int):
-        self.n_units = check_positive_int(n_units, "n_units")
-        self.n_inputs = check_positive_int(n_inputs, "n_inputs")
-        self.aux_size, self.main_size = 1, 2 + n_units + n_inputs
+        self.n_units, self.n_inputs = _check_sizes(n_units, n_inputs, lambda N, M: 3 + N + M)
+        self.aux_size, self.main_size = 1, 2 + self.n_units + self.n_inputs
 
     def aux_kernels(self, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
-        """Firmware 0 and kernel :math:`h_n(t-1) - 1`, shapes (..., N) and (..., N, 1)."""
+        """Firmware 0 and kernel :math:`h_n(t-1) - 1`, shapes (..., N) and (..., N, 1); arguments as for
+        :meth:`LinearNonLinear.aux_kernels`."""
+        _check_values((1, 2), x_prev=(x_prev, self.n_units), i_prev=(i_prev, self.n_inputs))
+        return self._aux_kernels(x_prev, i_prev)
+
+    def _aux_kernels(self, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
         return torch.zeros_like(x_prev), (x_prev - 1).unsqueeze(-1)
 
     def main_kernels(self, a: Tensor, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
-        """Firmware 0 and kernels (..., N, 2 + N + M) of :math:`h(t)`."""
+        """Firmware 0 and kernels (..., N, 2 + N + M) of :math:`h(t)`; arguments as for
+        :meth:`LinearNonLinear.main_kernels`."""
+        _check_values((1, 2), a=(a, self.n_units), x_prev=(x_prev, self.n_units),
+                      i_prev=(i_prev, self.n_inputs))
+        return self._main_kernels(a, x_prev, i_prev)
+
+    def _main_kernels(self, a: Tensor, x_prev: Tensor, i_prev: Tensor) -> tuple[Tensor, Tensor]:
         N = self.n_units
         s = _zeta(a)
         own = ((1 - s) * x_prev).unsqueeze(-1)
@@ -168,6 +193,9 @@ class IntegrateAndFire:
     def betas(self, weights: Weights, traj: Trajectory) -> Betas:
         r""":math:`\partial z_n(t)/\partial h_n(t-1) = k_n`, :math:`\partial h_n(t)/\partial h_n(t-1) = \gamma_n (1 - \zeta(z_n(t)))`,
         :math:`\partial h_n(t)/\partial z_{n'}(t) = W_{nn'} \zeta'(z_{n'}(t)) - [n = n']\, \gamma_n \zeta'(z_n(t)) h_n(t-1)`."""
+        return self._betas(_check_weights(self, weights), _check_traj(self, traj))
+
+    def _betas(self, weights: Weights, traj: Trajectory) -> Betas:
         T, N = traj.h.shape[0] - 1, self.n_units
         z, x_prev = traj.a[1:], traj.h[:-1]
         gamma, w_rec = weights.main[:, 0], weights.main[:, 2:2 + N]
@@ -212,39 +240,66 @@ class GatedUnit:
     GATES = ("g", "o", "f", "i")
 
     def __init__(self, n_units: int, n_inputs: int):
-        self.n_units = check_positive_int(n_units, "n_units")
-        self.n_inputs = check_positive_int(n_inputs, "n_inputs")
-        self.sizes = {"g": n_units + n_inputs, "o": 1 + n_units + n_inputs, "f": 1 + n_units + n_inputs,
-                      "i": 1 + n_units + n_inputs}
+        self.n_units, self.n_inputs = _check_sizes(n_units, n_inputs, lambda N, M: 4 * (1 + N + M))
+        N, M = self.n_units, self.n_inputs
+        self.sizes = {"g": N + M, "o": 1 + N + M, "f": 1 + N + M, "i": 1 + N + M}
 
     def init_weights(self, seed: int, scale: float | None = None) -> dict:
         """Weights ``{"g": (N, N + M), "o"/"f"/"i": (N, 1 + N + M)}``, entries :math:`\\mathcal N(0, s^2)`, :math:`s = 0.5/\\sqrt N`."""
-        check_seed(seed)
+        seed = check_seed(seed)
         s = 0.5 / math.sqrt(self.n_units) if scale is None else check_positive_float(scale, "scale")
         g = torch.Generator().manual_seed(seed)
         return {q: s * torch.randn(self.n_units, d, generator=g, dtype=torch.float64) for q, d in self.sizes.items()}
 
     def kernels(self, gate: str, h_prev: Tensor, s_prev: Tensor, x_prev: Tensor) -> Tensor:
-        """The kernels (N, D) of ``gate`` (one of ``GATES``) from :math:`h(t-1)`, :math:`s(t-1)`, :math:`x(t-1)`."""
+        """The kernels (N, D) of ``gate`` (one of ``GATES``) from :math:`h(t-1)`, :math:`s(t-1)` (each
+        (N,)) and :math:`x(t-1)` ((M,)), float64."""
         check_choice(gate, "gate", self.GATES)
+        self._check_step(h_prev, s_prev, x_prev)
+        return self._kernels(gate, h_prev, s_prev, x_prev)
+
+    def _check_step(self, h_prev: Tensor, s_prev: Tensor, x_prev: Tensor) -> None:
+        _check_values(1, h_prev=(h_prev, self.n_units), s_prev=(s_prev, self.n_units),
+                      x_prev=(x_prev, self.n_inputs))
+
+    def _check_weights(self, weights) -> dict:
+        """``weights`` as :meth:`init_weights` gives them: float64 ``(N, D_q)`` per gate ``q``."""
+        if not isinstance(weights, dict) or set(weights) != set(self.GATES):
+            raise ArgumentTypeError(f"weights must be a dict with keys {', '.join(self.GATES)} "
+                                    f"(see init_weights), got {_brief(weights)}")
+        for q, D in self.sizes.items():
+            check_tensor(weights[q], f"weights[{q!r}]", ndim=2, dtype=torch.float64)
+            if tuple(weights[q].shape) != (self.n_units, D):
+                raise ValueError(f"weights[{q!r}] must have shape {(self.n_units, D)}, "
+                                 f"got {tuple(weights[q].shape)}")
+        return weights
+
+    def _kernels(self, gate: str, h_prev: Tensor, s_prev: Tensor, x_prev: Tensor) -> Tensor:
         N = self.n_units
         shared = torch.cat([h_prev, x_prev]).expand(N, N + self.n_inputs)
         return shared if gate == "g" else torch.cat([s_prev.unsqueeze(-1), shared], -1)
 
     def step(self, weights: dict, h_prev: Tensor, s_prev: Tensor, x_prev: Tensor) -> dict:
-        """One step: every variable at :math:`t` (``g``, ``o``, ``f``, ``i``, ``s``, ``h``, each (N,))."""
-        out = {q: (weights[q] * self.kernels(q, h_prev, s_prev, x_prev)).sum(-1) for q in self.GATES}
+        """One step: every variable at :math:`t` (``g``, ``o``, ``f``, ``i``, ``s``, ``h``, each (N,));
+        ``weights`` as :meth:`init_weights` gives them, the others as for :meth:`kernels`."""
+        self._check_weights(weights)
+        self._check_step(h_prev, s_prev, x_prev)
+        return self._step(weights, h_prev, s_prev, x_prev)
+
+    def _step(self, weights: dict, h_prev: Tensor, s_prev: Tensor, x_prev: Tensor) -> dict:
+        out = {q: (weights[q] * self._kernels(q, h_prev, s_prev, x_prev)).sum(-1) for q in self.GATES}
         out["s"] = torch.sigmoid(out["f"]) * s_prev + torch.sigmoid(out["i"]) * torch.tanh(out["g"])
         out["h"] = torch.sigmoid(out["o"]) * torch.tanh(out["s"])
         return out
 
     def simulate(self, weights: dict, inputs: Tensor) -> dict:
         """Every variable over time, each (T + 1, N) with row 0 the zero initial value; ``inputs`` (T, M)."""
+        self._check_weights(weights)
         inputs = _check_inputs(self, inputs)
         N = self.n_units
         rows = {q: [torch.zeros(N, dtype=torch.float64)] for q in (*self.GATES, "s", "h")}
         for x_prev in inputs:
-            new = self.step(weights, rows["h"][-1], rows["s"][-1], x_prev)
+            new = self._step(weights, rows["h"][-1], rows["s"][-1], x_prev)
             for q, v in new.items():
                 rows[q].append(v)
         return {q: torch.stack(v) for q, v in rows.items()}
@@ -259,6 +314,11 @@ class GatedUnit:
         :math:`\partial h_n/\partial s_n = \zeta(y^o_n)(1 - \tanh^2 s_n)`; the gates: :math:`\partial y^q_n/\partial h_{n'}(t-1) = W^q_{nn'}`,
         :math:`\partial y^q_n/\partial s_n(t-1) = W^q_n`.
         """
+        self._check_weights(weights)
+        if not isinstance(values, dict) or not set((*self.GATES, "s", "h")) <= set(values):
+            raise ArgumentTypeError(f"values must be the dict that step returns, got {_brief(values)}")
+        _check_values(1, **{f"values[{q!r}]": (values[q], self.n_units) for q in (*self.GATES, "s", "h")})
+        _check_values(1, h_prev=(h_prev, self.n_units), s_prev=(s_prev, self.n_units))
         N, d = self.n_units, torch.diag
         out = {("g", "h-"): weights["g"][:, :N]}
         for q in ("o", "f", "i"):
@@ -286,6 +346,14 @@ def make_unit(kind: str, n_units: int, n_inputs: int = 1):
 
 def project(unit, weights: Weights, reference: Weights | None = None) -> Weights:
     """``weights`` clipped into the unit's bounds, fixed entries reset to ``reference`` (if given)."""
+    _check_unit(unit)
+    weights = _check_weights(unit, weights)
+    if reference is not None:
+        reference = _check_weights(unit, reference, "reference")
+    return _project(unit, weights, reference)
+
+
+def _project(unit, weights: Weights, reference: Weights | None = None) -> Weights:
     lower, upper = unit.bounds()
     fixed = unit.fixed()
     out = []
@@ -300,9 +368,10 @@ def init_weights(unit, seed: int, scale: float | None = None) -> Weights:
 
     Then the leaks are :math:`\gamma_n = \min(|w|, 0.999)`, the LNL offsets 0 if fixed, and the IAF
     sharpness :math:`k_n` is drawn uniformly in [5, 20] (a normal draw of scale :math:`s` would give
-    units that never spike).
+    units that never spike). ``seed`` is an integer in :math:`[0, 2^{64})`.
     """
-    check_seed(seed)
+    _check_unit(unit)
+    seed = check_seed(seed)
     N = unit.n_units
     s = 0.5 / math.sqrt(N) if scale is None else check_positive_float(scale, "scale")
     g = torch.Generator().manual_seed(seed)
@@ -316,15 +385,63 @@ def init_weights(unit, seed: int, scale: float | None = None) -> Weights:
     return Weights(aux, main)
 
 
-def _check_weights(unit, weights) -> Weights:
-    if not isinstance(weights, tuple) or len(weights) != 2:
-        raise ValueError(f"weights must be a Weights(aux, main) pair, got {type(weights).__name__}")
-    N = unit.n_units
-    for name, w, D in (("aux", weights[0], unit.aux_size), ("main", weights[1], unit.main_size)):
-        check_tensor(w, f"weights.{name}", ndim=2, dtype=torch.float64)
-        if tuple(w.shape) != (N, D):
-            raise ValueError(f"weights.{name} must have shape {(N, D)}, got {tuple(w.shape)}")
-    return Weights(*weights)
+# ---------------------------------------------------------------------- checks
+
+
+def _brief(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _check_sizes(n_units, n_inputs, per_unit) -> tuple[int, int]:
+    """``(N, M)`` checked, and the ``N * per_unit(N, M)`` float64 weights held to the memory limit."""
+    N = check_positive_int(n_units, "n_units")
+    M = check_positive_int(n_inputs, "n_inputs")
+    check_memory(8 * N * per_unit(N, M), f"the weights of {N} units with {M} inputs",
+                 "n_units" if N >= M else "n_inputs")
+    return N, M
+
+
+def _check_unit(unit):
+    return check_instance(unit, "unit", (LinearNonLinear, IntegrateAndFire),
+                          "a LinearNonLinear or an IntegrateAndFire (see make_unit)")
+
+
+def _check_values(ndim, **values) -> None:
+    """Each ``name=(tensor, size)``: finite float64 ``(size,)`` (or ``(T, size)``, T >= 1, if ``ndim``
+    allows 2), all with one leading shape."""
+    lead = None
+    for name, (v, size) in values.items():
+        check_tensor(v, name, ndim=ndim, dtype=torch.float64)
+        if v.shape[-1] != size or 0 in v.shape:
+            shapes = f"({size},)" if ndim == 1 else f"({size},) or (T, {size}) with T >= 1"
+            raise ValueError(f"{name} must have shape {shapes}, got {tuple(v.shape)}")
+        if lead is None:
+            lead = name, tuple(v.shape[:-1])
+        elif tuple(v.shape[:-1]) != lead[1]:
+            raise ValueError(f"{name} must have the leading shape of {lead[0]}, {lead[1]}, "
+                             f"got {tuple(v.shape[:-1])}")
+
+
+def _check_pair(value, name: str, shapes, dtype=torch.float64, finite: bool = True) -> Weights:
+    """``value`` as a :class:`Weights` of two tensors of ``dtype`` and the given ``shapes``."""
+    if not isinstance(value, tuple) or len(value) != 2:
+        raise ArgumentTypeError(f"{name} must be a Weights(aux, main) pair, got {type(value).__name__}")
+    for part, w, shape in (("aux", value[0], shapes[0]), ("main", value[1], shapes[1])):
+        if not isinstance(w, Tensor):
+            raise ArgumentTypeError(f"{name}.{part} must be a torch.Tensor, got {type(w).__name__}")
+        if dtype.is_floating_point:
+            check_tensor(w, f"{name}.{part}", ndim=2, dtype=dtype, finite=finite)
+        elif w.dtype != dtype or w.dim() != 2:
+            raise ValueError(f"{name}.{part} must be a 2-dimensional {dtype} tensor, got {w.dtype} of shape "
+                             f"{tuple(w.shape)}")
+        if tuple(w.shape) != tuple(shape):
+            raise ValueError(f"{name}.{part} must have shape {tuple(shape)}, got {tuple(w.shape)}")
+    return Weights(*value)
+
+
+def _check_weights(unit, weights, name: str = "weights") -> Weights:
+    return _check_pair(weights, name, ((unit.n_units, unit.aux_size), (unit.n_units, unit.main_size)))
 
 
 def _check_inputs(unit, inputs: Tensor) -> Tensor:
@@ -334,12 +451,66 @@ def _check_inputs(unit, inputs: Tensor) -> Tensor:
     return inputs
 
 
-def _check_targets(unit, inputs: Tensor, targets: Tensor) -> Tensor:
+def _check_targets(unit, T: int, targets: Tensor) -> Tensor:
     check_tensor(targets, "targets", ndim=2, dtype=torch.float64)
-    if targets.shape[0] != inputs.shape[0] or not 1 <= targets.shape[1] <= unit.n_units:
-        raise ValueError(f"targets must have shape (T, K) with T = {inputs.shape[0]} (the inputs' length) and "
+    if targets.shape[0] != T or not 1 <= targets.shape[1] <= unit.n_units:
+        raise ValueError(f"targets must have shape (T, K) with T = {T} (the inputs' length) and "
                          f"1 <= K <= {unit.n_units}, got {tuple(targets.shape)}")
     return targets
+
+
+def _check_traj(unit, traj, T: int | None = None) -> Trajectory:
+    """``traj`` as :func:`simulate` returns it: float64 ``h`` and ``a`` ``(T + 1, N)``, T >= 1 (``T`` if
+    given)."""
+    if not isinstance(traj, tuple) or len(traj) != 2:
+        raise ArgumentTypeError(f"traj must be a Trajectory(h, a) (see simulate), got {type(traj).__name__}")
+    for name, v in (("traj.h", traj[0]), ("traj.a", traj[1])):
+        check_tensor(v, name, ndim=2, dtype=torch.float64)
+        rows = v.shape[0] if T is None else T + 1
+        if tuple(v.shape) != (rows, unit.n_units) or rows < 2:
+            steps = "T >= 1" if T is None else f"T = {T} (the length of the inputs)"
+            raise ValueError(f"{name} must have shape (T + 1, {unit.n_units}) with {steps}, "
+                             f"got {tuple(v.shape)}")
+    if traj[0].shape != traj[1].shape:
+        raise ValueError(f"traj.a must have the shape of traj.h, {tuple(traj[0].shape)}, "
+                         f"got {tuple(traj[1].shape)}")
+    return Trajectory(*traj)
+
+
+def _check_errors(unit, errors, T: int) -> tuple[Tensor, Tensor]:
+    """``errors`` as :func:`backward_errors` returns them: two float64 ``(T, N)`` tensors."""
+    if not isinstance(errors, tuple) or len(errors) != 2:
+        raise ArgumentTypeError(f"errors must be the pair (states, auxiliaries) of backward_errors, "
+                                f"got {type(errors).__name__}")
+    for name, e in (("errors[0]", errors[0]), ("errors[1]", errors[1])):
+        check_tensor(e, name, ndim=2, dtype=torch.float64)
+        if tuple(e.shape) != (T, unit.n_units):
+            raise ValueError(f"{name} must have shape {(T, unit.n_units)}, got {tuple(e.shape)}")
+    return errors
+
+
+def _check_regularization(ridge, sparse, sparse_eps) -> dict:
+    return dict(ridge=check_positive_float(ridge, "ridge", allow_zero=True),
+                sparse=check_positive_float(sparse, "sparse", allow_zero=True),
+                sparse_eps=check_positive_float(sparse_eps, "sparse_eps"))
+
+
+def _check_state(unit, weights, traj, inputs) -> tuple[Weights, Trajectory, Tensor]:
+    """The unit, its weights, a trajectory and the inputs it was simulated on, checked together."""
+    _check_unit(unit)
+    weights = _check_weights(unit, weights)
+    inputs = _check_inputs(unit, inputs)
+    return weights, _check_traj(unit, traj, inputs.shape[0]), inputs
+
+
+def _check_finite(value: Tensor, unscaled: Tensor, name: str, scale: float) -> Tensor:
+    """Refuse ``value`` = ``scale`` times ``unscaled`` where only the scale makes it overflow."""
+    if math.isfinite(float(unscaled.detach())) and not math.isfinite(float(value.detach())):
+        raise ValueError(f"{name} = {scale!r} is too large: its product overflows float64")
+    return value
+
+
+# ---------------------------------------------------------------------- the three steps
 
 
 def simulate(unit, weights: Weights, inputs: Tensor, perturbation: tuple[Tensor, Tensor] | None = None) -> Trajectory:
@@ -349,25 +520,32 @@ def simulate(unit, weights: Weights, inputs: Tensor, perturbation: tuple[Tensor,
     ``perturbation = (delta_x, delta_a)``, each (T, N), is added to every value as soon as it is
     computed (so that autograd gives :math:`\partial C/\partial h_n(t)` as the gradient in ``delta_h``).
     """
+    _check_unit(unit)
     weights = _check_weights(unit, weights)
     inputs = _check_inputs(unit, inputs)
+    T, N = inputs.shape[0], unit.n_units
+    if perturbation is not None:
+        if not isinstance(perturbation, tuple) or len(perturbation) != 2:
+            raise ValueError("perturbation must be a pair (delta_x, delta_a)")
+        for name, d in (("delta_x", perturbation[0]), ("delta_a", perturbation[1])):
+            check_tensor(d, f"perturbation {name}", ndim=2, dtype=torch.float64)
+            if tuple(d.shape) != (T, N):
+                raise ValueError(f"perturbation {name} must have shape {(T, N)}, got {tuple(d.shape)}")
+    return _simulate(unit, weights, inputs, perturbation)
+
+
+def _simulate(unit, weights: Weights, inputs: Tensor, perturbation=None) -> Trajectory:
     T, N = inputs.shape[0], unit.n_units
     if perturbation is None:
         dx = da = torch.zeros(T, N, dtype=torch.float64)
     else:
-        if not isinstance(perturbation, tuple) or len(perturbation) != 2:
-            raise ValueError("perturbation must be a pair (delta_x, delta_a)")
         dx, da = perturbation
-        for name, d in (("delta_x", dx), ("delta_a", da)):
-            check_tensor(d, f"perturbation {name}", ndim=2, dtype=torch.float64)
-            if tuple(d.shape) != (T, N):
-                raise ValueError(f"perturbation {name} must have shape {(T, N)}, got {tuple(d.shape)}")
     x = [torch.zeros(N, dtype=torch.float64)]
     a = [torch.zeros(N, dtype=torch.float64)]
     for t, i_prev in enumerate(inputs):
-        f0, phi = unit.aux_kernels(x[-1], i_prev)
+        f0, phi = unit._aux_kernels(x[-1], i_prev)
         a.append(f0 + (weights.aux * phi).sum(-1) + da[t])
-        f0, phi = unit.main_kernels(a[-1], x[-1], i_prev)
+        f0, phi = unit._main_kernels(a[-1], x[-1], i_prev)
         x.append(f0 + (weights.main * phi).sum(-1) + dx[t])
     return Trajectory(torch.stack(x), torch.stack(a))
 
@@ -380,9 +558,30 @@ def regularization(weights: Weights, fixed: Weights, ridge: float = 0.0, sparse:
                    sparse_eps: float = 1e-3, reference: Weights | None = None) -> Tensor:
     r""":math:`\mathcal R(W) = \sum_{nd} \tfrac{\mu}{2} W_{nd}^2 + \nu W_{nd}^2 / (\epsilon + |\hat W_{nd}|)` over learned weights.
 
-    ``ridge`` is :math:`\mu`, ``sparse`` is :math:`\nu`, ``sparse_eps`` :math:`\epsilon`, and :math:`\hat W` is
-    ``reference`` (default: ``weights`` themselves).
+    ``ridge`` is :math:`\mu \ge 0`, ``sparse`` is :math:`\nu \ge 0`, ``sparse_eps`` :math:`\epsilon > 0`, and
+    :math:`\hat W` is ``reference`` (default: ``weights`` themselves). ``fixed`` holds the boolean masks of
+    the weights that are not learned (``unit.fixed()``), of the shapes of ``weights``.
     """
+    shapes = tuple(tuple(w.shape) for w in weights) if _is_pair(weights) else ((0, 0), (0, 0))
+    weights = _check_pair(weights, "weights", shapes)
+    fixed = _check_pair(fixed, "fixed", shapes, dtype=torch.bool)
+    if reference is not None:
+        reference = _check_pair(reference, "reference", shapes)
+    reg = _check_regularization(ridge, sparse, sparse_eps)
+    total = _regularization(weights, fixed, reference=reference, **reg)
+    unscaled = _regularization(weights, fixed, 1.0, 1.0, reg["sparse_eps"], reference)
+    if math.isfinite(float(unscaled.detach())) and not math.isfinite(float(total.detach())):
+        raise ValueError(f"ridge = {ridge!r} and sparse = {sparse!r} are too large: the regularization "
+                         "overflows float64")
+    return total
+
+
+def _is_pair(value) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and all(isinstance(w, Tensor) for w in value)
+
+
+def _regularization(weights: Weights, fixed: Weights, ridge: float = 0.0, sparse: float = 0.0,
+                    sparse_eps: float = 1e-3, reference: Weights | None = None) -> Tensor:
     total = torch.zeros((), dtype=torch.float64)
     for w, f, r in zip(weights, fixed, reference or weights):
         w = torch.where(f, torch.zeros_like(w), w)
@@ -396,16 +595,31 @@ def criterion(unit, weights: Weights, inputs: Tensor, targets: Tensor, kappa: fl
 
     ``targets`` (T, K) holds :math:`o_k(t)` of the observed units :math:`k = 0, \dots, K-1`;
     :math:`\kappa = 1/T` by default. A scalar tensor (differentiable through :func:`simulate`).
+    ``traj``, if given, is the simulation of ``weights`` on ``inputs`` (:func:`simulate`).
+    ``kappa``, ``ridge`` and ``sparse`` are refused where they alone make :math:`C` overflow.
     """
-    targets = _check_targets(unit, inputs, targets)
-    if traj is None:
-        traj = simulate(unit, weights, inputs)
-    kappa = _kappa(kappa, inputs.shape[0])
+    _check_unit(unit)
+    weights = _check_weights(unit, weights)
+    inputs = _check_inputs(unit, inputs)
+    T = inputs.shape[0]
+    targets = _check_targets(unit, T, targets)
+    traj = _simulate(unit, weights, inputs) if traj is None else _check_traj(unit, traj, T)
+    kappa = _kappa(kappa, T)
+    reg = _check_regularization(ridge, sparse, 1e-3)
+    squares = 0.5 * ((traj.h[1:, :targets.shape[1]] - targets) ** 2).sum()
+    _check_finite(kappa * squares, squares, "kappa", kappa)
+    if reg["ridge"] or reg["sparse"]:
+        regularization(weights, unit.fixed(), reg["ridge"], reg["sparse"])  # refuses an overflow
+    return _criterion(unit, weights, targets, kappa, traj, reg["ridge"], reg["sparse"])
+
+
+def _criterion(unit, weights: Weights, targets: Tensor, kappa: float, traj: Trajectory, ridge: float = 0.0,
+               sparse: float = 0.0) -> Tensor:
     K = targets.shape[1]
     fit_term = 0.5 * kappa * ((traj.h[1:, :K] - targets) ** 2).sum()
     if ridge == 0 and sparse == 0:
         return fit_term
-    return fit_term + regularization(weights, unit.fixed(), ridge, sparse)
+    return fit_term + _regularization(weights, unit.fixed(), ridge, sparse)
 
 
 def betas(unit, weights: Weights, traj: Trajectory) -> Betas:
@@ -413,7 +627,7 @@ def betas(unit, weights: Weights, traj: Trajectory) -> Betas:
 
     From the unit type's explicit kernel derivatives (no autograd); see :class:`Betas`.
     """
-    return unit.betas(_check_weights(unit, weights), traj)
+    return _check_unit(unit).betas(weights, traj)
 
 
 def backward_errors(unit, weights: Weights, traj: Trajectory, targets: Tensor, kappa: float | None = None,
@@ -429,20 +643,37 @@ def backward_errors(unit, weights: Weights, traj: Trajectory, targets: Tensor, k
     with :math:`\rho'_{kt} = \kappa (h_k(t) - o_k(t))` on observed units, 0 elsewhere. Then
     :math:`\varepsilon_{nt} = \partial C/\partial h_n(t)`, the total derivative. The slides' guards
     apply to the propagated sums: entries below ``tiny`` in absolute value are zeroed and entries
-    are saturated at ``huge`` (defaults: off).
+    are saturated at ``huge`` (defaults: off; ``tiny`` must be below ``huge``). ``kappa`` is refused
+    where it alone makes :math:`\rho'` overflow.
     """
+    _check_unit(unit)
     weights = _check_weights(unit, weights)
+    traj = _check_traj(unit, traj)
     T = traj.h.shape[0] - 1
-    if targets.dim() != 2 or targets.shape[0] != T:
-        raise ValueError(f"targets must have shape (T, K) with T = {T} (the trajectory's length), got {tuple(targets.shape)}")
+    targets = _check_targets(unit, T, targets)
     kappa = _kappa(kappa, T)
-    check_positive_float(tiny, "tiny", allow_zero=True)
+    tiny, huge = _check_guards(tiny, huge)
+    residual = (traj.h[1:, :targets.shape[1]] - targets).abs().max()
+    _check_finite(kappa * residual, residual, "kappa", kappa)
+    return _backward_errors(unit, weights, traj, targets, kappa, tiny, huge)
+
+
+def _check_guards(tiny, huge) -> tuple[float, float | None]:
+    tiny = check_positive_float(tiny, "tiny", allow_zero=True)
     if huge is not None:
-        check_positive_float(huge, "huge")
+        huge = check_positive_float(huge, "huge")
+        if tiny >= huge:
+            raise ValueError(f"tiny must be below huge ({huge!r}), got {tiny!r}")
+    return tiny, huge
+
+
+def _backward_errors(unit, weights: Weights, traj: Trajectory, targets: Tensor, kappa: float, tiny: float,
+                     huge: float | None) -> tuple[Tensor, Tensor]:
+    T = traj.h.shape[0] - 1
     K = targets.shape[1]
     rho = torch.zeros(T, unit.n_units, dtype=torch.float64)
     rho[:, :K] = kappa * (traj.h[1:, :K] - targets)
-    b = unit.betas(weights, traj)
+    b = unit._betas(weights, traj)
     bxx_t, bax_t, bxa_t = b.xx.transpose(1, 2), b.ax.transpose(1, 2), b.xa.transpose(1, 2)
     ex = torch.zeros(T, unit.n_units, dtype=torch.float64)
     ea = torch.zeros(T, unit.n_units, dtype=torch.float64)
@@ -467,8 +698,8 @@ def _guard(v: Tensor, tiny: float, huge: float | None) -> Tensor:
 def _blocks(unit, traj: Trajectory, inputs: Tensor):
     """Firmware and kernels over all steps: [(phi0 (T, N), phi (T, N, D), values (T, N)) for aux, main]."""
     x_prev = traj.h[:-1]
-    f_a, phi_a = unit.aux_kernels(x_prev, inputs)
-    f_x, phi_x = unit.main_kernels(traj.a[1:], x_prev, inputs)
+    f_a, phi_a = unit._aux_kernels(x_prev, inputs)
+    f_x, phi_x = unit._main_kernels(traj.a[1:], x_prev, inputs)
     return [(f_a, phi_a, traj.a[1:]), (f_x, phi_x, traj.h[1:])]
 
 
@@ -476,8 +707,16 @@ def gradient(unit, weights: Weights, traj: Trajectory, inputs: Tensor, errors: t
              ridge: float = 0.0, sparse: float = 0.0, sparse_eps: float = 1e-3) -> Weights:
     r""":math:`\partial C/\partial W_{nd} = \sum_t \phi_{nd}(t)\, \varepsilon_{nt} + \partial\mathcal R/\partial W_{nd}`, zero on fixed weights.
 
-    ``errors`` is the pair returned by :func:`backward_errors` (states, auxiliaries).
+    ``traj`` is the simulation of ``weights`` on ``inputs``, ``errors`` the pair returned by
+    :func:`backward_errors` (states, auxiliaries).
     """
+    weights, traj, inputs = _check_state(unit, weights, traj, inputs)
+    errors = _check_errors(unit, errors, inputs.shape[0])
+    return _gradient(unit, weights, traj, inputs, errors, **_check_regularization(ridge, sparse, sparse_eps))
+
+
+def _gradient(unit, weights: Weights, traj: Trajectory, inputs: Tensor, errors: tuple[Tensor, Tensor],
+              ridge: float = 0.0, sparse: float = 0.0, sparse_eps: float = 1e-3) -> Weights:
     fixed = unit.fixed()
     grads = []
     for (_, phi, _), e, w, f in zip(_blocks(unit, traj, inputs), (errors[1], errors[0]), weights, fixed):
@@ -496,11 +735,31 @@ def normal_equation_step(unit, weights: Weights, traj: Trajectory, inputs: Tenso
     The normal equations :math:`A_n W_n = b_n`, :math:`A_{n,dd'} = \sum_t \kappa \phi_{nd}\phi_{nd'} + \mathrm{diag}(\mu + 2\nu/(\epsilon + |\hat W_{nd}|))`,
     :math:`b_{n,d} = \sum_t \phi_{nd} (\kappa (h_n(t) - \phi_{n0}(t)) - \varepsilon_{nt})` (the slides write
     :math:`+\varepsilon`: their multipliers have the opposite sign), solved in the least-squares sense
-    (``torch.linalg.lstsq``, driver ``gelsd``, relative cut-off ``rcond``) so that a singular :math:`A_n` is
-    allowed. Fixed weights keep their values (their terms move to the right-hand side). Not projected.
+    (``torch.linalg.lstsq``, driver ``gelsd``, relative cut-off ``rcond`` in (0, 1)) so that a singular
+    :math:`A_n` is allowed. Fixed weights keep their values (their terms move to the right-hand side). Not
+    projected. Arguments as for :func:`gradient`.
     """
-    weights = _check_weights(unit, weights)
-    kappa = _kappa(kappa, traj.h.shape[0] - 1)
+    weights, traj, inputs = _check_state(unit, weights, traj, inputs)
+    errors = _check_errors(unit, errors, inputs.shape[0])
+    kappa = _kappa(kappa, inputs.shape[0])
+    rcond = _check_rcond(rcond)
+    D = max(unit.aux_size, unit.main_size)
+    check_memory(3 * 8 * unit.n_units * D * (D + inputs.shape[0]), "the normal equations", "unit")
+    new = _normal_equation_step(unit, weights, traj, inputs, errors, kappa, rcond=rcond,
+                                **_check_regularization(ridge, sparse, sparse_eps))
+    if not all(bool(torch.isfinite(w).all()) for w in new):
+        raise ValueError(f"kappa = {kappa!r}, ridge = {ridge!r} and sparse = {sparse!r}: the normal "
+                         "equations overflow float64")
+    return new
+
+
+def _check_rcond(rcond) -> float:
+    return check_float(rcond, "rcond", low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def _normal_equation_step(unit, weights: Weights, traj: Trajectory, inputs: Tensor, errors, kappa: float,
+                          ridge: float = 0.0, sparse: float = 0.0, sparse_eps: float = 1e-3,
+                          rcond: float = 1e-6) -> Weights:
     out = []
     for (f0, phi, values), e, w, fixed in zip(_blocks(unit, traj, inputs), (errors[1], errors[0]), weights,
                                               unit.fixed()):
@@ -512,6 +771,8 @@ def normal_equation_step(unit, weights: Weights, traj: Trajectory, inputs: Tenso
         keep = (~fixed).to(A.dtype)
         A = A * keep.unsqueeze(-1) * keep.unsqueeze(-2) + torch.diag_embed(1 - keep)
         b = torch.where(fixed, w, b)
+        if not (bool(torch.isfinite(A).all()) and bool(torch.isfinite(b).all())):
+            return Weights(*(torch.full_like(v, math.nan) for v in weights))  # overflow: no step
         solution = torch.linalg.lstsq(A, b.unsqueeze(-1), rcond=rcond, driver="gelsd").solution.squeeze(-1)
         out.append(torch.where(fixed, w, solution))
     return Weights(*out)
@@ -558,28 +819,36 @@ def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iteratio
     ``callback(k, weights, traj)`` is called before each iteration and at the end.
     ``relaxation`` :math:`s` replaces :math:`\kappa` by :math:`s\kappa` in the normal equations only
     (the criterion keeps :math:`\kappa`): with no regularization the step is divided by :math:`s`.
+    ``halvings`` is at most 1074 and ``expansions`` at most 1023 (beyond, :math:`2^{\mp k}` leaves
+    float64); ``rcond`` is in (0, 1).
     """
-    weights = project(unit, _check_weights(unit, weights))
+    _check_unit(unit)
+    weights = _project(unit, _check_weights(unit, weights))
     inputs = _check_inputs(unit, inputs)
-    targets = _check_targets(unit, inputs, targets)
-    check_positive_int(max_iterations, "max_iterations")
+    targets = _check_targets(unit, inputs.shape[0], targets)
+    max_iterations = check_positive_int(max_iterations, "max_iterations")
     check_positive_float(tolerance, "tolerance")
-    check_positive_int(halvings, "halvings")
-    check_positive_int(expansions, "expansions", allow_zero=True)
-    rcond = check_positive_float(rcond, "rcond")
+    halvings = check_int(halvings, "halvings", low=1, high=1074)
+    expansions = check_int(expansions, "expansions", low=0, high=1023)
+    rcond = _check_rcond(rcond)
     eta = check_positive_float(learning_rate, "learning_rate")
     kappa = _kappa(kappa, inputs.shape[0])
     step_kappa = kappa * check_positive_float(relaxation, "relaxation")
+    if not math.isfinite(step_kappa):
+        raise ValueError(f"relaxation = {relaxation!r} times kappa = {kappa!r} overflows float64")
     reg = dict(ridge=check_positive_float(ridge, "ridge", allow_zero=True),
                sparse=check_positive_float(sparse, "sparse", allow_zero=True))
+    tiny, huge = _check_guards(tiny, huge)
+    if callback is not None:
+        check_callable(callback, "callback")
 
     evaluations = 0
 
     def evaluate(w):
         nonlocal evaluations
         evaluations += 1
-        traj = simulate(unit, w, inputs)
-        return traj, float(criterion(unit, w, inputs, targets, kappa, traj, **reg))
+        traj = _simulate(unit, w, inputs)
+        return traj, float(_criterion(unit, w, targets, kappa, traj, **reg))
 
     with torch.no_grad():
         traj, c = evaluate(weights)
@@ -593,14 +862,13 @@ def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iteratio
             if c < tolerance:
                 status = "converged"
                 break
-            errors = backward_errors(unit, weights, traj, targets, kappa, tiny, huge)
+            errors = _backward_errors(unit, weights, traj, targets, kappa, tiny, huge)
             accepted = None
-            new = normal_equation_step(unit, weights, traj, inputs, errors, step_kappa, **reg,
-                                       rcond=rcond)
+            new = _normal_equation_step(unit, weights, traj, inputs, errors, step_kappa, **reg, rcond=rcond)
             if all(bool(torch.isfinite(w).all()) for w in new):
                 lam = 1.0
                 for _ in range(halvings + 1):
-                    trial = project(unit, _combine(weights, new, lam), weights)
+                    trial = _project(unit, _combine(weights, new, lam), weights)
                     t_traj, t_c = evaluate(trial)
                     if math.isfinite(t_c) and t_c < c:
                         accepted = (trial, t_traj, t_c, "normal", lam)
@@ -608,15 +876,15 @@ def fit(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_iteratio
                     lam /= 2
                 for _ in range(expansions if accepted is not None and accepted[4] == 1.0 else 0):
                     lam = 2 * accepted[4]
-                    trial = project(unit, _combine(weights, new, lam), weights)
+                    trial = _project(unit, _combine(weights, new, lam), weights)
                     t_traj, t_c = evaluate(trial)
                     if not (math.isfinite(t_c) and t_c < accepted[2]):
                         break
                     accepted = (trial, t_traj, t_c, "normal", lam)
             if accepted is None:
-                grad = gradient(unit, weights, traj, inputs, errors, **reg)
+                grad = _gradient(unit, weights, traj, inputs, errors, **reg)
                 for _ in range(30):
-                    trial = project(unit, Weights(*(w - eta * g for w, g in zip(weights, grad))), weights)
+                    trial = _project(unit, Weights(*(w - eta * g for w, g in zip(weights, grad))), weights)
                     t_traj, t_c = evaluate(trial)
                     if math.isfinite(t_c) and t_c < c:
                         accepted = (trial, t_traj, t_c, "gradient", eta)
@@ -647,16 +915,20 @@ def fit_bptt(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_ite
     ``scipy.optimize.minimize(method="L-BFGS-B")`` over the learned weights, with the bounds of the
     constrained ones, the gradient from autograd, and at most ``max_evaluations`` forward-backward passes
     (default ``5 * max_iterations``; status ``"evaluations"`` when they run out). ``"adam"`` is
-    ``torch.optim.Adam`` with ``lr`` (default 0.01), constrained weights clipped after each step.
+    ``torch.optim.Adam`` with ``lr`` (default 0.01), constrained weights clipped after each step; a run
+    whose criterion stops being finite ends with status ``"failed: the criterion is not finite"``.
+    ``lr`` is used by ``"adam"`` only and ``max_evaluations`` by ``"lbfgs"`` only; each is checked either way.
     """
     from scipy.optimize import minimize
 
-    weights = project(unit, _check_weights(unit, weights))
+    _check_unit(unit)
+    weights = _project(unit, _check_weights(unit, weights))
     inputs = _check_inputs(unit, inputs)
-    targets = _check_targets(unit, inputs, targets)
-    check_positive_int(max_iterations, "max_iterations")
+    targets = _check_targets(unit, inputs.shape[0], targets)
+    max_iterations = check_positive_int(max_iterations, "max_iterations")
     check_positive_float(tolerance, "tolerance")
     check_choice(method, "method", ("lbfgs", "adam"))
+    lr = 0.01 if lr is None else check_positive_float(lr, "lr")
     max_evaluations = 5 * max_iterations if max_evaluations is None else check_positive_int(
         max_evaluations, "max_evaluations")
     kappa = _kappa(kappa, inputs.shape[0])
@@ -675,12 +947,16 @@ def fit_bptt(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_ite
         nonlocal evaluations
         evaluations += 1
         theta = theta.detach().requires_grad_(True)
-        c = criterion(unit, unpack(theta), inputs, targets, kappa)
+        w = unpack(theta)
+        c = _criterion(unit, w, targets, kappa, _simulate(unit, w, inputs))
         (g,) = torch.autograd.grad(c, theta)
         return c.detach(), g
 
     theta0 = torch.cat([w[f] for w, f in zip(weights, free)])
-    history = [float(criterion(unit, weights, inputs, targets, kappa).detach())]
+    def value(w: Weights) -> float:
+        return float(_criterion(unit, w, targets, kappa, _simulate(unit, w, inputs)).detach())
+
+    history = [value(weights)]
     status = "max_iterations"
     if history[0] < tolerance:
         return FitResult(weights, history, [], "converged", [], evaluations)
@@ -701,7 +977,7 @@ def fit_bptt(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_ite
             c = cache.get(x.tobytes())
             if c is None:
                 with torch.no_grad():
-                    c = float(criterion(unit, unpack(torch.from_numpy(x.copy())), inputs, targets, kappa))
+                    c = value(unpack(torch.from_numpy(x.copy())))
             history.append(c)
             if c < tolerance:
                 raise StopIteration
@@ -719,14 +995,17 @@ def fit_bptt(unit, weights: Weights, inputs: Tensor, targets: Tensor, *, max_ite
     else:
         theta = theta0.clone()
         opt_param = theta.clone().requires_grad_(True)
-        opt = torch.optim.Adam([opt_param], lr=0.01 if lr is None else check_positive_float(lr, "lr"))
+        opt = torch.optim.Adam([opt_param], lr=lr)
         for _ in range(max_iterations):
             _, g = value_and_grad(opt_param)
             opt_param.grad = g
             opt.step()
             with torch.no_grad():
-                opt_param.copy_(torch.cat([w[f] for w, f in zip(project(unit, unpack(opt_param)), free)]))
-                history.append(float(criterion(unit, unpack(opt_param), inputs, targets, kappa)))
+                opt_param.copy_(torch.cat([w[f] for w, f in zip(_project(unit, unpack(opt_param)), free)]))
+                history.append(value(unpack(opt_param)))
+            if not math.isfinite(history[-1]):
+                status = "failed: the criterion is not finite"
+                break
             if history[-1] < tolerance:
                 status = "converged"
                 break
@@ -739,18 +1018,25 @@ def reverse_engineering(kind: str, n_units: int, seed: int, T: int | None = None
     r"""The slides' reverse-engineering problem: a root network's unit 0 is to be reproduced by a blind one.
 
     One input, :math:`x(t) \sim \mathcal N(0, 1)` i.i.d., :math:`T = 2N(N+1)` steps by default; root
-    weights from :func:`init_weights` with seed ``2 * seed``, blind weights with seed ``2 * seed + 1``.
+    weights from :func:`init_weights` with seed ``2 * seed``, blind weights with seed ``2 * seed + 1``
+    (so ``seed`` is an integer in :math:`[0, 2^{63})`).
     Returns ``(unit, root, blind, inputs, targets)`` with ``targets`` (T, 1) the root's :math:`h_0(t)`.
     """
     unit = make_unit(kind, n_units, 1)
-    check_seed(seed)
-    T = 2 * n_units * (n_units + 1) if T is None else check_positive_int(T, "T")
-    g = torch.Generator().manual_seed(10_000 + seed)
+    seed = check_seed(seed)
+    if seed >= 2**63:
+        raise ValueError(f"seed must be below 2**63 (the networks use the seeds 2 * seed and 2 * seed + 1), "
+                         f"got {seed}")
+    N = unit.n_units
+    T = 2 * N * (N + 1) if T is None else check_positive_int(T, "T")
+    D = max(unit.aux_size, unit.main_size)
+    check_memory(8 * T * N * (D + 4), f"simulating {T} steps", "T" if T >= N else "n_units")
+    g = torch.Generator().manual_seed((10_000 + seed) % 2**64)
     inputs = torch.randn(T, 1, generator=g, dtype=torch.float64)
     root = init_weights(unit, 2 * seed)
     blind = init_weights(unit, 2 * seed + 1)
     with torch.no_grad():
-        targets = simulate(unit, root, inputs).h[1:, :1].clone()
+        targets = _simulate(unit, root, inputs).h[1:, :1].clone()
     return unit, root, blind, inputs, targets
 
 
@@ -765,9 +1051,15 @@ def decay_fit(history) -> dict:
     Both weight sample :math:`k` by :math:`k` (recent samples count more, as in Mnemonas'
     ``ExponentialDecayFit``, whose exact weights we do not reproduce).
     """
+    expected = "history must be a nonempty sequence of finite numbers"
+    if not isinstance(history, (list, tuple, np.ndarray)) or np.ndim(history) != 1 or len(history) == 0:
+        raise ArgumentTypeError(f"{expected}, got {_brief(history)}")
+    for v in list(history):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise ArgumentTypeError(f"{expected}, got an entry {_brief(v)}")
+        if not math.isfinite(v):
+            raise ValueError(f"{expected}, got an entry {v!r}")
     c = np.asarray(history, dtype=float)
-    if c.ndim != 1 or c.size < 1 or not np.isfinite(c).all():
-        raise ValueError(f"history must be a nonempty sequence of finite numbers, got {history!r}")
     out = {"iterations": int(c.size), "minimum": float(c.min()), "tau": None, "bias": None}
     diff = c[:-1] - c[1:]
     k = np.arange(1, c.size)

@@ -13,17 +13,123 @@ grammars (:func:`tomita`) and the MLRegTest automata (:func:`mlregtest`).
 
 from __future__ import annotations
 
+import codecs
 import itertools
 import math
+import os
+import re
 import string
 from collections import deque
+from collections.abc import Iterable as _Iterable
 from pathlib import Path
 from typing import Iterable, Sequence
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 
-from ._validation import check_positive_int
+from ._validation import (ArgumentTypeError, _shown, check_instance, check_memory, check_positive_int,
+                          check_seed, get_memory_limit)
+
+_ENTRY_BYTES = 16  # per entry of a transition table: the int64 table and the constructor's checked copy
+_SYMBOL_BYTES = 200  # per symbol of a generated alphabet ("s0", "s1", ...): the string and its index entry
+_PAIR_BYTES = 300  # per pair of states visited by DFA.equivalent: a dict entry, its key and its parent
+
+
+def _table_bytes(n_states: int, n_symbols: int) -> int:
+    """Bytes that building a DFA with this transition table needs (the table and its checked copy)."""
+    return _ENTRY_BYTES * n_states * n_symbols
+
+
+def _as_array(value, name: str) -> np.ndarray:
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ValueError(f"{name} must be an array (ragged nested lists are not), "
+                         f"got {_shown(value)}") from None
+    if array.dtype == object and array.ndim == 0:
+        raise ArgumentTypeError(f"{name} must be an array, got {_shown(value)}")
+    return array
+
+
+def _check_table(delta, accepting) -> tuple[np.ndarray, np.ndarray]:
+    """``delta`` and ``accepting`` as arrays, if they are a complete DFA's table (see :class:`DFA`)."""
+    delta = _as_array(delta, "delta")
+    if delta.ndim != 2 or delta.shape[0] == 0:
+        raise ValueError(f"delta must be a 2-D array of shape (n_states, n_symbols), got shape {delta.shape}")
+    if delta.shape[1] == 0:
+        raise ValueError("the alphabet is empty: delta has no columns")
+    if not np.issubdtype(delta.dtype, np.integer):
+        raise ValueError(f"delta must hold integers (state indices), got dtype {delta.dtype}")
+    n = delta.shape[0]
+    bad = np.argwhere((delta < 0) | (delta >= n))
+    if len(bad):
+        i, j = bad[0]
+        raise ValueError(f"delta[{i}, {j}] = {delta[i, j]} is not a state (expected 0 to {n - 1})")
+    accepting = _as_array(accepting, "accepting")
+    if accepting.shape != (n,) or accepting.dtype != bool:
+        raise ValueError(f"accepting must be a boolean array of length {n} (one flag per state), "
+                         f"got {accepting.dtype} of shape {accepting.shape}")
+    return delta, accepting
+
+
+def _check_alphabet(alphabet, name: str, size: int | None = None) -> tuple[str, ...]:
+    """``alphabet`` as a tuple of distinct non-empty strings (``size`` of them if given).
+
+    A bare string is refused, not read as its letters: ``("a", "b")``, not ``"ab"``.
+    """
+    if isinstance(alphabet, str):
+        hint = repr(tuple(alphabet)) if 0 < len(alphabet) <= 8 else "a tuple of symbols"
+        raise ArgumentTypeError(f"{name} must be a tuple or list of symbols, got the bare string "
+                                f"{_shown(alphabet)}: pass {hint}")
+    if not (isinstance(alphabet, (list, tuple)) or isinstance(alphabet, np.ndarray) and alphabet.ndim == 1):
+        raise ArgumentTypeError(f"{name} must be a tuple or list of symbols (strings), "
+                                f"got {_shown(alphabet)}")
+    alphabet = tuple(alphabet)
+    if size is not None and len(alphabet) != size:
+        raise ValueError(f"{name} must have {size} symbols (one per column of delta), got {len(alphabet)}")
+    if not alphabet:
+        raise ValueError(f"{name} is empty: a DFA needs at least one symbol")
+    if any(not isinstance(s, str) or s == "" for s in alphabet):
+        raise ValueError(f"{name} symbols must be non-empty strings, got {alphabet!r}")
+    alphabet = tuple(str(s) for s in alphabet)
+    if len(set(alphabet)) != len(alphabet):
+        duplicates = sorted({s for s in alphabet if alphabet.count(s) > 1})
+        raise ValueError(f"{name} has duplicate symbols: {duplicates}")
+    return alphabet
+
+
+def _check_words(words, name: str) -> list:
+    """``words`` as a list: an ordered collection of words. A bare string is refused (it would
+    be read as one-letter words), and so are sets (their order is arbitrary)."""
+    if isinstance(words, str):
+        raise ArgumentTypeError(f"{name} must be a list of words, got the bare string {_shown(words)}, "
+                                f"which would be read as {len(words)} one-letter words: pass a list "
+                                f"of words, such as [{_shown(words)}] for one word")
+    if isinstance(words, (set, frozenset, dict)) or not isinstance(words, _Iterable):
+        raise ArgumentTypeError(f"{name} must be a list of words (an ordered collection), "
+                                f"got {_shown(words)}")
+    return list(words)
+
+
+def _is_word(word) -> bool:
+    return isinstance(word, (str, list, tuple)) or (isinstance(word, np.ndarray) and word.ndim == 1)
+
+
+def _is_state(q) -> bool:
+    return isinstance(q, (int, np.integer)) and not isinstance(q, (bool, np.bool_)) and q >= 0
+
+
+def _check_states(states, name: str) -> list[int]:
+    """``states`` as a list of ints: a collection of state numbers (nonnegative integers)."""
+    if isinstance(states, (str, bytes, dict)) or not isinstance(states, _Iterable):
+        raise ArgumentTypeError(f"{name} must be a list of states (nonnegative integers), "
+                                f"got {_shown(states)}")
+    states = list(states)
+    bad = [q for q in states if not _is_state(q)]
+    if bad:
+        raise ValueError(f"{name} must hold states (nonnegative integers), "
+                         f"got {bad[0]!r} in {_shown(states)}")
+    return [int(q) for q in states]
 
 
 class DFA:
@@ -41,34 +147,13 @@ class DFA:
     """
 
     def __init__(self, delta, accepting, alphabet: Sequence[str] | None = None):
-        delta = np.asarray(delta)
-        if delta.ndim != 2 or delta.shape[0] == 0:
-            raise ValueError(f"delta must be a 2-D array of shape (n_states, n_symbols), got shape {delta.shape}")
-        if delta.shape[1] == 0:
-            raise ValueError("the alphabet is empty: delta has no columns")
-        if not np.issubdtype(delta.dtype, np.integer):
-            raise ValueError(f"delta must hold integers (state indices), got dtype {delta.dtype}")
-        n, k = delta.shape
-        bad = np.argwhere((delta < 0) | (delta >= n))
-        if len(bad):
-            i, j = bad[0]
-            raise ValueError(f"delta[{i}, {j}] = {delta[i, j]} is not a state (expected 0 to {n - 1})")
-        accepting = np.asarray(accepting)
-        if accepting.shape != (n,) or accepting.dtype != bool:
-            raise ValueError(f"accepting must be a boolean array of length {n} (one flag per state), "
-                             f"got {accepting.dtype} of shape {accepting.shape}")
+        delta, accepting = _check_table(delta, accepting)
+        k = delta.shape[1]
         if alphabet is None:
             if k > 26:
                 raise ValueError(f"give an alphabet: the default (lowercase letters) has 26 symbols, delta has {k}")
             alphabet = tuple(string.ascii_lowercase[:k])
-        alphabet = tuple(alphabet)
-        if len(alphabet) != k:
-            raise ValueError(f"alphabet must have {k} symbols (one per column of delta), got {len(alphabet)}")
-        if any(not isinstance(s, str) or s == "" for s in alphabet):
-            raise ValueError(f"alphabet symbols must be non-empty strings, got {alphabet!r}")
-        if len(set(alphabet)) != k:
-            duplicates = sorted({s for s in alphabet if alphabet.count(s) > 1})
-            raise ValueError(f"alphabet has duplicate symbols: {duplicates}")
+        alphabet = _check_alphabet(alphabet, "alphabet", size=k)
         self.delta = delta.astype(np.int64)
         self.delta.flags.writeable = False
         self.accepting = accepting.copy()
@@ -104,50 +189,73 @@ class DFA:
 
     def encode(self, word) -> np.ndarray:
         """The symbol indices of ``word`` (a string of one-character symbols, or a sequence of symbols)."""
-        if isinstance(word, str):
-            if self._points is None:
-                raise ValueError("this alphabet has multi-character symbols: give the word as a sequence of symbols")
-            return self._encode_points(np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32))
-        try:
-            return np.fromiter((self._index[s] for s in word), dtype=np.int64)
-        except KeyError as error:
-            raise ValueError(f"unknown symbol {error.args[0]!r} in word; the alphabet is {self.alphabet!r}") from None
+        return self._encode(word, "word")
 
-    def _encode_points(self, chars: np.ndarray) -> np.ndarray:
+    def _encode(self, word, name: str) -> np.ndarray:
+        """:meth:`encode`, with errors naming the argument ``name``."""
+        if isinstance(word, str):
+            if word == "":
+                return np.zeros(0, dtype=np.int64)
+            if self._points is None:
+                raise ValueError(f"{name} is a string, but this alphabet has multi-character symbols "
+                                 f"{self.alphabet!r}: give it as a sequence of symbols")
+            return self._encode_points(np.frombuffer(word.encode("utf-32-le"), dtype=np.uint32), name)
+        if not _is_word(word):
+            raise ArgumentTypeError(f"{name} must be a word (a string or a sequence of symbols), "
+                                    f"got {_shown(word)}")
+        codes = [self._index.get(s, -1) if isinstance(s, str) else -1 for s in word]
+        if -1 in codes:
+            bad = word[codes.index(-1)]
+            raise ValueError(f"unknown symbol {bad!r} in {name}; the alphabet is {self.alphabet!r}")
+        return np.array(codes, dtype=np.int64)
+
+    def _encode_points(self, chars: np.ndarray, name: str) -> np.ndarray:
         """The symbol indices of the characters with Unicode code points ``chars`` (one-character alphabets)."""
         pos = np.minimum(np.searchsorted(self._points, chars), len(self._points) - 1)
         known = self._points[pos] == chars
         if not known.all():
             bad = chr(int(chars[int(np.argmin(known))]))
-            raise ValueError(f"unknown symbol {bad!r} in word; the alphabet is {self.alphabet!r}")
+            raise ValueError(f"unknown symbol {bad!r} in {name}; the alphabet is {self.alphabet!r}")
         return self._order[pos].astype(np.int64)
 
     def encode_many(self, words: Iterable) -> list[np.ndarray]:
-        """:meth:`encode` for each of ``words``, in one vectorized pass over all their letters when
-        the symbols are single characters (words given as strings, or as sequences of symbols)."""
-        words = list(words)
+        """:meth:`encode` for each of ``words`` (a list of words, not a bare string), in one vectorized
+        pass over all their letters when the symbols are single characters (words given as strings,
+        or as sequences of symbols)."""
+        return self._encode_many(words, "words")
+
+    def _encode_many(self, words, name: str) -> list[np.ndarray]:
+        """:meth:`encode_many`, with errors naming the argument ``name``."""
+        words = _check_words(words, name)
         if not words:
             return []
-        lengths = [len(w) for w in words]
-        if self._points is not None and all(isinstance(w, str) for w in words):
-            chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
-        elif self._points is not None and all(isinstance(w, (tuple, list)) for w in words):
-            flat = np.array(list(itertools.chain.from_iterable(words)) or [""])
-            if flat.dtype != np.dtype("<U1"):  # some element is not a one-character string
-                return [self.encode(w) for w in words]
-            chars = flat.view(np.uint32)[:sum(lengths)]
+        one_by_one = self._points is None
+        if all(isinstance(w, str) for w in words):
+            if not one_by_one:
+                chars = np.frombuffer("".join(words).encode("utf-32-le"), dtype=np.uint32)
         else:
-            return [self.encode(w) for w in words]
-        try:
-            codes = self._encode_points(chars)
-        except ValueError:  # an unknown symbol: let encode name it, word by word
-            return [self.encode(w) for w in words]
-        return np.split(codes, np.cumsum(lengths)[:-1])
+            for i, w in enumerate(words):
+                if not _is_word(w):
+                    raise ArgumentTypeError(f"{name}[{i}] must be a word (a string or a sequence of "
+                                            f"symbols), got {_shown(w)}")
+            one_by_one = one_by_one or not all(isinstance(w, (tuple, list)) for w in words)
+            if not one_by_one:
+                flat = np.array(list(itertools.chain.from_iterable(words)) or [""])
+                one_by_one = flat.dtype != np.dtype("<U1")  # some element is not a one-character string
+                chars = flat.view(np.uint32)[:sum(len(w) for w in words)] if not one_by_one else None
+        if not one_by_one:
+            try:
+                codes = self._encode_points(chars, name)
+            except ValueError:  # an unknown symbol: let _encode name it, word by word
+                one_by_one = True
+        if one_by_one:
+            return [self._encode(w, f"{name}[{i}]") for i, w in enumerate(words)]
+        return np.split(codes, np.cumsum([len(w) for w in words])[:-1])
 
     def run(self, word) -> list[int]:
         """The state sequence :math:`q_0, \\delta(q_0, w_1), \\dots` (length ``len(word) + 1``)."""
         states = [0]
-        for j in self.encode(word):
+        for j in self._encode(word, "word"):
             states.append(int(self.delta[states[-1], j]))
         return states
 
@@ -156,12 +264,13 @@ class DFA:
         return bool(self.accepting[self.run(word)[-1]])
 
     def accepts_many(self, words: Iterable) -> np.ndarray:
-        """:meth:`accepts` for many words at once, vectorized over the words (one step per position).
+        """:meth:`accepts` for many words at once (a list of words: a bare string is refused, not
+        read as one-letter words), vectorized over the words (one step per position).
 
         Words are sorted by decreasing length, so the words still being read at step ``t``
         are a prefix of the batch: the work is proportional to the total number of letters.
         """
-        codes = self.encode_many(words)
+        codes = self._encode_many(words, "words")
         if not codes:
             return np.zeros(0, dtype=bool)
         lengths = np.array([len(c) for c in codes], dtype=np.int64)
@@ -185,23 +294,39 @@ class DFA:
         """A DFA from a partial specification; missing transitions go to a rejecting sink.
 
         ``transitions`` maps ``(state, symbol)`` to a state, ``accepting`` lists the
-        accepting states. A sink state (numbered ``n_states``) is added only if some
-        transition is missing (footnote 9 of the report).
+        accepting states (nonnegative integers; empty for the empty language). States
+        are numbered 0 to ``n_states - 1`` (default: the largest state used, plus one).
+        A sink state (numbered ``n_states``) is added only if some transition is missing
+        (footnote 9 of the report).
         """
-        alphabet = tuple(alphabet)
+        alphabet = _check_alphabet(alphabet, "alphabet")
+        check_instance(transitions, "transitions", dict, "a dict mapping (state, symbol) pairs to states")
         index = {s: j for j, s in enumerate(alphabet)}
-        states = {q for (q, _), r in transitions.items() for q in (q, r)} | set(accepting) | {0}
-        n = n_states if n_states is not None else max(states) + 1
-        if any(not isinstance(q, (int, np.integer)) or q < 0 or q >= n for q in states):
-            raise ValueError(f"states must be integers in [0, {n}), got {sorted(states, key=str)}")
+        for key, r in transitions.items():
+            if not (isinstance(key, tuple) and len(key) == 2 and _is_state(key[0]) and _is_state(r)):
+                raise ValueError(f"transitions must map (state, symbol) pairs to states (nonnegative "
+                                 f"integers), got {key!r}: {r!r}")
+            if not isinstance(key[1], str) or key[1] not in index:
+                raise ValueError(f"unknown symbol {key[1]!r} in transitions; the alphabet is {alphabet!r}")
+        accepting = _check_states(accepting, "accepting")
+        used = {"transitions": max([q for key, r in transitions.items() for q in (key[0], r)], default=0),
+                "accepting": max(accepting, default=0)}
+        source = max(used, key=used.get)  # the argument that holds the largest state
+        if n_states is None:
+            n = used[source] + 1
+        else:
+            n, source = check_positive_int(n_states, "n_states"), "n_states"
+            if max(used.values()) >= n:
+                raise ValueError(f"n_states must exceed every state used, got n_states={n} and state "
+                                 f"{max(used.values())}")
+        k = len(alphabet)
+        check_memory(_table_bytes(n + 1, k), f"a transition table of {n + 1} states x {k} symbols", source)
         sink = n
-        delta = np.full((n + 1, len(alphabet)), sink, dtype=np.int64)
+        delta = np.full((n + 1, k), sink, dtype=np.int64)
         for (q, s), r in transitions.items():
-            if s not in index:
-                raise ValueError(f"unknown symbol {s!r} in transitions; the alphabet is {alphabet!r}")
             delta[q, index[s]] = r
         flags = np.zeros(n + 1, dtype=bool)
-        flags[list(accepting)] = True
+        flags[accepting] = True
         if (delta[:n] != sink).all():
             return cls(delta[:n], flags[:n], alphabet)
         return cls(delta, flags, alphabet)
@@ -212,9 +337,13 @@ class DFA:
 
         The alphabet is the first ``n_symbols`` lowercase letters, or ``"s0"``, ``"s1"``, ...
         when there are more than 26 symbols (give such words as sequences of symbols).
+        ``seed`` is an integer in :math:`[0, 2^{64})`.
         """
         n = check_positive_int(n_states, "n_states")
         k = check_positive_int(n_symbols, "n_symbols")
+        seed = check_seed(seed)
+        check_memory(_table_bytes(n, k) + (_SYMBOL_BYTES * k if k > 26 else 0),
+                     f"a random DFA with {n} states and {k} symbols", "n_states and n_symbols")
         rng = np.random.default_rng(seed)
         alphabet = None if k <= 26 else tuple(f"s{j}" for j in range(k))
         return cls(rng.integers(0, n, size=(n, k)), rng.random(n) < 0.5, alphabet)
@@ -223,43 +352,82 @@ class DFA:
     def from_att(cls, path, alphabet: Sequence[str] | None = None) -> "DFA":
         """Read an acceptor in AT&T text format (as MLRegTest ships them).
 
-        Transition lines are ``src dst in out`` (tab-separated, ``in == out``); a
-        line with one or two fields names a final state; the start state is the
-        source of the first line (renamed q_0 if it is not 0). Symbols may be any strings (accented letters
-        included); the alphabet is ``alphabet`` if given (it must contain every
-        symbol used), otherwise the set of symbols used, sorted. Partial
-        automata are completed with a rejecting sink.
+        Transition lines are ``src dst in out`` (fields separated by tabs or spaces,
+        ``in == out``), optionally followed by a weight; a line ``state`` (optionally
+        followed by a weight) names a final state. Weights must be finite numbers and
+        are ignored (an acceptor's language does not depend on them). States are
+        nonnegative integers; the start state is the source of the first transition
+        (renamed q_0 if it is not 0). Symbols may be any strings (accented letters
+        included), except the epsilon label ``<eps>``: a DFA reads one symbol per
+        transition. The alphabet is ``alphabet`` if given (it must contain every
+        symbol used), otherwise the set of symbols used, sorted. Partial automata are
+        completed with a rejecting sink.
+
+        The file must be UTF-8 text. A UTF-8 byte-order mark at its start is accepted and
+        skipped (some editors write one); a UTF-16 or UTF-32 one is refused. Every
+        malformed file raises ``ValueError`` starting ``path:line:`` and saying what is
+        wrong: a byte that is not UTF-8, a state that is not a nonnegative integer, an
+        epsilon transition, a wrong number of fields, an output label different from the
+        input, two transitions from one state on one symbol (not deterministic), a symbol
+        outside ``alphabet``, or a state number whose transition table would exceed the
+        package's memory limit (:func:`srnbook.set_memory_limit`), with the memory it needs.
         """
-        text = Path(path).read_text(encoding="utf-8")
-        transitions, finals, start = {}, [], None
-        for number, line in enumerate(text.splitlines(), start=1):
-            fields = line.strip().split()
+        check_instance(path, "path", (str, os.PathLike), "a file path (str or pathlib.Path)")
+        if alphabet is not None:
+            alphabet = _check_alphabet(alphabet, "alphabet")
+        if not Path(path).is_file():
+            raise ValueError(f"path must name an existing file, got {str(path)!r}")
+        transitions, line_of, finals, start = {}, {}, [], None
+        largest, largest_line = 0, 1
+        for number, line in enumerate(_att_text(path).split("\n"), start=1):
+            fields = line.split()
             if not fields:
                 continue
+            where = f"{path}:{number}"
             if len(fields) in (1, 2):
-                finals.append(int(fields[0]))
-            elif len(fields) >= 4:
-                src, dst, symbol = int(fields[0]), int(fields[1]), fields[2]
+                states = [_att_state(fields[0], where)]
+                finals.append(states[0])
+            elif len(fields) in (4, 5):
+                states = [_att_state(fields[0], where), _att_state(fields[1], where)]
+                (src, dst), symbol = states, fields[2]
+                if _EPSILON in (symbol, fields[3]):
+                    raise ValueError(f"{where}: an epsilon transition ({_EPSILON}): a DFA reads one "
+                                     "symbol per transition (remove epsilon transitions and determinize "
+                                     "first)")
                 if fields[3] != symbol:
-                    raise ValueError(f"{path}:{number}: not an acceptor (input {symbol!r}, output {fields[3]!r})")
-                if start is None:
-                    start = src
+                    raise ValueError(f"{where}: not an acceptor (input {symbol!r}, output {fields[3]!r})")
                 if transitions.get((src, symbol), dst) != dst:
-                    raise ValueError(f"{path}:{number}: two transitions from state {src} on {symbol!r}")
+                    raise ValueError(f"{where}: not deterministic: state {src} has two transitions on "
+                                     f"{symbol!r}, to {transitions[src, symbol]} (line "
+                                     f"{line_of[src, symbol]}) and to {dst}")
+                start = src if start is None else start
                 transitions[(src, symbol)] = dst
+                line_of.setdefault((src, symbol), number)
             else:
-                raise ValueError(f"{path}:{number}: expected 'src dst in out' or 'state', got {line!r}")
+                raise ValueError(f"{where}: expected 4 fields 'src dst in out' (a transition) or 1 field "
+                                 f"'state' (a final state), each optionally followed by a weight; got "
+                                 f"{len(fields)} fields: {line!r}")
+            if len(fields) in (2, 5):
+                _att_weight(fields[-1], where)
+            if max(states) > largest:
+                largest, largest_line = max(states), number
         if start is None:
-            raise ValueError(f"{path}: no transitions")
+            raise ValueError(f"{path}: no transitions (an acceptor needs at least one 'src dst in out' line)")
         if start != 0:  # Definition 3 starts in q_0: swap the names of the start state and state 0
             swap = {start: 0, 0: start}
             transitions = {(swap.get(q, q), a): swap.get(r, r) for (q, a), r in transitions.items()}
             finals = [swap.get(q, q) for q in finals]
-        used = sorted({s for (_, s) in transitions})
+        first_use = {}  # symbol -> the first line that uses it
+        for (_, symbol), number in line_of.items():
+            first_use[symbol] = min(number, first_use.get(symbol, number))
         if alphabet is None:
-            alphabet = used
-        elif not set(used) <= set(alphabet):
-            raise ValueError(f"{path}: symbols {sorted(set(used) - set(alphabet))} are not in alphabet")
+            alphabet = tuple(sorted(first_use))
+        for symbol, number in sorted(first_use.items(), key=lambda item: item[1]):
+            if symbol not in alphabet:
+                raise ValueError(f"{path}:{number}: symbol {symbol!r} is not in alphabet {alphabet!r}")
+        k = len(alphabet)
+        check_memory(_table_bytes(largest + 2, k), f"state {largest} (a transition table of {largest + 2} "
+                     f"states with the sink, x {k} symbols)", f"{path}:{largest_line}")
         return cls.complete(transitions, finals, alphabet)
 
     # ------------------------------------------------------------------ algorithms
@@ -275,7 +443,7 @@ class DFA:
         """
         reduced = _breadth_first(self.delta, self.accepting, 0, self.alphabet)
         delta, accepting = reduced.delta, reduced.accepting
-        block = coarsest_partition(delta, accepting)
+        block = _coarsest_partition(delta, accepting)
         _, representative = np.unique(block, return_index=True)  # first state of each block
         return _breadth_first(block[delta[representative]], accepting[representative],
                               int(block[0]), self.alphabet)
@@ -284,15 +452,23 @@ class DFA:
         """``None`` if both DFAs accept the same language, else a shortest word on which they differ.
 
         Breadth-first search over pairs of states; the word is returned as a tuple of symbols.
+        The search stops with a ``ValueError`` once the pairs it visited would take more than
+        the package's memory limit (:func:`srnbook.set_memory_limit`).
         """
         if not isinstance(other, DFA):
-            raise ValueError(f"other must be a DFA, got {type(other).__name__}")
+            raise ArgumentTypeError(f"other must be a DFA, got {_shown(other)}")
         if set(other.alphabet) != set(self.alphabet):
-            raise ValueError(f"the alphabets differ: {self.alphabet!r} and {other.alphabet!r}")
+            raise ValueError(f"the alphabets differ: other has {other.alphabet!r}, "
+                             f"this DFA {self.alphabet!r}")
         column = [other._index[s] for s in self.alphabet]
         parent = {(0, 0): None}
         queue = deque([(0, 0)])
+        most = get_memory_limit() // _PAIR_BYTES  # pairs the search may visit
         while queue:
+            if len(parent) > most:
+                check_memory(len(parent) * _PAIR_BYTES, f"the search over pairs of states (of "
+                             f"{self.n_states} x {other.n_states} pairs, {len(parent)} visited so far)",
+                             "other")
             p, q = queue.popleft()
             if self.accepting[p] != other.accepting[q]:
                 word = []
@@ -322,7 +498,9 @@ class DFA:
     def from_dict(cls, data: dict) -> "DFA":
         """The inverse of :meth:`to_dict` (the same validation as the constructor)."""
         if not isinstance(data, dict) or not {"delta", "accepting"} <= set(data):
-            raise ValueError(f"data must be a dict with keys 'delta' and 'accepting' (and 'alphabet'), got {data!r}")
+            error = ValueError if isinstance(data, dict) else ArgumentTypeError
+            raise error(f"data must be a dict with keys 'delta' and 'accepting' (and 'alphabet'), "
+                        f"got {data!r}")
         return cls(np.asarray(data["delta"]), np.asarray(data["accepting"]), data.get("alphabet"))
 
     # ------------------------------------------------------------------ drawing
@@ -349,15 +527,19 @@ class DFA:
         highlight
             A state to draw as current (class ``current``), or ``None``.
         size
-            Width of the image in pixels (the height keeps the aspect ratio);
-            ``None`` draws at natural size (one unit per pixel).
+            Width of the image in pixels, at most 100000 (the height keeps the aspect
+            ratio); ``None`` draws at natural size (one unit per pixel).
         """
         if highlight is not None and (isinstance(highlight, bool) or not isinstance(highlight, (int, np.integer))
                                       or not 0 <= highlight < self.n_states):
-            raise ValueError(f"highlight must be None or a state in [0, {self.n_states}), got {highlight!r}")
+            error = ValueError if isinstance(highlight, (int, np.integer)) else ArgumentTypeError
+            raise error(f"highlight must be None or a state in [0, {self.n_states}), got {highlight!r}")
         if size is not None and (isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating))
-                                 or not math.isfinite(size) or size <= 0):
-            raise ValueError(f"size must be None or a positive number of pixels, got {size!r}")
+                                 or not 0 < size <= _MAX_SIZE):
+            error = ValueError if isinstance(size, (int, float, np.integer, np.floating)) else \
+                ArgumentTypeError
+            raise error(f"size must be None or a positive number of pixels, at most {_MAX_SIZE}, "
+                        f"got {size!r}")
         return _svg(self, None if highlight is None else int(highlight), size)
 
     def _repr_svg_(self) -> str:
@@ -444,6 +626,12 @@ def coarsest_partition(delta: np.ndarray, accepting: np.ndarray) -> np.ndarray:
     -------
     An ``(n,)`` integer array of block numbers, 0 to (number of blocks - 1).
     """
+    delta, accepting = _check_table(delta, accepting)
+    return _coarsest_partition(delta.astype(np.int64, copy=False), accepting)
+
+
+def _coarsest_partition(delta: np.ndarray, accepting: np.ndarray) -> np.ndarray:
+    """:func:`coarsest_partition` of a checked table."""
     _, block = np.unique(accepting, return_inverse=True)  # split by acceptance
     block = block.reshape(-1)
     for _ in range(MOORE_ROUNDS):
@@ -517,6 +705,7 @@ _STYLE = (
     "svg.srnbook-dfa .dfa-edge.current .dfa-head,svg.srnbook-dfa .dfa-edge.current text{fill:#e65100}"
 )
 _R = 18.0  # state radius
+_MAX_SIZE = 100_000  # the widest image to_svg draws, in pixels
 
 
 def _layout(n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -629,6 +818,43 @@ def _svg(dfa: DFA, highlight: int | None, size: float | None) -> str:
         f'<g class="dfa-edges">{"".join(edges)}</g><g class="dfa-states">{"".join(states)}</g></svg>')
 
 
+# ---------------------------------------------------------------------- AT&T files
+
+_EPSILON = "<eps>"  # OpenFst's label 0
+_STATE = re.compile(r"[0-9]{1,30}")
+
+
+def _att_text(path) -> str:
+    """The text of an AT&T file: UTF-8, a UTF-8 byte-order mark skipped; errors say ``path:line``."""
+    data = Path(path).read_bytes()
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)):
+        raise ValueError(f"{path}:1: the file starts with a UTF-16 or UTF-32 byte-order mark; expected UTF-8 "
+                         "text (convert it, e.g. iconv -f UTF-16 -t UTF-8)")
+    if data.startswith(codecs.BOM_UTF8):  # accepted: some editors start UTF-8 files with one
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise ValueError(f"{path}:{line}: byte 0x{data[error.start]:02x} is not UTF-8: expected a UTF-8 "
+                         "encoded file (convert it, e.g. iconv -f LATIN1 -t UTF-8)") from None
+
+
+def _att_state(text: str, where: str) -> int:
+    if not _STATE.fullmatch(text):
+        raise ValueError(f"{where}: state {text!r} is not a nonnegative integer (at most 30 digits)")
+    return int(text)
+
+
+def _att_weight(text: str, where: str) -> None:
+    try:
+        weight = float(text)
+    except ValueError:
+        weight = math.nan
+    if not math.isfinite(weight):
+        raise ValueError(f"{where}: weight {text!r} is not a finite number")
+
+
 # ---------------------------------------------------------------------- MLRegTest
 
 _MLREGTEST = Path(__file__).parent / "data" / "mlregtest"
@@ -649,11 +875,12 @@ def mlregtest(name: str) -> DFA:
     Its alphabet is the full alphabet of the benchmark's file name (the first field,
     ``04``: the letters a to d), even where the file itself uses fewer symbols.
     """
+    check_instance(name, "name", str, "a string (one of mlregtest_names())")
     path = _MLREGTEST / f"{name}.att"
-    if not path.is_file():
+    if "/" in name or "\\" in name or not path.is_file():
         raise ValueError(f"name must be one of mlregtest_names(), got {name!r}")
     size = int(name.split(".")[0])
-    return DFA.from_att(path, alphabet=string.ascii_lowercase[:size])
+    return DFA.from_att(path, alphabet=tuple(string.ascii_lowercase[:size]))
 
 
 # ---------------------------------------------------------------------- examples from the report
@@ -706,6 +933,7 @@ def tomita(n: int) -> DFA:
     differ first on words of length 6 such as ``100110`` (rejected here).
     """
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n not in _TOMITA:
-        raise ValueError(f"n must be an integer from 1 to 7 (the Tomita grammars), got {n!r}")
+        error = ValueError if isinstance(n, (int, np.integer)) else ArgumentTypeError
+        raise error(f"n must be an integer from 1 to 7 (the Tomita grammars), got {n!r}")
     delta, accepting = _TOMITA[int(n)]
     return DFA(np.array(delta, dtype=np.int64), np.array(accepting, dtype=bool), ("0", "1"))

@@ -23,9 +23,8 @@ from typing import NamedTuple, Sequence
 import numpy as np
 import torch
 
-from ._validation import check_positive_int
+from ._validation import ArgumentTypeError, _is_int, _shown, check_int, check_memory, check_positive_int
 from .dfa import DFA
-from .learning import logits
 from .saturation import BOUNDS
 from .sampling import Words
 from .srn import SRN
@@ -35,6 +34,8 @@ Tensor = torch.Tensor
 
 __all__ = ["Extraction", "equivalent_on_nonempty", "extract_dfa", "network_answers", "quantized_dfa"]
 
+MAX_LEVELS = 2**15 - 1  # the most intervals per unit: cells are stored as int16
+
 
 def quantized_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None = None, *, levels: int = 2,
                   max_states: int = 5_000, threshold: float | None = None) -> DFA:
@@ -43,10 +44,11 @@ def quantized_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | Non
     Cell of :math:`h`: :math:`\min(\lfloor \text{levels}\,(h_i - l)/(r - l)\rfloor, \text{levels} - 1)`
     for each unit :math:`i`, :math:`[l, r]` the range of :math:`\sigma` (sigmoid or tanh).
     Arguments as for :func:`srnbook.ssrn_to_dfa`; raises :class:`srnbook.ssrn.ExtractionError`
-    when more than ``max_states`` cells are reached.
+    when more than ``max_states`` cells are reached. ``levels`` is 1 to 32767 (a cell stores
+    its interval per unit as an int16).
     """
     srn, alphabet, h0, threshold = _resolve(model, alphabet, h0, threshold)
-    levels = check_positive_int(levels, "levels")
+    levels = check_int(levels, "levels", low=1, high=MAX_LEVELS)
     max_states = check_positive_int(max_states, "max_states")
     name = srn.activation.name
     if name not in BOUNDS:
@@ -72,13 +74,28 @@ class Extraction(NamedTuple):
 
 
 def network_answers(model, words: Words, h0: Tensor | None = None, threshold: float | None = None) -> np.ndarray:
-    r"""Whether ``model`` accepts each word: :math:`\hat y` > ``threshold`` after its last letter (no empty word)."""
-    if not isinstance(words, Words) or len(words) == 0 or (words.lengths == 0).any():
+    r"""Whether ``model`` accepts each word: :math:`\hat y` > ``threshold`` after its last letter
+    (no empty word).
+
+    ``words`` (:class:`srnbook.sampling.Words`) must be over the model's alphabet (an SSRN's, in
+    its order; for an SRN, as many symbols as inputs).
+    """
+    if not isinstance(words, Words):
+        raise ArgumentTypeError(f"words must be srnbook.sampling.Words, got {_shown(words)}")
+    if len(words) == 0 or (words.lengths == 0).any():
         raise ValueError("words must be srnbook.sampling.Words with at least one word and no empty word")
-    srn, _, h0, threshold = _resolve(model, words.alphabet if isinstance(model, SRN) else None, h0, threshold)
-    x, lengths = words.one_hot(srn.W.dtype)
+    srn, alphabet, h0, threshold = _resolve(model, words.alphabet if isinstance(model, SRN) else None, h0,
+                                            threshold)
+    if alphabet != words.alphabet:
+        raise ValueError(f"words must be over the model's alphabet {alphabet!r}, "
+                         f"got words over {words.alphabet!r}")
+    n, width = words.symbols.shape
+    check_memory(3 * n * width * srn.hidden_size * srn.W.element_size(),
+                 f"the hidden states of {n} words of length up to {width}", "words")
+    x, lengths = words._one_hot(srn.W.dtype, "words")
     with torch.no_grad():
-        return (logits(srn, x, lengths, h0) > threshold).numpy()
+        y = srn(x, lengths, h0).y  # the output ŷ at every step, (B, T, 1)
+        return (y.gather(1, (lengths - 1).view(-1, 1, 1)).view(-1) > threshold).numpy()
 
 
 def extract_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None = None, *,
@@ -86,22 +103,29 @@ def extract_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
                 max_states: int = 5_000) -> Extraction:
     r"""The DFA of ``model``: exact if it has finitely many reachable states, else read on a grid.
 
-    :func:`srnbook.ssrn_to_dfa` is tried first, with at most ``max_exact`` hidden vectors
-    reachable from :math:`h_0`. Otherwise :func:`quantized_dfa` is run with each number of
+    :func:`srnbook.ssrn_to_dfa` is tried first, with at most ``max_exact`` states reachable
+    from :math:`h_0` (states as it counts them: hidden vectors that accept alike and move
+    alike are one state). Otherwise :func:`quantized_dfa` is run with each number of
     ``levels``; with ``words`` (:class:`srnbook.sampling.Words`), the grid whose DFA answers like
     the network on the most words is kept, ties going to the smaller DFA (the choice among
     consistent automata of Omlin & Giles 1996); without, the first grid that closes. Grids that
     reach more than ``max_states`` cells are skipped; if every grid does, the
-    :class:`srnbook.ssrn.ExtractionError` of the last one is raised.
+    :class:`srnbook.ssrn.ExtractionError` of the last one is raised. ``levels``: a number of
+    intervals per unit (1 to 32767) or a nonempty list of them.
     """
     max_exact = check_positive_int(max_exact, "max_exact")
-    grids = [levels] if isinstance(levels, int) else list(levels)
-    if not grids:
-        raise ValueError("levels must be a positive integer or a nonempty list of them")
+    max_states = check_positive_int(max_states, "max_states")
+    grids = _check_levels(levels)
+    if words is not None and not isinstance(words, Words):
+        raise ArgumentTypeError(f"words must be None or srnbook.sampling.Words, got {_shown(words)}")
+    _, alphabet, _, _ = _resolve(model, alphabet, h0, None)
+    if words is not None and words.alphabet != alphabet:
+        raise ValueError(f"words must be over the alphabet {alphabet!r}, got words over {words.alphabet!r}")
     answers = None if words is None else network_answers(model, words, h0)
+    listed = None if words is None else _listed(words)
     try:
         dfa = ssrn_to_dfa(model, alphabet, h0, max_states=max_exact)
-        agreement = None if words is None else float((dfa.accepts_many(words.strings()) == answers).mean())
+        agreement = None if words is None else float((dfa.accepts_many(listed) == answers).mean())
         return Extraction(dfa, "exact", None, agreement)
     except ExtractionError:
         pass
@@ -114,12 +138,30 @@ def extract_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
             continue
         if words is None:
             return Extraction(dfa, "quantized", level, None)
-        agreement = float((dfa.accepts_many(words.strings()) == answers).mean())
+        agreement = float((dfa.accepts_many(listed) == answers).mean())
         if best is None or (agreement, -dfa.n_states) > (best.agreement, -best.dfa.n_states):
             best = Extraction(dfa, "quantized", level, agreement)
     if best is None:
         raise error
     return best
+
+
+def _listed(words: Words) -> list:
+    """``words`` as a list of strings (one-character symbols) or of tuples of symbols."""
+    if all(len(s) == 1 for s in words.alphabet):
+        return words.strings()
+    symbols = words.alphabet
+    return [tuple(symbols[j] for j in row[:n]) for row, n in zip(words.symbols.tolist(), words.lengths)]
+
+
+def _check_levels(levels) -> list[int]:
+    """``levels`` as a nonempty list of numbers of intervals (1 to :data:`MAX_LEVELS`)."""
+    if _is_int(levels):
+        return [check_int(levels, "levels", low=1, high=MAX_LEVELS)]
+    if not isinstance(levels, (list, tuple)) or not levels:
+        raise (ValueError if isinstance(levels, (list, tuple)) else ArgumentTypeError)(
+            f"levels must be a positive integer or a nonempty list of them, got {_shown(levels)}")
+    return [check_int(v, f"levels[{i}]", low=1, high=MAX_LEVELS) for i, v in enumerate(levels)]
 
 
 def equivalent_on_nonempty(dfa: DFA, target: DFA) -> tuple[str, ...] | None:
@@ -132,7 +174,7 @@ def equivalent_on_nonempty(dfa: DFA, target: DFA) -> tuple[str, ...] | None:
     """
     for name, value in (("dfa", dfa), ("target", target)):
         if not isinstance(value, DFA):
-            raise ValueError(f"{name} must be a srnbook.DFA, got {type(value).__name__}")
+            raise ArgumentTypeError(f"{name} must be a srnbook.DFA, got {_shown(value)}")
     delta = np.vstack([dfa.delta[:1], dfa.delta]) + 1
     accepting = np.concatenate([[bool(target.accepting[0])], dfa.accepting])
     return DFA(delta, accepting, dfa.alphabet).equivalent(target)

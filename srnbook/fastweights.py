@@ -89,6 +89,7 @@ Code indexes time from 0: ``h[:, t]`` is :math:`h(t+1)` of the equations above.
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from dataclasses import dataclass, field
@@ -100,7 +101,9 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from ._validation import check_bool, check_choice, check_positive_float, check_positive_int, check_seed, check_tensor
+from ._validation import (check_bool, check_choice, check_dtype, check_float, check_instance,
+                          check_int_tensor, check_memory, check_positive_float, check_positive_int,
+                          check_seed, check_tensor)
 from .training import Summarized
 
 Tensor = torch.Tensor
@@ -155,11 +158,47 @@ class RetrievalBatch:
         ``(B,)`` int64 targets: the digit (class 0-9) that followed the query key.
     query_pair
         ``(B,)`` int64: which pair ``k`` (0-based) was asked; its key is at index ``2k``.
+
+    The constructor checks that the three agree: :math:`B \\ge 1` sequences of the task's
+    form (as :func:`encode` checks them), and ``y`` and ``query_pair`` their answers.
+    Integer tensors of any integer dtype are stored as int64.
     """
 
     tokens: Tensor
     y: Tensor
     query_pair: Tensor
+
+    def __post_init__(self):
+        tokens = check_int_tensor(self.tokens, "tokens", ndim=2, low=0, high=N_SYMBOLS - 1)
+        B = tokens.shape[0]
+        if B == 0:
+            raise ValueError("tokens must hold at least one sequence, got B = 0")
+        y = check_int_tensor(self.y, "y", ndim=1, low=0, high=N_DIGITS - 1)
+        query = check_int_tensor(self.query_pair, "query_pair", ndim=1, low=0)
+        for name, v in (("y", y), ("query_pair", query)):
+            if v.shape[0] != B:
+                raise ValueError(f"{name} must have one entry per sequence of tokens ({B}), got {v.shape[0]}")
+        bad = _malformed(tokens.numpy())
+        if bad is not None:
+            raise ValueError(f"tokens must be sequences of the task (see encode): {bad}")
+        K = (tokens.shape[1] - 3) // 2
+        if int(query.max()) >= K:
+            raise ValueError(f"query_pair must be in [0, {K - 1}] (K = {K} pairs), got {int(query.max())}")
+        rows = torch.arange(B)
+        if not bool((tokens[rows, 2 * query] == tokens[:, -1]).all()):
+            raise ValueError("query_pair must give the pair whose key is the query (the last token)")
+        if not bool((tokens[rows, 2 * query + 1] == y + _DIGIT0).all()):
+            raise ValueError("y must be the digit that follows the query key in tokens")
+        for name, v in (("tokens", tokens), ("y", y), ("query_pair", query)):
+            object.__setattr__(self, name, v)
+
+    @classmethod
+    def _trusted(cls, tokens: Tensor, y: Tensor, query_pair: Tensor) -> RetrievalBatch:
+        """A batch of int64 tensors known to be valid (drawn or sliced by this module): no checks."""
+        batch = object.__new__(cls)
+        for name, v in (("tokens", tokens), ("y", y), ("query_pair", query_pair)):
+            object.__setattr__(batch, name, v)
+        return batch
 
     def __len__(self) -> int:
         return self.tokens.shape[0]
@@ -172,13 +211,17 @@ class RetrievalBatch:
     @property
     def x(self) -> Tensor:
         """``(B, T, 37)`` float32 one-hot inputs, batch first (made on each access)."""
+        check_memory(self.tokens.numel() * N_SYMBOLS * 4, "the one-hot inputs of the batch", "x")
         return F.one_hot(self.tokens, N_SYMBOLS).to(torch.float32)
 
     def __getitem__(self, index) -> RetrievalBatch:
-        """The sequences ``index`` (a slice, or integer indices) as a batch."""
+        """The sequences ``index`` (a slice, or integer indices) as a batch; at least one."""
         if isinstance(index, int):
             index = slice(index, index + 1)
-        return RetrievalBatch(self.tokens[index], self.y[index], self.query_pair[index])
+        tokens = self.tokens[index]
+        if tokens.shape[0] == 0:
+            raise ValueError(f"index must select at least one sequence, got {index!r}")
+        return RetrievalBatch._trusted(tokens, self.y[index], self.query_pair[index])
 
     def strings(self) -> list[str]:
         """The sequences as strings, e.g. ``"c9k8j3f1??c"``."""
@@ -202,14 +245,14 @@ def distinct_sequences(pairs: int) -> int:
     return math.perm(N_LETTERS, K) * N_DIGITS**K * K
 
 
-def associative_retrieval(n: int, pairs: int = DEFAULT_PAIRS, seed=0) -> RetrievalBatch:
+def associative_retrieval(n: int, pairs: int = DEFAULT_PAIRS, seed: int = 0) -> RetrievalBatch:
     r"""``n`` sequences of the associative retrieval task with :math:`K` = ``pairs`` pairs.
 
     For each sequence, the :math:`K` keys are distinct letters drawn uniformly without
     replacement, each value is a uniform digit, and the query is one of the :math:`K`
     keys, uniformly (the paper's exact sampling could not be read; this reading gives
-    its examples). Vectorized: a few numpy operations for the whole batch; ``seed`` is
-    anything :func:`numpy.random.default_rng` takes.
+    its examples). Vectorized: a few numpy operations for the whole batch; ``seed`` is an
+    integer in :math:`[0, 2^{64})`.
 
     >>> b = associative_retrieval(2, pairs=4, seed=0)
     >>> tuple(b.x.shape), tuple(b.y.shape)
@@ -217,11 +260,13 @@ def associative_retrieval(n: int, pairs: int = DEFAULT_PAIRS, seed=0) -> Retriev
     """
     n = check_positive_int(n, "n")
     K = _check_pairs(pairs)
+    seed = check_seed(seed)
+    check_memory(_draw_bytes(n, K), f"drawing {n} sequences", "n")
     tokens, y, query = _draw(np.random.default_rng(seed), n, K)
     return _batch(tokens, y, query)
 
 
-def retrieval_splits(pairs: int = DEFAULT_PAIRS, sizes=PAPER_SPLITS, seed=0) -> RetrievalSplits:
+def retrieval_splits(pairs: int = DEFAULT_PAIRS, sizes=PAPER_SPLITS, seed: int = 0) -> RetrievalSplits:
     """Seeded training, validation and test batches of ``sizes`` sequences, no sequence in two of them.
 
     The default sizes are the paper's (:data:`PAPER_SPLITS`). Sequences are drawn as in
@@ -230,15 +275,17 @@ def retrieval_splits(pairs: int = DEFAULT_PAIRS, sizes=PAPER_SPLITS, seed=0) -> 
     disjoint and no split holds a sequence twice. With :math:`K = 4` there are
     :math:`1.4 \\cdot 10^{10}` sequences (:func:`distinct_sequences`) and about one
     repeat is expected among 130,000 draws. The splits may use at most half of all
-    sequences.
+    sequences. ``seed`` is an integer in :math:`[0, 2^{64})`.
     """
     K = _check_pairs(pairs)
     sizes = _check_sizes(sizes)
+    seed = check_seed(seed)
     total = sum(sizes)
     available = distinct_sequences(K)
     if 2 * total > available:
         raise ValueError(f"sizes must add up to at most half of the {available} distinct sequences "
                          f"with pairs={K}, got {total}")
+    check_memory(_draw_bytes(total, K) + 2 * total * (2 * K + 3) * 9, f"drawing {total} sequences", "sizes")
     rng = np.random.default_rng(seed)
     tokens = np.empty((0, 2 * K + 3), dtype=np.int8)
     y = query = np.empty(0, dtype=np.int64)
@@ -268,30 +315,23 @@ def encode(strings) -> RetrievalBatch:
     if isinstance(strings, str):
         strings = [strings]
     if not isinstance(strings, (list, tuple)) or not strings or not all(isinstance(s, str) for s in strings):
-        raise ValueError(f"strings must be a string or a nonempty list of strings, got {strings!r}")
-    lengths = {len(s) for s in strings}
-    if len(lengths) != 1:
-        raise ValueError("strings must all have the same length (the same number of pairs), "
-                         f"got lengths {sorted(lengths)}")
+        raise ValueError(f"strings must be a string or a nonempty list of strings, got {_short(strings)}")
     index = {c: i for i, c in enumerate(SYMBOLS)}
     bad = sorted({c for s in strings for c in s if c not in index})
     if bad:
-        raise ValueError(f"strings may only use the 37 symbols a-z, 0-9 and '?', got {bad}")
-    tokens = np.array([[index[c] for c in s] for s in strings], dtype=np.int64)
+        raise ValueError(f"strings may only use the 37 symbols a-z, 0-9 and '?', got {bad[:5]}")
+    lengths = {len(s) for s in strings}
+    if len(lengths) != 1:
+        raise ValueError("strings must all have the same length (the same number of pairs), "
+                         f"got lengths {sorted(lengths)[:5]}")
+    tokens = np.array([[index[c] for c in s] for s in strings], dtype=np.int64).reshape(len(strings), -1)
+    problem = _malformed(tokens)
+    if problem is not None:
+        raise ValueError("strings must be K letter-digit pairs with distinct letters, then '??', then one "
+                         f"of those letters (e.g. 'c9k8j3f1??c'): {problem}")
     T = tokens.shape[1]
-    if T < 5 or T % 2 == 0:
-        raise ValueError(f"strings must have length 2K + 3 with K >= 1 pairs, got length {T}")
     keys, values = tokens[:, 0:T - 3:2], tokens[:, 1:T - 3:2]
-    ok = ((keys < N_LETTERS).all(axis=1) & ((values >= _DIGIT0) & (values < _QUERY)).all(axis=1)
-          & (tokens[:, T - 3] == _QUERY) & (tokens[:, T - 2] == _QUERY))
-    distinct = np.array([len(set(row)) == len(row) for row in keys])
-    hits = keys == tokens[:, T - 1:T]
-    ok &= distinct & (hits.sum(axis=1) == 1)
-    if not ok.all():
-        wrong = [strings[i] for i in np.flatnonzero(~ok)[:3]]
-        raise ValueError("strings must be K letter-digit pairs with distinct letters, then '??', then one of "
-                         f"those letters (e.g. 'c9k8j3f1??c'), got {wrong}")
-    query = hits.argmax(axis=1)
+    query = (keys == tokens[:, T - 1:T]).argmax(axis=1)
     y = values[np.arange(len(tokens)), query] - _DIGIT0
     return _batch(tokens, y, query)
 
@@ -299,22 +339,51 @@ def encode(strings) -> RetrievalBatch:
 def decode(x) -> list[str]:
     """The strings of a :class:`RetrievalBatch`, of ``(B, T)`` integer tokens or of ``(B, T, 37)`` one-hot inputs.
 
+    One-hot inputs must be exactly one-hot (a single 1 per position, 0 elsewhere);
+    :math:`B \\ge 1`.
+
     >>> decode(encode("c9k8j3f1??c"))
     ['c9k8j3f1??c']
     """
     if isinstance(x, RetrievalBatch):
         x = x.tokens
-    if not isinstance(x, torch.Tensor):
-        raise ValueError(f"x must be a RetrievalBatch or a torch.Tensor, got {type(x).__name__}")
+    check_instance(x, "x", torch.Tensor, "a RetrievalBatch or a torch.Tensor")
     if x.dim() == 3 and x.shape[2] == N_SYMBOLS and x.dtype.is_floating_point:
+        if not bool(((x == 0) | (x == 1)).all() and (x.sum(dim=2) == 1).all()):
+            raise ValueError(f"x must be one-hot: (B, T, {N_SYMBOLS}) of zeros with a single 1 per position")
         x = x.argmax(dim=2)
     if x.dim() != 2 or x.dtype.is_floating_point or x.dtype == torch.bool:
         raise ValueError(f"x must be (B, T) integer tokens or (B, T, {N_SYMBOLS}) one-hot floats, "
                          f"got {x.dtype} of shape {tuple(x.shape)}")
+    if x.shape[0] == 0:
+        raise ValueError("x must hold at least one sequence, got B = 0")
     if x.numel() and (int(x.min()) < 0 or int(x.max()) >= N_SYMBOLS):
         raise ValueError(f"x must hold symbol indices in [0, {N_SYMBOLS - 1}], got values in "
                          f"[{int(x.min())}, {int(x.max())}]")
     return ["".join(SYMBOLS[i] for i in row) for row in x.tolist()]
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _malformed(tokens: np.ndarray) -> str | None:
+    """What is wrong with ``(B, T)`` tokens as sequences of the task, or ``None``; B >= 1."""
+    B, T = tokens.shape
+    if B == 0:
+        return "there must be at least one sequence"
+    if T < 5 or T % 2 == 0:
+        return f"the length must be 2K + 3 with K >= 1 pairs, got {T}"
+    keys, values = tokens[:, 0:T - 3:2], tokens[:, 1:T - 3:2]
+    ok = ((keys < N_LETTERS).all(axis=1) & ((values >= _DIGIT0) & (values < _QUERY)).all(axis=1)
+          & (tokens[:, T - 3] == _QUERY) & (tokens[:, T - 2] == _QUERY))
+    ordered = np.sort(keys, axis=1)
+    ok &= (ordered[:, 1:] != ordered[:, :-1]).all(axis=1)  # distinct keys
+    ok &= (keys == tokens[:, T - 1:T]).sum(axis=1) == 1  # the query is one of them
+    if ok.all():
+        return None
+    return f"sequences {np.flatnonzero(~ok)[:3].tolist()} are not"
 
 
 def _draw(rng: np.random.Generator, n: int, K: int):
@@ -331,10 +400,16 @@ def _draw(rng: np.random.Generator, n: int, K: int):
     return tokens, values[rows, query], query
 
 
+def _draw_bytes(n: int, K: int) -> int:
+    """Bytes :func:`_draw` allocates for ``n`` sequences (its float64 and int64 arrays)."""
+    return 8 * n * (2 * N_LETTERS + 4 * K + 8)
+
+
 def _batch(tokens: np.ndarray, y: np.ndarray, query: np.ndarray) -> RetrievalBatch:
-    return RetrievalBatch(torch.from_numpy(np.ascontiguousarray(tokens, dtype=np.int64)),
-                          torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64)),
-                          torch.from_numpy(np.ascontiguousarray(query, dtype=np.int64)))
+    """A batch of arrays drawn or checked by this module."""
+    return RetrievalBatch._trusted(torch.from_numpy(np.ascontiguousarray(tokens, dtype=np.int64)),
+                                   torch.from_numpy(np.ascontiguousarray(y, dtype=np.int64)),
+                                   torch.from_numpy(np.ascontiguousarray(query, dtype=np.int64)))
 
 
 # ---------------------------------------------------------------------- the models
@@ -359,10 +434,15 @@ class RetrievalOutput(NamedTuple):
 
 def classifier_head(hidden_size: int, head_size: int = PAPER_HEAD, classes: int = N_DIGITS,
                     dtype=None) -> nn.Sequential:
-    """The readout of the paper: ``head_size`` ReLUs, then ``classes`` logits (the softmax is in the loss)."""
+    """The readout of the paper: ``head_size`` ReLUs, then ``classes`` logits (the softmax is in the loss).
+
+    ``dtype``: a floating-point dtype, or ``None`` for torch's default.
+    """
     d = check_positive_int(hidden_size, "hidden_size")
     m = check_positive_int(head_size, "head_size")
     o = check_positive_int(classes, "classes")
+    dtype = _check_model_dtype(dtype)
+    _check_model_memory(_head_parameters(d, m, o), dtype, hidden_size=d, head_size=m, classes=o)
     return nn.Sequential(nn.Linear(d, m, dtype=dtype), nn.ReLU(), nn.Linear(m, o, dtype=dtype))
 
 
@@ -372,10 +452,17 @@ def fast_weights(h: Tensor, lam: float = PAPER_LAMBDA, eta: float = PAPER_ETA) -
     By the recursion :math:`A \leftarrow \lambda A + \eta\, h_t h_t^\top` from :math:`A = 0`,
     so that ``A[:, t]`` :math:`= \eta \sum_{\tau \le t} \lambda^{t-\tau} h_\tau h_\tau^\top`
     (code indices); ``A[:, t]`` is the matrix that acts on the inner loop at step ``t + 1``.
+    Computed in the dtype of ``h``; ``eta`` is refused where the bound
+    :math:`|A_{ij}| \le \eta\, T \max |h|^2` would overflow it.
     """
     h = check_tensor(h, "h", ndim=3)
+    if 0 in h.shape:
+        raise ValueError(f"h must have shape (B, T, d) with B, T, d >= 1, got {tuple(h.shape)}")
     lam, eta = _check_lambda(lam), check_positive_float(eta, "eta", allow_zero=True)
     B, T, d = h.shape
+    if eta * T * float(h.detach().abs().max()) ** 2 > torch.finfo(h.dtype).max:
+        raise ValueError(f"eta = {eta!r} is too large: the fast weights of h would overflow {h.dtype}")
+    check_memory(B * T * d * d * h.element_size(), "the fast weights (B, T, d, d)", "h")
     out = h.new_empty(B, T, d, d)
     A = h.new_zeros(B, d, d)
     for t in range(T):
@@ -437,19 +524,22 @@ class FastWeightsRNN(nn.Module):
                  layer_norm: bool = True, w_scale: float = PAPER_W_SCALE, head_size: int = PAPER_HEAD,
                  classes: int = N_DIGITS, dtype: torch.dtype | None = None):
         super().__init__()
-        u = check_positive_int(input_size, "input_size")
-        d = check_positive_int(hidden_size, "hidden_size")
-        self.embed = _embedding(u, embedding, dtype)
-        e = u if self.embed is None else self.embed.out_features
+        u, d, e, m, o = _check_sizes_of_model(input_size, hidden_size, embedding, head_size, classes)
+        dtype = _check_model_dtype(dtype)
         self.lam = _check_lambda(lam)
-        self.eta = check_positive_float(eta, "eta", allow_zero=True)
+        self.eta = _check_scale(eta, "eta", dtype)
         self.inner_steps = check_positive_int(inner_steps, "inner_steps")
-        self.w_scale = check_positive_float(w_scale, "w_scale", allow_zero=True)
+        self.w_scale = _check_scale(w_scale, "w_scale", dtype)
+        layer_norm = check_bool(layer_norm, "layer_norm")
+        _check_model_memory(u * (e if embedding is not None else 0) + d * e + d * d + 3 * d
+                            + _head_parameters(d, m, o), dtype, input_size=u, hidden_size=d, embedding=e,
+                            head_size=m, classes=o)
+        self.embed = _embedding(u, embedding, dtype)
         self.U = nn.Parameter(torch.empty(d, e, dtype=dtype))
         self.W = nn.Parameter(torch.empty(d, d, dtype=dtype))
         self.b = nn.Parameter(torch.empty(d, dtype=dtype))
-        self.ln = nn.LayerNorm(d, dtype=dtype) if check_bool(layer_norm, "layer_norm") else None
-        self.head = classifier_head(d, head_size, classes, dtype=dtype)
+        self.ln = nn.LayerNorm(d, dtype=dtype) if layer_norm else None
+        self.head = classifier_head(d, m, o, dtype=dtype)
         self._input_size = u
         self.reset_recurrent_parameters()
 
@@ -484,6 +574,10 @@ class FastWeightsRNN(nn.Module):
         x = _check_input(x, self.input_size, self.W.dtype)
         return_fast_weights = check_bool(return_fast_weights, "return_fast_weights")
         B, T, _ = x.shape
+        if return_fast_weights:
+            d = self.hidden_size
+            check_memory(B * T * d * d * x.element_size(), "the fast weights (B, T, d, d)",
+                         "return_fast_weights")
         e = x if self.embed is None else self.embed(x)
         p = e @ self.U.t() + self.b  # U e(t) + b for all steps at once
         norm = self.ln if self.ln is not None else (lambda v: v)
@@ -523,14 +617,16 @@ class IRNN(nn.Module):
                  w_scale: float = 1.0, input_std: float = 0.001, head_size: int = PAPER_HEAD,
                  classes: int = N_DIGITS, dtype: torch.dtype | None = None):
         super().__init__()
-        u = check_positive_int(input_size, "input_size")
-        d = check_positive_int(hidden_size, "hidden_size")
+        u, d, e, m, o = _check_sizes_of_model(input_size, hidden_size, embedding, head_size, classes)
+        dtype = _check_model_dtype(dtype)
+        self.w_scale = _check_scale(w_scale, "w_scale", dtype)
+        self.input_std = _check_scale(input_std, "input_std", dtype)
+        _check_model_memory(u * (e if embedding is not None else 0) + d * e + d * d + 2 * d
+                            + _head_parameters(d, m, o), dtype, input_size=u, hidden_size=d, embedding=e,
+                            head_size=m, classes=o)
         self.embed = _embedding(u, embedding, dtype)
-        e = u if self.embed is None else self.embed.out_features
-        self.w_scale = check_positive_float(w_scale, "w_scale", allow_zero=True)
-        self.input_std = check_positive_float(input_std, "input_std", allow_zero=True)
         self.rnn = nn.RNN(e, d, nonlinearity="relu", batch_first=True, dtype=dtype)
-        self.head = classifier_head(d, head_size, classes, dtype=dtype)
+        self.head = classifier_head(d, m, o, dtype=dtype)
         self._input_size = u
         self.reset_recurrent_parameters()
 
@@ -574,12 +670,14 @@ class LSTMNet(nn.Module):
                  embedding: int | None = PAPER_EMBEDDING,
                  head_size: int = PAPER_HEAD, classes: int = N_DIGITS, dtype: torch.dtype | None = None):
         super().__init__()
-        u = check_positive_int(input_size, "input_size")
-        d = check_positive_int(hidden_size, "hidden_size")
+        u, d, e, m, o = _check_sizes_of_model(input_size, hidden_size, embedding, head_size, classes)
+        dtype = _check_model_dtype(dtype)
+        _check_model_memory(u * (e if embedding is not None else 0) + 4 * (d * e + d * d + 2 * d)
+                            + _head_parameters(d, m, o), dtype, input_size=u, hidden_size=d, embedding=e,
+                            head_size=m, classes=o)
         self.embed = _embedding(u, embedding, dtype)
-        e = u if self.embed is None else self.embed.out_features
         self.lstm = nn.LSTM(e, d, batch_first=True, dtype=dtype)
-        self.head = classifier_head(d, head_size, classes, dtype=dtype)
+        self.head = classifier_head(d, m, o, dtype=dtype)
         self._input_size = u
 
     input_size = FastWeightsRNN.input_size
@@ -603,10 +701,16 @@ def make_retrieval_model(name: str, hidden_size: int, seed: int = 0, **options) 
     """The model ``name`` (a key of :data:`MODELS`) with ``hidden_size`` units, initialized under ``seed``.
 
     ``options`` go to the model's constructor (e.g. ``lam``, ``inner_steps``,
-    ``layer_norm`` for ``"fast_weights"``). The global torch generator is left as it was.
+    ``layer_norm`` for ``"fast_weights"``); an option the model does not take is refused.
+    ``seed`` is an integer in :math:`[0, 2^{64})`. The global torch generator is left as it was.
     """
     check_choice(name, "name", tuple(MODELS))
     seed = check_seed(seed)
+    known = [p for p in inspect.signature(MODELS[name]).parameters if p not in ("input_size", "hidden_size")]
+    unknown = sorted(set(options) - set(known))
+    if unknown:
+        raise ValueError(f"options {unknown} are not options of the model {name!r}; its options are "
+                         f"{', '.join(known)}")
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         return MODELS[name](N_SYMBOLS, hidden_size, **options)
@@ -624,6 +728,43 @@ def _embedding(u: int, embedding, dtype) -> nn.Linear | None:
     if embedding is None:
         return None
     return nn.Linear(u, check_positive_int(embedding, "embedding"), bias=False, dtype=dtype)
+
+
+def _check_sizes_of_model(input_size, hidden_size, embedding, head_size, classes) -> tuple[int, ...]:
+    """``(u, d, e, m, o)``: the sizes of a model, checked; ``e`` is ``u`` without an embedding."""
+    u = check_positive_int(input_size, "input_size")
+    d = check_positive_int(hidden_size, "hidden_size")
+    e = u if embedding is None else check_positive_int(embedding, "embedding")
+    m = check_positive_int(head_size, "head_size")
+    o = check_positive_int(classes, "classes")
+    return u, d, e, m, o
+
+
+def _head_parameters(d: int, m: int, o: int) -> int:
+    return d * m + m + m * o + o
+
+
+def _check_model_dtype(dtype) -> torch.dtype | None:
+    """A floating-point parameter dtype, or ``None`` (torch's default)."""
+    return None if dtype is None else check_dtype(dtype, "dtype")
+
+
+def _check_model_memory(parameters: int, dtype, **sizes: int) -> None:
+    """Refuse a model whose ``parameters`` would pass the memory limit, naming its largest size argument."""
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    largest = max(sizes, key=sizes.get)
+    what = f"a model of {parameters} parameters ({largest}={sizes[largest]})"
+    check_memory(parameters * itemsize, what, largest)
+
+
+def _check_scale(value, name: str, dtype) -> float:
+    """A scale >= 0 that the parameter dtype can hold (a larger one would make the weights infinite)."""
+    value = check_positive_float(value, name, allow_zero=True)
+    dtype = dtype or torch.get_default_dtype()
+    if value > torch.finfo(dtype).max:
+        raise ValueError(f"{name} must be at most {torch.finfo(dtype).max:.4g} (the largest {dtype}): "
+                         f"the weights would be infinite, got {value!r}")
+    return value
 
 
 # ---------------------------------------------------------------------- training
@@ -676,15 +817,21 @@ def train_retrieval(model: nn.Module, splits: RetrievalSplits, *, max_sequences:
     ``eval_batch``, without gradients). Training stops after ``max_sequences`` sequences,
     after ``budget_seconds`` of CPU time (:func:`time.process_time`, checked after each
     step), or on a NaN or infinite loss. ``progress=True`` shows a tqdm bar.
+
+    ``model`` must map ``(B, T, 37)`` float32 one-hot inputs to an output with ``logits``
+    ``(B, 10)`` (the models of this module in float32); Adam's first step, ``10 * lr``, must be
+    representable in the dtype of its parameters. ``seed`` is an integer in :math:`[0, 2^{64})`.
     """
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    if not isinstance(splits, RetrievalSplits):
-        raise ValueError(f"splits must be a RetrievalSplits (see retrieval_splits), got {type(splits).__name__}")
+    splits = _check_splits(splits)
+    dtype = _check_model(model, splits.train)
     max_sequences = check_positive_int(max_sequences, "max_sequences")
     seed = check_seed(seed)
     batch_size = check_positive_int(batch_size, "batch_size")
     lr = check_positive_float(lr, "lr")
+    top = 0.1 * torch.finfo(dtype).max  # Adam's first step is lr / (1 - beta1) = 10 lr
+    if lr > top:
+        raise ValueError(f"lr must be at most {top:.4g} (Adam's first step, 10 lr, must be a {dtype}, "
+                         f"the dtype of the model's parameters), got {lr!r}")
     budget_seconds = None if budget_seconds is None else check_positive_float(budget_seconds, "budget_seconds")
     eval_every = check_positive_int(eval_every, "eval_every")
     eval_batch = check_positive_int(eval_batch, "eval_batch")
@@ -725,8 +872,8 @@ def train_retrieval(model: nn.Module, splits: RetrievalSplits, *, max_sequences:
             done = seen >= max_sequences or diverged or (
                 budget_seconds is not None and time.process_time() - start_cpu >= budget_seconds)
             if seen >= next_eval or done:
-                valid = retrieval_error(model, splits.valid, eval_batch)
-                test = retrieval_error(model, splits.test, eval_batch)
+                valid = _error(model, splits.valid, eval_batch)
+                test = _error(model, splits.test, eval_batch)
                 history.append((seen, float(np.mean(losses)), float(np.mean(errors)), valid, test))
                 bar.set_postfix(loss=f"{history[-1][1]:.3g}", valid=f"{valid:.3f}")
                 losses, errors = [], []
@@ -740,12 +887,20 @@ def train_retrieval(model: nn.Module, splits: RetrievalSplits, *, max_sequences:
 
 @torch.no_grad()
 def retrieval_error(model: nn.Module, batch: RetrievalBatch, chunk: int = 2_000) -> float:
-    """The fraction of ``batch`` whose digit ``model`` gets wrong (argmax of the logits), in chunks of ``chunk``."""
-    if not isinstance(batch, RetrievalBatch):
-        raise ValueError(f"batch must be a RetrievalBatch, got {type(batch).__name__}")
-    if not isinstance(model, nn.Module):
-        raise ValueError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    """The fraction of ``batch`` whose digit ``model`` gets wrong (argmax of the logits), in chunks of
+    ``chunk``.
+
+    ``model`` as for :func:`train_retrieval`.
+    """
+    check_instance(batch, "batch", RetrievalBatch)
+    _check_model(model, batch)
     chunk = check_positive_int(chunk, "chunk")
+    return _error(model, batch, chunk)
+
+
+@torch.no_grad()
+def _error(model: nn.Module, batch: RetrievalBatch, chunk: int) -> float:
+    """:func:`retrieval_error` of checked arguments."""
     was_training = model.training
     model.eval()
     wrong = 0
@@ -757,6 +912,34 @@ def retrieval_error(model: nn.Module, batch: RetrievalBatch, chunk: int = 2_000)
 
 
 # ---------------------------------------------------------------------- checks
+
+
+def _check_splits(splits) -> RetrievalSplits:
+    check_instance(splits, "splits", RetrievalSplits, "a RetrievalSplits (see retrieval_splits)")
+    if not all(isinstance(b, RetrievalBatch) for b in splits):
+        raise ValueError("splits must hold three RetrievalBatch (train, valid, test)")
+    if len({b.tokens.shape[1] for b in splits}) != 1:
+        raise ValueError("splits must hold batches with the same number of pairs, got "
+                         f"{[b.pairs for b in splits]}")
+    return splits
+
+
+@torch.no_grad()
+def _check_model(model, batch: RetrievalBatch) -> torch.dtype:
+    """The dtype of ``model``'s parameters, after a probe: one sequence of ``batch`` must give ``(1, 10)``
+    logits."""
+    check_instance(model, "model", nn.Module, "a torch.nn.Module")
+    dtypes = [p.dtype for p in model.parameters() if p.is_floating_point()]
+    if not dtypes:
+        raise ValueError("model must have floating-point parameters")
+    try:
+        logits = getattr(model(batch[:1].x), "logits", None)
+    except (ValueError, TypeError, RuntimeError) as error:
+        raise ValueError(f"model must take (B, T, {N_SYMBOLS}) float32 one-hot inputs: {error}") from error
+    if not isinstance(logits, Tensor) or tuple(logits.shape) != (1, N_DIGITS):
+        raise ValueError(f"model must return an output whose logits are (B, {N_DIGITS}) "
+                         "(see RetrievalOutput)")
+    return dtypes[0]
 
 
 def _check_pairs(pairs) -> int:
@@ -773,10 +956,7 @@ def _check_sizes(sizes) -> tuple[int, int, int]:
 
 
 def _check_lambda(lam) -> float:
-    ok = isinstance(lam, (int, float)) and not isinstance(lam, bool) and math.isfinite(lam)
-    if not ok or not 0 <= lam <= 1:
-        raise ValueError(f"lam must be a decay rate in [0, 1], got {lam!r}")
-    return float(lam)
+    return check_float(lam, "lam", low=0.0, high=1.0)
 
 
 def _check_input(x, u: int, dtype: torch.dtype) -> Tensor:

@@ -36,12 +36,23 @@ Code indexes time from 0, like :mod:`srnbook.srn`: index ``t`` is step :math:`t 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
-from ._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from ._validation import (
+    ArgumentTypeError,
+    check_bool,
+    check_choice,
+    check_dtype,
+    check_instance,
+    check_memory,
+    check_positive_float,
+    check_positive_int,
+    check_tensor,
+)
 from .activations import get_activation
 from .srn import OUTPUTS, SRN
 
@@ -69,6 +80,29 @@ def _check_square(W, name: str = "W") -> Tensor:
     if W.shape[0] != W.shape[1]:
         raise ValueError(f"{name} must be a square (d, d) matrix, got shape {tuple(W.shape)}")
     return W.detach()
+
+
+def _check_generator(generator) -> torch.Generator | None:
+    if generator is not None:
+        check_instance(generator, "generator", torch.Generator, "a torch.Generator or None")
+    return generator
+
+
+def _check_fits(value: float, name: str, dtype: torch.dtype, bound: float = 1.0) -> float:
+    """Refuse a scale ``value`` whose products with numbers up to ``bound`` overflow ``dtype``."""
+    if value * bound > torch.finfo(dtype).max:
+        raise ValueError(f"{name} = {value!r} is too large: the values it scales would overflow "
+                         f"{dtype} (largest {torch.finfo(dtype).max:.3g})")
+    return value
+
+
+def _check_ord(ord):
+    """``ord`` as the entry of :data:`NORMS` it equals (a NumPy number too, not a bool)."""
+    if isinstance(ord, (str, int, float, np.integer, np.floating)) and not isinstance(ord, (bool, np.bool_)):
+        for choice in NORMS:
+            if isinstance(ord, str) == isinstance(choice, str) and ord == choice:
+                return choice
+    raise ValueError(f"ord must be one of {', '.join(map(repr, NORMS))}, got {ord!r}")
 
 
 def _check_loss(loss: Tensor) -> Tensor:
@@ -139,6 +173,10 @@ def jacobian_products(model: SRN, x: Tensor, h0: Tensor | None = None) -> Tensor
     :math:`B T^2 d^2` numbers: meant for the small networks of the book.
     """
     model = _check_srn(model)
+    if isinstance(x, torch.Tensor) and x.dim() == 3:
+        B, T, d = x.shape[0], x.shape[1], model.hidden_size
+        check_memory(B * T * T * d * d * model.W.dtype.itemsize,
+                     f"the {B} x {T} x {T} Jacobians of size {d} x {d}", "x")
     _, _, _, s = _states(model, x, h0)
     B, T, d = s.shape
     W = model.W.detach()
@@ -156,8 +194,18 @@ def matrix_norm(A: Tensor, ord=2) -> Tensor:
 
     ``ord`` is ``2`` (spectral norm, the largest singular value), ``"fro"``, ``"max"``
     (:math:`\|A\|_{max} = \max_{ij} |a_{ij}|`, Hochreiter's norm), ``1`` or ``math.inf``.
+    ``A`` is a floating-point tensor with at least two dimensions (leading ones are a batch) and
+    no empty matrix; infinite entries (an overflowed product) give an infinite norm, NaN is refused.
     """
-    check_choice(ord, "ord", NORMS)
+    A = check_tensor(A, "A", ndim=tuple(range(2, 10)), finite=False)
+    if A.shape[-1] == 0 or A.shape[-2] == 0:
+        raise ValueError(f"A must hold matrices with at least one entry, got shape {tuple(A.shape)}")
+    if bool(torch.isnan(A).any()):
+        raise ValueError("A contains NaN values")
+    return _matrix_norm(A, _check_ord(ord))
+
+
+def _matrix_norm(A: Tensor, ord) -> Tensor:
     if ord == "max":
         return A.abs().amax(dim=(-2, -1))
     return torch.linalg.matrix_norm(A, ord=ord)
@@ -170,7 +218,8 @@ def jacobian_norms(model: SRN, x: Tensor, ord=2, h0: Tensor | None = None) -> Te
     ``jacobian_products(model, x)[i, t, k]``; it is 1 on the diagonal (for ``ord`` 2, ``max``,
     1 and inf) and 0 for :math:`k > t`.
     """
-    return matrix_norm(jacobian_products(model, x, h0), ord)
+    ord = _check_ord(ord)
+    return _matrix_norm(jacobian_products(model, x, h0), ord)
 
 
 def lag_profile(norms: Tensor, reduce: str = "max") -> Tensor:
@@ -182,8 +231,11 @@ def lag_profile(norms: Tensor, reduce: str = "max") -> Tensor:
     :func:`hochreiter_bound` and :func:`singular_value_bound` are about.
     """
     norms = check_tensor(norms, "norms", ndim=3, finite=False)
-    if norms.shape[1] != norms.shape[2]:
-        raise ValueError(f"norms must be (B, T, T) as from jacobian_norms, got {tuple(norms.shape)}")
+    if norms.shape[1] != norms.shape[2] or 0 in norms.shape:
+        raise ValueError(f"norms must be (B, T, T) as from jacobian_norms, with B, T >= 1, "
+                         f"got {tuple(norms.shape)}")
+    if bool(torch.isnan(norms).any()) or bool((norms < 0).any()):
+        raise ValueError("norms must be nonnegative (infinity allowed), and contains NaN or negative values")
     check_choice(reduce, "reduce", ("max", "median"))
     T = norms.shape[1]
     out = norms.new_empty(T)
@@ -202,7 +254,7 @@ def input_memory(model: SRN, x: Tensor, x_other: Tensor, h0: Tensor | None = Non
     model = _check_srn(model)
     with torch.no_grad():
         h = model(x, h0=h0).h
-        x_other = check_tensor(x_other, "x_other", ndim=3)
+        x_other = check_tensor(x_other, "x_other", ndim=3, dtype=model.W.dtype)
         if x_other.shape != x.shape:
             raise ValueError(f"x_other must have the shape of x, {tuple(x.shape)}, got {tuple(x_other.shape)}")
         h_other = model(x_other, h0=h0).h
@@ -213,9 +265,9 @@ def input_memory(model: SRN, x: Tensor, x_other: Tensor, h0: Tensor | None = Non
 
 
 def _sigma_prime_max(activation, sigma_prime_max) -> float:
+    act = get_activation(activation)
     if sigma_prime_max is not None:
         return check_positive_float(sigma_prime_max, "sigma_prime_max", allow_zero=True)
-    act = get_activation(activation)
     if act.name not in SIGMA_PRIME_MAX:
         raise ValueError(
             f"activation {act.name!r} has no known sup of sigma'; give sigma_prime_max "
@@ -225,12 +277,25 @@ def _sigma_prime_max(activation, sigma_prime_max) -> float:
 
 
 def _check_steps(steps) -> Tensor:
-    steps_t = torch.as_tensor(steps)
+    is_int = isinstance(steps, (int, np.integer)) and not isinstance(steps, (bool, np.bool_))
+    if not is_int and not isinstance(steps, torch.Tensor):
+        raise ArgumentTypeError(f"steps must be a nonnegative integer or an integer tensor of lags t - k, "
+                                f"got {type(steps).__name__}")
+    steps_t = torch.as_tensor(int(steps) if is_int else steps)
     if steps_t.dtype.is_floating_point or steps_t.dtype == torch.bool or steps_t.is_complex():
         raise ValueError(f"steps must be a nonnegative integer or an integer tensor of lags t - k, got {steps!r}")
     if bool((steps_t < 0).any()):
         raise ValueError(f"steps must be nonnegative (lags t - k with k <= t), got {steps!r}")
     return steps_t.to(torch.float64)
+
+
+def _powers(base: float, steps: Tensor, what: str) -> Tensor:
+    """``base ** steps`` in float64, refused where it would overflow."""
+    top = float(steps.max()) if steps.numel() else 0.0
+    if base > 1 and top > 0 and top * math.log(base) > math.log(torch.finfo(torch.float64).max):
+        raise ValueError(f"the bound {what} ** steps overflows float64: the base is {base:.6g} and the "
+                         f"largest of steps is {top:.0f}")
+    return torch.as_tensor(base, dtype=torch.float64) ** steps
 
 
 def hochreiter_bound(W, activation, steps, *, sigma_prime_max: float | None = None) -> Tensor:
@@ -259,12 +324,13 @@ def hochreiter_bound(W, activation, steps, *, sigma_prime_max: float | None = No
     :math:`n\,\tau^q`: the same exponent, a looser constant.
 
     ``W`` is the ``(d, d)`` recurrent matrix (or an :class:`~srnbook.srn.SRN`); ``steps`` a
-    nonnegative integer or an integer tensor of lags :math:`t - k`. Returns float64 values shaped
-    like ``steps``.
+    nonnegative integer or an integer tensor of lags :math:`t - k`. ``activation`` (always
+    checked) gives :math:`\sigma'_{max}` unless ``sigma_prime_max`` is given. Returns float64 values
+    shaped like ``steps``; a bound that would overflow float64 is refused.
     """
     W = _check_square(W)
     tau = W.shape[0] * _sigma_prime_max(activation, sigma_prime_max) * float(W.abs().max())
-    return torch.as_tensor(tau, dtype=torch.float64) ** _check_steps(steps)
+    return _powers(tau, _check_steps(steps), "tau = r * sigma_prime_max * max|W|")
 
 
 def singular_value_bound(W, activation, steps, *, sigma_prime_max: float | None = None) -> Tensor:
@@ -288,7 +354,7 @@ def singular_value_bound(W, activation, steps, *, sigma_prime_max: float | None 
     W = _check_square(W)
     mu_max = float(torch.linalg.matrix_norm(W.to(torch.float64), ord=2))
     rate = _sigma_prime_max(activation, sigma_prime_max) * mu_max
-    return torch.as_tensor(rate, dtype=torch.float64) ** _check_steps(steps)
+    return _powers(rate, _check_steps(steps), "sigma_prime_max * mu_max (the largest singular value of W)")
 
 
 # ---------------------------------------------------------------------- the path view (ReLU)
@@ -417,8 +483,8 @@ def clip_grad_norm_(parameters, threshold: float, *, error_if_nonfinite: bool = 
     suggest a threshold between half and ten times the average gradient norm.
     """
     threshold = check_positive_float(threshold, "threshold")
-    if isinstance(parameters, torch.Tensor):
-        parameters = [parameters]
+    error_if_nonfinite = check_bool(error_if_nonfinite, "error_if_nonfinite")
+    parameters = _check_parameters(parameters, "parameters")
     grads = [p.grad for p in parameters if p.grad is not None]
     if not grads:
         return torch.tensor(0.0)
@@ -429,6 +495,19 @@ def clip_grad_norm_(parameters, threshold: float, *, error_if_nonfinite: bool = 
             for g in grads:
                 g.mul_(scale.to(g.dtype))
     return norm
+
+
+def _check_parameters(parameters, name: str) -> list[Tensor]:
+    """A tensor or an iterable of tensors (``model.parameters()``), as a list."""
+    if isinstance(parameters, torch.Tensor):
+        return [parameters]
+    if not isinstance(parameters, Iterable) or isinstance(parameters, str):
+        raise ArgumentTypeError(f"{name} must be a tensor or an iterable of tensors, "
+                                f"got {type(parameters).__name__}")
+    parameters = list(parameters)
+    for i, p in enumerate(parameters):
+        check_instance(p, f"{name}[{i}]", torch.Tensor, "a torch.Tensor")
+    return parameters
 
 
 # ---------------------------------------------------------------------- Pascanu's Omega
@@ -475,6 +554,7 @@ def omega(model: SRN, x: Tensor, loss_fn: Callable[[Tensor], Tensor], *, h0: Ten
     model = _check_srn(model)
     check_choice(state, "state", ("h", "a"))
     check_choice(reduction, "reduction", ("mean", "sum"))
+    immediate = check_bool(immediate, "immediate")
     _, _, _, s, _, g_h, delta = _backward_signals(model, x, loss_fn, h0, outputs)
     if s.shape[1] < 2:  # no pair of states: Omega = 0, still differentiable in W
         return (model.W * 0).sum()
@@ -506,7 +586,9 @@ def simplex_weights(n: int, *, generator: torch.Generator | None = None,
     :math:`\beta_i = E_i / \sum_j E_j` with independent :math:`E_i \sim \text{Exp}(1)`.
     """
     n = check_positive_int(n, "n")
-    e = torch.empty(n, dtype=dtype).exponential_(generator=generator)
+    dtype = check_dtype(dtype)
+    check_memory(n * dtype.itemsize, f"{n} weights", "n")
+    e = torch.empty(n, dtype=dtype).exponential_(generator=_check_generator(generator))
     return e / e.sum()
 
 
@@ -556,6 +638,7 @@ def normalized_direction(components: Sequence[Tensor], weights: Tensor | None = 
         ``(T,)`` float64 :math:`\beta` used.
     """
     comps = _check_components(components)
+    generator = _check_generator(generator)
     T = comps[0].shape[0]
     norms = torch.sqrt(sum(c.reshape(T, -1).to(torch.float64).pow(2).sum(1) for c in comps))
     full = [c.sum(0) for c in comps]
@@ -567,7 +650,7 @@ def normalized_direction(components: Sequence[Tensor], weights: Tensor | None = 
     if weights is None:
         beta[live] = simplex_weights(int(live.sum()), generator=generator)
     else:
-        weights = check_tensor(weights, "weights", ndim=1).to(torch.float64)
+        weights = check_tensor(weights, "weights", ndim=1).detach().to(torch.float64)
         on_simplex = bool((weights >= 0).all()) and math.isclose(float(weights.sum()), 1.0, rel_tol=1e-9)
         if weights.shape[0] != T or not on_simplex:
             raise ValueError(f"weights must be {T} nonnegative numbers summing to 1, got {weights.tolist()}")
@@ -616,9 +699,14 @@ class NormalizedComponents(torch.optim.Optimizer):
 
     def __init__(self, params, lr: float = 1e-2, *, generator: torch.Generator | None = None):
         lr = check_positive_float(lr, "lr")
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise ValueError(f"generator must be a torch.Generator, got {type(generator).__name__}")
+        generator = _check_generator(generator)
+        if isinstance(params, (torch.Tensor, str)) or not isinstance(params, Iterable):
+            raise ArgumentTypeError(f"params must be an iterable of parameters, (name, parameter) pairs or "
+                                    f"parameter groups, got {type(params).__name__}")
         super().__init__(params, {"lr": lr})
+        for group in self.param_groups:
+            for p in group["params"]:
+                _check_fits(group["lr"], "lr", p.dtype)
         self.generator = generator
         self.last_weights: Tensor | None = None
 
@@ -661,6 +749,10 @@ class NormalizedComponents(torch.optim.Optimizer):
 
 # ---------------------------------------------------------------------- initializations
 
+RANDN_MAX = 9.0
+"""A bound on :func:`torch.randn` draws (Box-Muller from 53-bit uniforms gives at most 8.6), to
+refuse a scale whose draws would overflow the parameters' dtype."""
+
 
 def _spectral_radius(W: Tensor) -> float:
     return float(torch.linalg.eigvals(W.detach().to(torch.float64)).abs().max())
@@ -671,11 +763,13 @@ def spectral_radius(W) -> float:
     return _spectral_radius(_check_square(W))
 
 
-def _rescale_spectral_radius_(W: Tensor, rho: float) -> None:
+def _rescale_spectral_radius_(W: Tensor, rho: float, dtype: torch.dtype) -> None:
+    """Scale ``W`` to spectral radius ``rho``, refused if its entries would overflow ``dtype``."""
     current = _spectral_radius(W)
     if current == 0:
         raise ValueError("W has spectral radius 0 (too sparse: it is nilpotent) and cannot be rescaled; "
                          "use a larger density / nonzero, or another generator seed")
+    _check_fits(rho / current, "spectral_radius / rho(W)", dtype, float(W.abs().max()))
     W.mul_(rho / current)
 
 
@@ -700,7 +794,8 @@ def init_small_random(model: SRN, std: float = 0.01, *, generator: torch.Generat
     :math:`b = c = 0`. Returns ``model``, modified in place.
     """
     model = _check_srn(model)
-    std = check_positive_float(std, "std")
+    std = _check_fits(check_positive_float(std, "std"), "std", model.W.dtype, RANDN_MAX)
+    generator = _check_generator(generator)
     for p in (model.U, model.W, model.V):
         p.copy_(std * torch.randn(p.shape, generator=generator, dtype=torch.float64))
     model.b.zero_()
@@ -727,13 +822,17 @@ def init_sparse(model: SRN, nonzero: int = 15, scale: float = 1.0, spectral_radi
     """
     model = _check_srn(model)
     nonzero = check_positive_int(nonzero, "nonzero")
-    scale = check_positive_float(scale, "scale")
+    scale = _check_fits(check_positive_float(scale, "scale"), "scale", model.W.dtype, RANDN_MAX)
     if spectral_radius is not None:
         spectral_radius = check_positive_float(spectral_radius, "spectral_radius")
-    for p in (model.U, model.W, model.V):
+    generator = _check_generator(generator)
+    U, W, V = (p.detach().clone() for p in (model.U, model.W, model.V))  # the model changes only at the end
+    for p in (U, W, V):
         _sparse_rows_(p, nonzero, scale, generator)
     if spectral_radius is not None:
-        _rescale_spectral_radius_(model.W, spectral_radius)
+        _rescale_spectral_radius_(W, spectral_radius, W.dtype)
+    for p, value in zip((model.U, model.W, model.V), (U, W, V)):
+        p.copy_(value)
     model.b.zero_()
     model.c.zero_()
     return model
@@ -757,11 +856,12 @@ def init_esn(model: SRN, spectral_radius: float = 0.95, density: float = 1.0, *,
     density = check_positive_float(density, "density")
     if density > 1:
         raise ValueError(f"density must lie in (0, 1], got {density!r}")
+    generator = _check_generator(generator)
     shape = model.W.shape
     values = 2 * torch.rand(shape, generator=generator, dtype=torch.float64) - 1
     keep = torch.rand(shape, generator=generator, dtype=torch.float64) < density
     W = values * keep
-    _rescale_spectral_radius_(W, rho)
+    _rescale_spectral_radius_(W, rho, model.W.dtype)
     model.W.copy_(W)
     return model
 
@@ -777,7 +877,7 @@ def init_identity(model: SRN, scale: float = 1.0) -> SRN:
     are (the paper draws the other weights small: :func:`init_small_random` first).
     """
     model = _check_srn(model)
-    scale = check_positive_float(scale, "scale")
+    scale = _check_fits(check_positive_float(scale, "scale"), "scale", model.W.dtype)
     model.W.copy_(scale * torch.eye(model.hidden_size, dtype=model.W.dtype, device=model.W.device))
     model.b.zero_()
     return model
@@ -793,7 +893,8 @@ def init_orthogonal(model: SRN, gain: float = 1.0, *, generator: torch.Generator
     Only :math:`W` changes.
     """
     model = _check_srn(model)
-    gain = check_positive_float(gain, "gain")
+    gain = _check_fits(check_positive_float(gain, "gain"), "gain", model.W.dtype)
+    generator = _check_generator(generator)
     Q = torch.empty(model.W.shape, dtype=torch.float64)
     nn.init.orthogonal_(Q, gain=1.0, generator=generator)
     model.W.copy_(gain * Q)

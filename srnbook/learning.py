@@ -35,7 +35,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ._validation import check_bool, check_choice, check_positive_float, check_positive_int, check_seed, check_tensor
+from ._validation import (ArgumentTypeError, check_bool, check_choice, check_dtype, check_float,
+                          check_instance, check_int, check_int_tensor, check_memory, check_positive_float,
+                          check_positive_int, check_seed, check_tensor)
 from .dfa import DFA
 from .sampling import Words
 from .activations import get_activation
@@ -113,6 +115,12 @@ class ConstrainedSRN(SRN):
         n_states = check_positive_int(n_states, "n_states")
         k = check_positive_int(n_symbols, "n_symbols")
         check_choice(activation, "activation", ACTIVATIONS)
+        dtype = None if dtype is None else check_dtype(dtype, "dtype")
+        itemsize = torch.empty((), dtype=dtype).element_size()
+        d = n_states * k
+        largest = "n_states" if n_states >= k else "n_symbols"
+        check_memory((d * n_states + 2 * d + d * k) * itemsize, f"a constrained SRN of d = {d} units",
+                     largest)
         nn.Module.__init__(self)  # not SRN.__init__: U, W, b and c are not free tensors here
         self.activation = get_activation(activation)
         self.output = check_choice(output, "output", tuple(OUTPUTS))
@@ -188,8 +196,13 @@ def target_parameters(dfa: DFA, activation: str = "sigmoid", J: float | None = N
 
 
 def _check_pair(z, y) -> tuple[Tensor, Tensor]:
+    """``z`` ``(m,)`` finite logits, ``m >= 1``; ``y`` ``(m,)`` labels 0 and 1 of the dtype of ``z``."""
     z = check_tensor(z, "z", ndim=1)
-    y = check_tensor(y, "y", ndim=1, dtype=z.dtype)
+    if z.shape[0] == 0:
+        raise ValueError("z must hold at least one logit (the losses are means over the words)")
+    y = check_tensor(y, "y", ndim=1)
+    if y.dtype != z.dtype:
+        raise ValueError(f"y must have the dtype of z, {z.dtype}, got {y.dtype}")
     if y.shape != z.shape:
         raise ValueError(f"y must have the shape of z, {tuple(z.shape)}, got {tuple(y.shape)}")
     if bool(((y != 0) & (y != 1)).any()):
@@ -219,6 +232,10 @@ def nth_root_loss(z: Tensor, y: Tensor, n: float = 2.0) -> Tensor:
     """
     z, y = _check_pair(z, y)
     n = check_positive_float(n, "n")
+    return _nth_root(z, y, n)
+
+
+def _nth_root(z: Tensor, y: Tensor, n: float) -> Tensor:
     up = torch.exp(F.logsigmoid(z) / n)  # yhat^(1/n)
     down = torch.exp(F.logsigmoid(-z) / n)  # (1 - yhat)^(1/n)
     return ((1 - y) * up + y * down).mean()
@@ -229,25 +246,64 @@ def inverse_norm(parameters, lam: float = 1.0) -> Tensor:
 
     Added to the BCE it "helps the network to learn big parameters": its gradient
     :math:`-\lambda\,\theta / \|\theta\|^3` points outwards along :math:`\theta`.
+
+    ``parameters``: an iterable (a list, ``model.parameters()``) of finite floating-point
+    tensors of one dtype, not all zero; ``lam`` is refused where :math:`\lambda/\|\theta\|`
+    would overflow that dtype.
     """
     lam = check_positive_float(lam, "lam", allow_zero=True)
-    parameters = list(parameters)
-    if not parameters:
-        raise ValueError("parameters must hold at least one tensor")
+    parameters = _check_tensors(parameters, "parameters")
     norm = torch.sqrt(sum((p ** 2).sum() for p in parameters))
-    if float(norm.detach()) == 0.0:
+    value = float(norm.detach())
+    if value == 0.0:
         raise ValueError("parameters must not all be zero: 1/||theta|| is infinite")
+    if not math.isfinite(value) or lam / value > torch.finfo(norm.dtype).max:
+        raise ValueError(f"lam = {lam!r} over ||theta|| = {value:.4g} overflows {norm.dtype}")
     return lam / norm
 
 
+def _check_tensors(parameters, name: str) -> list[Tensor]:
+    """``parameters`` as a nonempty list of finite floating-point tensors of one dtype."""
+    if isinstance(parameters, Tensor) or not hasattr(parameters, "__iter__"):
+        raise ArgumentTypeError(f"{name} must be an iterable of tensors (a list, model.parameters()), "
+                                f"got {type(parameters).__name__}")
+    parameters = list(parameters)
+    if not parameters:
+        raise ValueError(f"{name} must hold at least one tensor")
+    for p in parameters:
+        if not isinstance(p, Tensor):
+            raise ArgumentTypeError(f"{name} must hold tensors, got a {type(p).__name__}")
+        check_tensor(p, f"{name} entries", ndim=p.dim())
+    if len({p.dtype for p in parameters}) != 1:
+        raise ValueError(f"{name} must all have one dtype, got {sorted({str(p.dtype) for p in parameters})}")
+    return parameters
+
+
 def training_loss(name: str, z: Tensor, y: Tensor, parameters=(), *, lam: float = 1.0, n: float = 2.0) -> Tensor:
-    """The loss ``name`` of :data:`LOSSES`: ``"bce"``, ``"bce_inverse_norm"`` (BCE + lam/||theta||) or ``"nth_root"``."""
-    check_choice(name, "loss", LOSSES)
+    """The loss ``name`` of :data:`LOSSES`: ``"bce"``, ``"bce_inverse_norm"`` (BCE + lam/||theta||) or
+    ``"nth_root"``.
+
+    ``parameters`` and ``lam`` are used by ``"bce_inverse_norm"`` only, ``n`` by ``"nth_root"``
+    only; the numbers ``lam`` and ``n`` are checked whatever the loss.
+    """
+    check_choice(name, "name", LOSSES)
+    check_positive_float(lam, "lam", allow_zero=True)
+    check_positive_float(n, "n")
     if name == "bce":
         return bce(z, y)
     if name == "nth_root":
         return nth_root_loss(z, y, n)
     return bce(z, y) + inverse_norm(parameters, lam)
+
+
+def _loss(name: str, z: Tensor, y: Tensor, parameters, lam: float, n: float) -> Tensor:
+    """:func:`training_loss` of checked arguments (in the training loop)."""
+    if name == "nth_root":
+        return _nth_root(z, y, n)
+    loss = F.binary_cross_entropy_with_logits(z, y)
+    if name == "bce_inverse_norm":
+        loss = loss + lam / torch.sqrt(sum((p ** 2).sum() for p in parameters))
+    return loss
 
 
 # ---------------------------------------------------------------------- distance to the target
@@ -271,10 +327,22 @@ def _blocks(params: dict, n: int, k: int):
     return U, W, V, b
 
 
-def _check_parameters(params, name: str, shape: tuple[int, int, int]) -> dict[str, np.ndarray]:
+def _parameter_shape(params, name: str) -> tuple[int, int, int]:
+    """``(u, d, o)`` read from ``params["U"]`` ``(d, u)`` and ``params["V"]`` ``(o, d)``."""
     if not isinstance(params, dict) or set(params) != {"U", "W", "V", "b", "c"}:
-        raise ValueError(f"{name} must be a dict with keys U, W, V, b, c (see effective_parameters)")
-    u, d, o = shape
+        raise ArgumentTypeError(f"{name} must be a dict with keys U, W, V, b, c (see effective_parameters), "
+                                f"got {type(params).__name__}")
+    U, V = np.shape(params["U"]), np.shape(params["V"])
+    if len(U) != 2 or len(V) != 2:
+        raise ValueError(f"{name}['U'] and {name}['V'] must be matrices, got shapes {U} and {V}")
+    return U[1], U[0], V[0]
+
+
+def _check_parameters(params, name: str, shape: tuple[int, int, int] | None = None) -> dict[str, np.ndarray]:
+    """``params`` as float64 arrays of the shapes of an SRN ``(u, d, o)`` (by default, read from
+    ``params``)."""
+    own = _parameter_shape(params, name)
+    u, d, o = own if shape is None else shape
     expected = {"U": (d, u), "W": (d, d), "V": (o, d), "b": (d,), "c": (o,)}
     out = {}
     for key, want in expected.items():
@@ -359,24 +427,25 @@ def matching_distance(theta: dict, target: dict, n_states: int, *, fix_initial: 
     fix_initial
         Keep :math:`q_0` in place (default), or minimize over all :math:`|Q|!` relabellings.
     max_permutations
-        The largest number of relabellings enumerated.
+        The largest number of relabellings enumerated (the enumeration is also held to the
+        package's memory limit, :func:`srnbook.get_memory_limit`).
     """
     n = check_positive_int(n_states, "n_states")
     fix_initial = check_bool(fix_initial, "fix_initial")
     max_permutations = check_positive_int(max_permutations, "max_permutations")
-    if not isinstance(target, dict) or "U" not in target:
-        raise ValueError("target must be a dict with keys U, W, V, b, c (see target_parameters)")
-    d, u = np.shape(target["U"])
-    o = np.shape(target["V"])[0]
+    target = _check_parameters(target, "target")
+    u, d, o = _parameter_shape(target, "target")
     if d % n:
         raise ValueError(f"n_states must divide the hidden size d = {d}, got {n}")
-    target = _check_parameters(target, "target", (u, d, o))
     theta = _check_parameters(theta, "theta", (u, d, o))
     k = d // n
+    check_memory(16 * n**4, f"the overlaps of n_states={n} states ({n}**4 numbers)", "n_states")
     A, C, s0 = _overlaps(theta, target, n, k)
     fixed = 1 if fix_initial else 0
     count = math.factorial(n - fixed)
     if count <= max_permutations:
+        check_memory(count * n * (40 * n + 64),
+                     f"enumerating the {count} relabellings of n_states={n} states", "max_permutations")
         rest = np.array(list(itertools.permutations(range(fixed, n))), dtype=np.int64).reshape(count, n - fixed)
         perms = np.concatenate([np.zeros((count, fixed), dtype=np.int64), rest], axis=1)
         scores = _scores(A, C, s0, perms)
@@ -396,12 +465,21 @@ def matching_distance(theta: dict, target: dict, n_states: int, *, fix_initial: 
 
 
 def permute_states(params: dict, permutation, n_states: int) -> dict[str, np.ndarray]:
-    r""":math:`\pi(\theta)`: the network with the units of state :math:`q` moved to state ``permutation[q]``."""
+    r""":math:`\pi(\theta)`: the network with the units of state :math:`q` moved to state ``permutation[q]``.
+
+    ``params`` as :func:`effective_parameters` gives them; ``permutation`` a sequence of the
+    integers :math:`0, \dots, |Q| - 1`.
+    """
+    params = _check_parameters(params, "params")
     n = check_positive_int(n_states, "n_states")
-    perm = np.asarray(permutation, dtype=np.int64)
+    d = params["W"].shape[0]
+    if d % n:
+        raise ValueError(f"n_states must divide the hidden size d = {d}, got {n}")
+    if not isinstance(permutation, (list, tuple, np.ndarray)) or np.ndim(permutation) != 1:
+        raise ArgumentTypeError(f"permutation must be a list of the integers 0..{n - 1}, got {permutation!r}")
+    perm = np.array([check_int(q, "permutation entries") for q in list(permutation)], dtype=np.int64)
     if sorted(perm.tolist()) != list(range(n)):
-        raise ValueError(f"permutation must be a permutation of 0..{n - 1}, got {list(permutation)!r}")
-    d = np.shape(params["W"])[0]
+        raise ValueError(f"permutation must be a permutation of 0..{n - 1}, got {perm.tolist()!r}")
     k = d // n
     units = (perm[:, None] * k + np.arange(k)[None, :]).ravel()  # old unit q*k+j goes to units[q*k+j]
     inverse = np.empty(d, dtype=np.int64)
@@ -448,12 +526,26 @@ def _encode(words: Words, dtype: torch.dtype, name: str) -> tuple[Tensor, Tensor
                          f"got {type(words).__name__}")
     if len(words) == 0 or (words.lengths == 0).any():
         raise ValueError(f"{name} must hold at least one word and no empty word (the SRN reads at least one letter)")
+    nbytes = words.symbols.size * len(words.alphabet) * dtype.itemsize
+    check_memory(nbytes, "the one-hot encoding of the words", name)
     x, lengths = words.one_hot(dtype)
     return x, lengths, torch.from_numpy(words.labels.astype(np.float64)).to(dtype)
 
 
-def logits(model: SRN, x: Tensor, lengths: Tensor, h0: Tensor) -> Tensor:
-    """:math:`z = V h_T + c` of each word (the model's output at its last letter; ``output="identity"``)."""
+def logits(model: SRN, x: Tensor, lengths: Tensor, h0: Tensor | None = None) -> Tensor:
+    """:math:`z = V h_T + c` of each word: the output at its last letter of ``model``, an SRN with
+    ``output="identity"``. ``x`` ``(B, T, |Σ|)``, ``lengths`` ``(B,)`` integers in :math:`[1, T]`,
+    ``h0`` ``(d,)`` or ``(B, d)`` (``None``: zeros), as :meth:`srnbook.SRN.forward` takes them."""
+    check_instance(model, "model", SRN, "a srnbook.SRN")
+    if model.output != "identity":
+        raise ValueError("model must have output='identity' (its output is then the logit z), "
+                         f"got {model.output!r}")
+    lengths = check_int_tensor(lengths, "lengths", ndim=1, low=1)
+    return _logits(model, x, lengths, h0)
+
+
+def _logits(model: SRN, x: Tensor, lengths: Tensor, h0: Tensor | None) -> Tensor:
+    """:func:`logits` of checked ``model`` and int64 ``lengths`` (the SRN checks the rest)."""
     out = model(x, lengths, h0)
     return out.y.gather(1, (lengths - 1).view(-1, 1, 1)).view(-1)
 
@@ -466,13 +558,13 @@ def _flat_grad(model: nn.Module) -> Tensor:
 def _evaluate(model, loss_fn, data, test, h0, target, n_states, history, epoch, max_permutations):
     x, lengths, y = data
     model.zero_grad()
-    z = logits(model, x, lengths, h0)
+    z = _logits(model, x, lengths, h0)
     loss = loss_fn(model, z, y)
     loss.backward()
     grad = _flat_grad(model)
     distance = matching_distance(effective_parameters(model), target, n_states, max_permutations=max_permutations)
     with torch.no_grad():
-        test_z = logits(model, test[0], test[1], h0)
+        test_z = _logits(model, test[0], test[1], h0)
     history.epoch.append(epoch)
     history.loss.append(float(loss.detach()))
     history.grad_l2.append(float(grad.norm()))
@@ -516,20 +608,30 @@ def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str 
     seed
         Seeds the initialization and the minibatch order.
     keep
-        Epochs (0 = the initialization) after which a copy of both networks is kept in
-        ``PairResult.snapshots``; training is the same with or without them.
+        Epochs in :math:`[0, \text{epochs}]` (0 = the initialization) after which a copy of both
+        networks is kept in ``PairResult.snapshots``; training is the same with or without them.
+
+    ``lam`` and ``n`` are checked whatever the loss (each is used by one loss only);
+    ``batch_size`` may exceed the number of training words (full-batch training). The
+    networks are float32: ``lam`` and ``lr`` must be representable in float32 (``lr`` / 0.1, Adam's
+    first step, for ``"adam"``), and a run whose logits stop being finite stops with a ``ValueError``.
     """
-    if not isinstance(dfa, DFA):
-        raise ValueError(f"dfa must be a srnbook.DFA, got {type(dfa).__name__}")
-    keep = {check_positive_int(e, "keep entries", allow_zero=True) for e in keep}
+    check_instance(dfa, "dfa", DFA, "a srnbook.DFA")
     check_choice(activation, "activation", ACTIVATIONS)
     check_choice(loss, "loss", LOSSES)
     check_choice(optimizer, "optimizer", OPTIMIZERS)
-    lr = check_positive_float(lr, "lr")
+    top = torch.finfo(torch.float32).max
+    adam_step = 1 - 0.9  # Adam's first step is lr / (1 - beta1): the bound keeps it a float32
+    lr = check_float(lr, "lr", low=0.0, high=top * (adam_step if optimizer == "adam" else 1.0), low_open=True)
+    lam = check_float(lam, "lam", low=0.0, high=top)
+    n = check_positive_float(n, "n")
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
     eval_every = check_positive_int(eval_every, "eval_every")
     seed = check_seed(seed)
+    max_permutations = check_positive_int(max_permutations, "max_permutations")
+    progress = check_bool(progress, "progress")
+    keep = _check_keep(keep, epochs)
     dfa = dfa.minimize()
     for name, words in (("train_words", train_words), ("test_words", test_words)):
         if isinstance(words, Words) and set(words.alphabet) != set(dfa.alphabet):
@@ -548,7 +650,10 @@ def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str 
     histories = {key: History() for key in models}
 
     def loss_fn(model, z, y):
-        return training_loss(loss, z, y, model.parameters(), lam=lam, n=n)
+        if not bool(torch.isfinite(z).all()):
+            raise ValueError(f"training diverged: the logits are no longer finite (lr = {lr!r} is too large "
+                             "for this run)")
+        return _loss(loss, z, y, model.parameters(), lam, n)
 
     snapshots = {}
     if 0 in keep:
@@ -566,7 +671,7 @@ def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str 
             xb, lb, yb = x[rows, :top], lengths[rows], y[rows]
             for key, model in models.items():
                 optimizers[key].zero_grad()
-                loss_fn(model, logits(model, xb, lb, h0), yb).backward()
+                loss_fn(model, _logits(model, xb, lb, h0), yb).backward()
                 optimizers[key].step()
         if epoch in keep:
             snapshots[epoch] = copy.deepcopy(models)
@@ -575,6 +680,12 @@ def train_pair(dfa: DFA, train_words: Words, test_words: Words, activation: str 
                 exact &= _evaluate(model, loss_fn, data, test, h0, target, dfa.n_states, histories[key], epoch,
                                    max_permutations)
     return PairResult(models, histories, h0, exact, snapshots)
+
+
+def _check_keep(keep, epochs: int) -> set[int]:
+    if not isinstance(keep, (list, tuple, set, frozenset, range, np.ndarray)):
+        raise ArgumentTypeError(f"keep must be a collection of epochs, got {type(keep).__name__}")
+    return {check_int(e, "keep entries", low=0, high=epochs) for e in keep}
 
 
 # ---------------------------------------------------------------------- why gradient descent does not get there
@@ -606,13 +717,22 @@ def gradient_by_scale(dfa: DFA, scales, words: Words, activation: str = "sigmoid
     factor :math:`\hat y - y` or :math:`\sigma'(a_t)` evaluated at a pre-activation of size
     :math:`J` or more. In floating point both reach exactly 0 past the saturation threshold
     (for the sigmoid in float32, :math:`J \ge 88.72`, :func:`srnbook.saturating_scale`).
+
+    ``scales``: a nonempty sequence (or array) of positive numbers; ``dtype`` float32 or float64.
     """
-    if not isinstance(dfa, DFA):
-        raise ValueError(f"dfa must be a srnbook.DFA, got {type(dfa).__name__}")
+    check_instance(dfa, "dfa", DFA, "a srnbook.DFA")
+    if not isinstance(scales, (list, tuple, np.ndarray)) or np.ndim(scales) != 1 or len(scales) == 0:
+        raise ArgumentTypeError(f"scales must be a nonempty list of positive numbers, got {_brief(scales)}")
+    scales = [check_positive_float(J, "scales entries") for J in list(scales)]
+    check_choice(activation, "activation", ACTIVATIONS)
+    dtype = check_dtype(dtype, "dtype", allowed=(torch.float32, torch.float64))
     data = _encode(words, dtype, "words")
     points = []
     for J in scales:
-        ssrn = dfa_to_ssrn(dfa, activation, float(J), dtype)
+        try:
+            ssrn = dfa_to_ssrn(dfa, activation, J, dtype)
+        except ValueError as error:
+            raise ValueError(f"scales: {error}") from error
         ssrn.srn.zero_grad()
         loss = _ssrn_loss(ssrn.srn, data, ssrn.h0)
         loss.backward()
@@ -635,15 +755,23 @@ def scale_growth(dfa: DFA, words: Words, J0: float = 1.0, steps: int = 1000, lr:
     :math:`J_t \approx \log(t)` + const: a bounded step reaches scale :math:`J` only after
     a number of steps exponential in :math:`J` (the consequence of Mitarchuk et al. 2024
     that a bounded-step gradient descent does not reach a saturated network). float64.
+
+    ``J0`` is refused where :math:`\|\theta_0\|^2` overflows float64; a step ``lr`` that makes
+    the parameters overflow stops the run with a ``ValueError``.
     """
+    check_instance(dfa, "dfa", DFA, "a srnbook.DFA")
     steps = check_positive_int(steps, "steps")
     every = check_positive_int(every, "every")
     lr = check_positive_float(lr, "lr")
     J0 = check_positive_float(J0, "J0")
+    check_choice(activation, "activation", ACTIVATIONS)
     data = _encode(words, torch.float64, "words")
     ssrn = dfa_to_ssrn(dfa, activation, J0, torch.float64)
     srn, h0 = ssrn.srn, ssrn.h0
     theta0 = flatten_parameters(srn).detach()
+    if not math.isfinite(float(theta0 @ theta0)):
+        raise ValueError(f"J0 = {J0!r} is too large: the squared norm of the compiled network overflows "
+                         "float64")
     out = {"step": [], "J": [], "loss": [], "grad_l2": [], "norms": {name: [] for name, _ in srn.named_parameters()}}
     for t in range(steps + 1):
         srn.zero_grad()
@@ -662,4 +790,13 @@ def scale_growth(dfa: DFA, words: Words, J0: float = 1.0, steps: int = 1000, lr:
             with torch.no_grad():
                 for p in srn.parameters():
                     p -= lr * p.grad
+                theta = flatten_parameters(srn)
+                if not math.isfinite(float(theta @ theta)):
+                    raise ValueError(f"lr = {lr!r} is too large: the parameters overflow float64 after "
+                                     f"{t + 1} steps")
     return out
+
+
+def _brief(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

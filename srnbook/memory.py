@@ -124,12 +124,13 @@ Work in ``torch.float64``: the Hopfield dynamics compare local fields with zero.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
 
-from ._validation import check_choice, check_positive_float, check_positive_int, check_seed, check_tensor
+from ._validation import (ArgumentTypeError, check_choice, check_dtype, check_float, check_float_sequence,
+                          check_instance, check_int, check_memory, check_positive_float, check_positive_int,
+                          check_seed, check_tensor)
 
 Tensor = torch.Tensor
 F64 = torch.float64
@@ -181,10 +182,7 @@ DEFAULT_ALPHAS = tuple(round(0.025 * k, 3) for k in range(1, 13))
 
 
 def _check_fraction(value, name: str) -> float:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or not 0 <= value <= 1:
-        raise ValueError(f"{name} must be a number in [0, 1], got {value!r}")
-    return float(value)
+    return check_float(value, name, low=0, high=1)
 
 
 def _check_matrix(M, name: str, *, square: bool = False) -> Tensor:
@@ -195,29 +193,35 @@ def _check_matrix(M, name: str, *, square: bool = False) -> Tensor:
     return M
 
 
-def _check_vector(v, name: str, n: int, dtype: torch.dtype) -> Tensor:
-    v = check_tensor(v, name, ndim=1, dtype=dtype)
-    if v.shape != (n,):
-        raise ValueError(f"{name} must have shape ({n},), got {tuple(v.shape)}")
+def _check_vector(v, name: str, like: Tensor, like_name: str) -> Tensor:
+    """A vector with one entry per column of ``like``, in its dtype."""
+    v = check_tensor(v, name, ndim=1)
+    n = like.shape[-1]
+    if v.shape != (n,) or v.dtype != like.dtype:
+        raise ValueError(f"{name} must have shape ({n},) and the dtype of {like_name} ({like.dtype}), "
+                         f"got shape {tuple(v.shape)} and dtype {v.dtype}")
     return v
 
 
 def _check_correlation(C) -> Tensor:
     C = _check_matrix(C, "C", square=True)
-    scale = float(C.abs().max()) or 1.0
-    if float((C - C.T).abs().max()) > 1e-12 * scale:
+    values = C.detach()
+    scale = float(values.abs().max()) or 1.0
+    if float((values - values.T).abs().max()) > 1e-12 * scale:
         raise ValueError("C must be symmetric (a correlation matrix E[x x^T])")
-    if float(torch.linalg.eigvalsh((C + C.T) / 2).min()) < -1e-12 * scale:
+    if float(torch.linalg.eigvalsh((values + values.T) / 2).min()) < -1e-12 * scale:
         raise ValueError("C must be positive semidefinite (a correlation matrix E[x x^T])")
     return (C + C.T) / 2
 
 
-def _check_spins(s, name: str, *, ndim, dtype: torch.dtype | None = None, n: int | None = None) -> Tensor:
-    s = check_tensor(s, name, ndim=ndim, dtype=dtype)
+def _check_spins(s, name: str, *, ndim, like: Tensor | None = None, like_name: str = "") -> Tensor:
+    r"""States of :math:`\pm 1` units; with ``like``, as many units as its last dimension, in its dtype."""
+    s = check_tensor(s, name, ndim=ndim)
     if s.numel() == 0:
         raise ValueError(f"{name} must not be empty, got shape {tuple(s.shape)}")
-    if n is not None and s.shape[-1] != n:
-        raise ValueError(f"{name} must have {n} units in its last dimension, got shape {tuple(s.shape)}")
+    if like is not None and (s.shape[-1] != like.shape[-1] or s.dtype != like.dtype):
+        raise ValueError(f"{name} must have {like.shape[-1]} units in its last dimension and the dtype of "
+                         f"{like_name} ({like.dtype}), got shape {tuple(s.shape)} and dtype {s.dtype}")
     if not bool((s.abs() == 1).all()):
         raise ValueError(f"{name} must contain only -1 and +1 (binary units)")
     return s
@@ -226,7 +230,7 @@ def _check_spins(s, name: str, *, ndim, dtype: torch.dtype | None = None, n: int
 def _check_hopfield(W, b) -> tuple[Tensor, Tensor]:
     W = _check_matrix(W, "W", square=True)
     n = W.shape[0]
-    b = torch.zeros(n, dtype=W.dtype) if b is None else _check_vector(b, "b", n, W.dtype)
+    b = torch.zeros(n, dtype=W.dtype) if b is None else _check_vector(b, "b", W, "W")
     return W, b
 
 
@@ -241,13 +245,26 @@ def associator(keys: Tensor, values: Tensor, eta: float = 1.0) -> Tensor:
     ``(d_g, d_f)`` matrix :math:`A = \eta\, G^\top F` (Wayman & Mathew, section 4.1, after
     Anderson 1995). It is Hebb's rule with the output clamped to the value: one step
     :math:`\Delta A = \eta\, g_i f_i^\top` per pair, starting from :math:`A = 0`.
+    ``eta > 0``; a memory that overflows the dtype is refused.
     """
+    keys, values = _check_pairs(keys, values)
+    eta = check_positive_float(eta, "eta")
+    A = eta * values.T @ keys
+    if not bool(torch.isfinite(A).all()):
+        raise ValueError(f"eta = {eta!r} makes the memory A overflow {keys.dtype}")
+    return A
+
+
+def _check_pairs(keys, values) -> tuple[Tensor, Tensor]:
     keys = _check_matrix(keys, "keys")
     values = _check_matrix(values, "values")
+    (n, d_f), d_g = keys.shape, values.shape[1]
+    check_memory(2 * (d_g * d_f + n * (n + d_g)) * keys.element_size(), "the memory A and the Gram matrix",
+                 "keys and values")
     if values.shape[0] != keys.shape[0] or values.dtype != keys.dtype:
-        raise ValueError(f"values must have one row per key ({keys.shape[0]}) and dtype {keys.dtype}, "
-                         f"got shape {tuple(values.shape)} and dtype {values.dtype}")
-    return check_positive_float(eta, "eta") * values.T @ keys
+        raise ValueError(f"values must have one row per key ({keys.shape[0]}) and the dtype of keys "
+                         f"({keys.dtype}), got shape {tuple(values.shape)} and dtype {values.dtype}")
+    return keys, values
 
 
 def recall(A: Tensor, key: Tensor) -> Tensor:
@@ -256,9 +273,10 @@ def recall(A: Tensor, key: Tensor) -> Tensor:
     For orthonormal keys and :math:`\eta = 1`, :math:`A f_j = g_j` exactly (see :func:`crosstalk`).
     """
     A = _check_matrix(A, "A")
-    key = check_tensor(key, "key", ndim=(1, 2), dtype=A.dtype)
-    if key.shape[-1] != A.shape[1]:
-        raise ValueError(f"key must have {A.shape[1]} components (the columns of A), got shape {tuple(key.shape)}")
+    key = check_tensor(key, "key", ndim=(1, 2))
+    if key.shape[-1] != A.shape[1] or key.numel() == 0 or key.dtype != A.dtype:
+        raise ValueError(f"key must have {A.shape[1]} components (the columns of A) and the dtype of A "
+                         f"({A.dtype}), got shape {tuple(key.shape)} and dtype {key.dtype}")
     return key @ A.T
 
 
@@ -294,8 +312,7 @@ def crosstalk(keys: Tensor, values: Tensor) -> Crosstalk:
     pairwise correlation :math:`c` (:func:`correlated_keys`) the crosstalk is
     :math:`c \sum_{i \ne j} g_i`, of norm :math:`c \sqrt{n - 1}` when the values are orthonormal.
     """
-    keys = _check_matrix(keys, "keys")
-    values = _check_matrix(values, "values")
+    keys, values = _check_pairs(keys, values)
     A = associator(keys, values)
     gram = keys @ keys.T
     diag = gram.diagonal()
@@ -316,17 +333,15 @@ def correlated_keys(n: int, d: int, correlation: float, seed: int = 0, dtype: to
     .. math:: K^{1/2} = \sqrt{1-c}\, I + \frac{\sqrt{1+(n-1)c} - \sqrt{1-c}}{n}\, \mathbf{1}\mathbf{1}^\top
 
     and :math:`Q` a ``(d, n)`` random orthonormal frame (seeded); hence :math:`d \ge n`.
-    ``correlation = 0`` gives orthonormal keys.
+    ``correlation = 0`` gives orthonormal keys. ``dtype`` is a floating-point dtype.
     """
     n = check_positive_int(n, "n")
     d = check_positive_int(d, "d")
     if d < n:
         raise ValueError(f"d must be at least n = {n} to fit the keys, got {d}")
-    low = -1.0 / (n - 1) if n > 1 else -1.0
-    ok = isinstance(correlation, (int, float)) and not isinstance(correlation, bool) and math.isfinite(correlation)
-    if not ok or not low <= correlation <= 1:
-        raise ValueError(f"correlation must be a number in [{low:g}, 1] for n = {n} keys, got {correlation!r}")
-    c = float(correlation)
+    dtype = check_dtype(dtype)
+    check_memory(4 * d * n * torch.finfo(dtype).bits // 8, "the keys", "d")
+    c = check_float(correlation, "correlation", low=-1.0 / (n - 1) if n > 1 else -1.0, high=1)
     generator = torch.Generator().manual_seed(check_seed(seed))
     Q, _ = torch.linalg.qr(torch.randn(d, n, generator=generator, dtype=dtype))
     root = math.sqrt(1 - c) * torch.eye(n, dtype=dtype) \
@@ -383,18 +398,29 @@ def gaussian_inputs(samples: int, C=DEFAULT_CORRELATION, seed: int = 0) -> Tenso
         except (TypeError, ValueError, RuntimeError):
             raise ValueError(f"C must be a square matrix of numbers, got {C!r}") from None
     C = _check_correlation(C)
+    check_memory(2 * samples * C.shape[0] * C.element_size(), "the inputs", "samples")
+    generator = torch.Generator().manual_seed(check_seed(seed))
     eigenvalues, U = torch.linalg.eigh(C)
     root = U * eigenvalues.clamp(min=0).sqrt()
-    generator = torch.Generator().manual_seed(check_seed(seed))
     return torch.randn(samples, C.shape[0], generator=generator, dtype=C.dtype) @ root.T
 
 
 def _check_rule(x, w0, eta) -> tuple[Tensor, Tensor, float]:
     x = _check_matrix(x, "x")
-    w0 = _check_vector(w0, "w0", x.shape[1], x.dtype)
+    w0 = _check_vector(w0, "w0", x, "x")
     if not bool(w0.any()):
         raise ValueError("w0 must be nonzero (a zero weight vector never learns under these rules)")
     return x, w0, check_positive_float(eta, "eta")
+
+
+def _finite_weights(w: Tensor, rule: str, eta: float) -> Tensor:
+    """``w`` ``(K+1, n)`` if finite; else the error of a run that overflowed."""
+    bad = ~torch.isfinite(w).all(1)
+    if bool(bad.any()):
+        k = int(bad.nonzero()[0])
+        raise ValueError(f"{rule}'s weights overflow {w.dtype} after {k} inputs x with eta = {eta!r}: "
+                         f"use fewer inputs or a smaller eta")
+    return w
 
 
 def hebb(x: Tensor, w0: Tensor, eta: float = 0.001) -> Learning:
@@ -407,7 +433,8 @@ def hebb(x: Tensor, w0: Tensor, eta: float = 0.001) -> Learning:
     :math:`\mathbb{E}[w_{k+1} \mid w_k] = (I + \eta C) w_k`: in the time :math:`t = \eta k`
     this is the flow :math:`\dot w = C w` of :func:`hebb_flow`, whose norm grows like
     :math:`e^{\lambda_1 t}` along the top eigenvector :math:`u_1`. Nothing bounds it: the
-    weights overflow if the run is long enough (Wayman & Mathew, section 4.1, after Fyfe 2000).
+    weights overflow if the run is long enough (Wayman & Mathew, section 4.1, after Fyfe 2000):
+    such a run is refused (a ``ValueError``) rather than returned with infinite weights.
 
     The eigenvectors of the returned :class:`Learning` are those of the sample
     correlation :math:`\hat C = \frac1K \sum_k x_k x_k^\top`, the matrix the rule sees.
@@ -418,7 +445,7 @@ def hebb(x: Tensor, w0: Tensor, eta: float = 0.001) -> Learning:
         w = w + eta * (w @ xk) * xk
         out.append(w)
     t = eta * torch.arange(len(out), dtype=x.dtype)
-    return _learning(t, torch.stack(out), x.T @ x / x.shape[0])
+    return _learning(t, _finite_weights(torch.stack(out), "Hebb", eta), x.T @ x / x.shape[0])
 
 
 def oja(x: Tensor, w0: Tensor, eta: float = 0.001) -> Learning:
@@ -432,7 +459,8 @@ def oja(x: Tensor, w0: Tensor, eta: float = 0.001) -> Learning:
     stable equilibria are :math:`\pm u_1` when :math:`\lambda_1 > \lambda_2`: the neuron
     finds the first principal component of its inputs, with :math:`\|w\| = 1`. With a
     constant :math:`\eta` the weights keep fluctuating around :math:`\pm u_1` by an amount
-    that shrinks with :math:`\eta`.
+    that shrinks with :math:`\eta`. Too large an :math:`\eta` makes the iteration diverge: such a
+    run is refused.
 
     Eigenvectors as in :func:`hebb` (of the sample correlation of ``x``).
     """
@@ -443,15 +471,16 @@ def oja(x: Tensor, w0: Tensor, eta: float = 0.001) -> Learning:
         w = w + eta * y * (xk - y * w)
         out.append(w)
     t = eta * torch.arange(len(out), dtype=x.dtype)
-    return _learning(t, torch.stack(out), x.T @ x / x.shape[0])
+    return _learning(t, _finite_weights(torch.stack(out), "Oja", eta), x.T @ x / x.shape[0])
 
 
 def _check_flow(C, w0, times) -> tuple[Tensor, Tensor, Tensor]:
     C = _check_correlation(C)
-    w0 = _check_vector(w0, "w0", C.shape[0], C.dtype)
-    times = check_tensor(times, "times", ndim=1, dtype=C.dtype)
-    if times.numel() == 0 or bool((times < 0).any()):
-        raise ValueError("times must be a nonempty 1-D tensor of nonnegative times")
+    w0 = _check_vector(w0, "w0", C, "C")
+    times = check_tensor(times, "times", ndim=1)
+    if times.dtype != C.dtype or times.numel() == 0 or bool((times < 0).any()):
+        raise ValueError(f"times must be a nonempty 1-D tensor of nonnegative times in the dtype of C "
+                         f"({C.dtype}), got shape {tuple(times.shape)} and dtype {times.dtype}")
     return C, w0, times
 
 
@@ -471,11 +500,15 @@ def hebb_flow(C: Tensor, w0: Tensor, times: Tensor) -> Learning:
     (see the module's remark 2 on the seed's :math:`\dot W = C W`).
 
     ``C`` is a symmetric positive semidefinite ``(n, n)`` tensor, ``w0`` ``(n,)`` and
-    ``times`` a 1-D tensor of nonnegative times, all of one dtype.
+    ``times`` a 1-D tensor of nonnegative times, all of one dtype. Times at which
+    :math:`w(t)` overflows the dtype are refused.
     """
     C, w0, times = _check_flow(C, w0, times)
     eigenvalues, U = torch.linalg.eigh(C)
     w = (torch.exp(times.unsqueeze(1) * eigenvalues) * (U.T @ w0)) @ U.T
+    if not bool(torch.isfinite(w).all()):
+        raise ValueError(f"times must stay below the overflow of e^(C t) w0 in {C.dtype}, "
+                         f"got times up to {float(times.max()):g}")
     return _learning(times, w, C)
 
 
@@ -507,9 +540,12 @@ def oja_flow(C: Tensor, w0: Tensor, times: Tensor) -> Learning:
 
 
 def random_patterns(P: int, N: int, seed: int = 0, dtype: torch.dtype = F64) -> Tensor:
-    """``P`` random patterns of ``N`` binary units, ``(P, N)``, each entry -1 or +1 with probability 1/2."""
+    """``P`` random patterns of ``N`` binary units, ``(P, N)``, each entry -1 or +1 with probability 1/2,
+    in the floating-point ``dtype``."""
     P = check_positive_int(P, "P")
     N = check_positive_int(N, "N")
+    dtype = check_dtype(dtype)
+    check_memory(16 * P * N, "the patterns", "P and N")
     generator = torch.Generator().manual_seed(check_seed(seed))
     return (2 * torch.randint(0, 2, (P, N), generator=generator) - 1).to(dtype)
 
@@ -526,6 +562,7 @@ def hopfield_weights(patterns: Tensor) -> Tensor:
     :math:`T_{ij} = \sum_s (2V_i^s - 1)(2V_j^s - 1)`, :math:`T_{ii} = 0`.
     """
     patterns = _check_spins(patterns, "patterns", ndim=2)
+    check_memory(2 * patterns.shape[1] ** 2 * patterns.element_size(), "the (N, N) weights", "patterns")
     W = patterns.T @ patterns / patterns.shape[1]
     return W.fill_diagonal_(0.0)
 
@@ -544,7 +581,7 @@ def hopfield_energy(W: Tensor, s: Tensor, b: Tensor | None = None) -> Tensor:
     (:func:`asynchronous`).
     """
     W, b = _check_hopfield(W, b)
-    s = _check_spins(s, "s", ndim=(1, 2, 3), dtype=W.dtype, n=W.shape[0])
+    s = _check_spins(s, "s", ndim=(1, 2, 3), like=W, like_name="W")
     return -0.5 * ((s @ W.T) * s).sum(-1) - s @ b
 
 
@@ -558,7 +595,14 @@ def overlap(s: Tensor, pattern: Tensor) -> Tensor:
     :math:`m = 1 - 2q`.
     """
     s = _check_spins(s, "s", ndim=(1, 2, 3))
-    pattern = _check_spins(pattern, "pattern", ndim=(1, 2, 3), dtype=s.dtype, n=s.shape[-1])
+    pattern = _check_spins(pattern, "pattern", ndim=(1, 2, 3), like=s, like_name="s")
+    try:
+        torch.broadcast_shapes(s.shape[:-1], pattern.shape[:-1])
+    except RuntimeError:
+        raise ValueError(f"s and pattern must broadcast over their leading dimensions, got shapes "
+                         f"{tuple(s.shape)} and {tuple(pattern.shape)}") from None
+    pairs = math.prod(torch.broadcast_shapes(s.shape[:-1], pattern.shape[:-1]))
+    check_memory(pairs * s.shape[-1] * s.element_size(), "the products of s and pattern", "s and pattern")
     return (s * pattern).sum(-1) / s.shape[-1]
 
 
@@ -638,7 +682,7 @@ def synchronous(W: Tensor, s0: Tensor, b: Tensor | None = None, max_steps: int =
     (``period`` 1) or 2-cycle (``period`` 2), or after ``max_steps`` steps (``period`` 0).
     """
     W, b = _check_hopfield(W, b)
-    s = _check_spins(s0, "s0", ndim=(1, 2), dtype=W.dtype, n=W.shape[0])
+    s = _check_spins(s0, "s0", ndim=(1, 2), like=W, like_name="W")
     max_steps = check_positive_int(max_steps, "max_steps")
     single = s.dim() == 1
     s = s.reshape(-1, W.shape[0])
@@ -748,7 +792,7 @@ def asynchronous(W: Tensor, s0: Tensor, b: Tensor | None = None, max_sweeps: int
     state after every single-unit update, to follow the energy step by step).
     """
     W, b = _check_hopfield(W, b)
-    s = _check_spins(s0, "s0", ndim=(1, 2), dtype=W.dtype, n=W.shape[0])
+    s = _check_spins(s0, "s0", ndim=(1, 2), like=W, like_name="W")
     max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
     record = check_choice(record, "record", RECORD)
     generator = torch.Generator().manual_seed(check_seed(seed))
@@ -823,16 +867,6 @@ class Capacity(NamedTuple):
     retrieved: Tensor
 
 
-def _check_alphas(alphas) -> list[float]:
-    values = alphas.tolist() if isinstance(alphas, torch.Tensor) else alphas
-    if not isinstance(values, Sequence) or isinstance(values, str) or len(values) == 0:
-        raise ValueError(f"alphas must be a nonempty sequence of positive loads P/N, got {alphas!r}")
-    for a in values:
-        if isinstance(a, bool) or not isinstance(a, (int, float)) or not math.isfinite(a) or a <= 0:
-            raise ValueError(f"alphas must contain only positive finite loads P/N, got {a!r}")
-    return [float(a) for a in values]
-
-
 def capacity_curve(N: int = 200, alphas=DEFAULT_ALPHAS, trials: int = 10, seed: int = 0, *,
                    noise: float = 0.05, threshold: float = 0.9, max_sweeps: int = 30) -> Capacity:
     r"""Measure how well a Hopfield network of ``N`` units retrieves its patterns at each load :math:`\alpha = P/N`.
@@ -857,12 +891,16 @@ def capacity_curve(N: int = 200, alphas=DEFAULT_ALPHAS, trials: int = 10, seed: 
     (exact storage of most patterns needs :math:`P \lesssim N / (2 \ln N)`, McEliece et al.
     1987): retrieval below :math:`\alpha_c` is retrieval with a few wrong bits.
 
-    ``threshold`` is the overlap above which a recall counts as retrieved. Runs in about a
+    ``alphas`` is a nonempty list (or 1-D tensor) of positive loads, ``noise`` and ``threshold``
+    are in :math:`[0, 1]`. ``threshold`` is the overlap above which a recall counts as retrieved.
+    Runs in about a
     second for the defaults on one core (all the networks are run as one batch).
     """
     N = check_positive_int(N, "N")
-    loads = _check_alphas(alphas)
+    loads = check_float_sequence(alphas, "alphas", low=0, low_open=True)
     trials = check_positive_int(trials, "trials")
+    check_memory(trials * sum(8.0 * N * (N + 8 * max(1.0, alpha * N)) for alpha in loads),
+                 "the networks and their patterns", "N, alphas and trials")
     noise = _check_fraction(noise, "noise")
     threshold = _check_fraction(threshold, "threshold")
     max_sweeps = check_positive_int(max_sweeps, "max_sweeps")
@@ -914,6 +952,16 @@ def plot_crosstalk(measured: dict):
     ``measured`` maps the number of pairs :math:`n` to ``(cs, errors)``, the correlations
     and the measured largest recall errors; lines are :math:`|c|\sqrt{n - 1}`.
     """
+    if not isinstance(measured, dict) or not measured:
+        raise ArgumentTypeError(f"measured must be a nonempty dict n -> (cs, errors), "
+                                f"got {type(measured).__name__}")
+    for n, pair in measured.items():
+        check_positive_int(n, "measured's keys (numbers of pairs n)")
+        if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+            raise ValueError(f"measured[{n!r}] must be a pair (cs, errors)")
+        cs = check_float_sequence(pair[0], f"measured[{n!r}][0]", low=-1, high=1)
+        if len(check_float_sequence(pair[1], f"measured[{n!r}][1]", low=0)) != len(cs):
+            raise ValueError(f"measured[{n!r}] must have as many errors as correlations")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.2, 3.0))
     for k, (n, (cs, es)) in enumerate(measured.items()):
@@ -932,8 +980,21 @@ def plot_hebb_oja(runs: dict, flows: dict, times: Tensor, w0: Tensor):
     ``runs`` and ``flows`` map ``"Hebb"`` and ``"Oja"`` to the :class:`Learning` of the
     sampled rule and of its averaged flow (on ``times``), both from ``w0``. Left: the
     norms (log scale); middle: the alignment with :math:`u_1`; right: Oja's weights in
-    the plane, with the unit circle and the direction :math:`u_1` (dashed).
+    the plane, with the unit circle and the direction :math:`u_1` (dashed). The neuron has two
+    inputs (``w0`` is ``(2,)``), and ``times`` is the time axis of the flows.
     """
+    runs = _check_rules(runs, "runs")
+    flows = _check_rules(flows, "flows")
+    times = check_tensor(times, "times", ndim=1)
+    w0 = check_tensor(w0, "w0", ndim=1)
+    for name, flow in flows.items():
+        if times.shape != flow.t.shape or times.dtype != flow.t.dtype:
+            raise ValueError(f"times must be the time axis of flows[{name!r}] (shape {tuple(flow.t.shape)}, "
+                             f"dtype {flow.t.dtype}), got shape {tuple(times.shape)} and dtype {times.dtype}")
+    if w0.shape != (2,) or w0.dtype != runs["Oja"].w.dtype or runs["Oja"].w.shape[1] != 2:
+        raise ValueError(f"w0 must be the (2,) start of the runs (dtype {runs['Oja'].w.dtype}), "
+                         f"got shape {tuple(w0.shape)} and dtype {w0.dtype}")
+    times, w0 = times.detach(), w0.detach()
     plt = _pyplot()
     fig, axes = plt.subplots(1, 3, figsize=(10, 2.9))
     for k, name in enumerate(runs):
@@ -960,11 +1021,29 @@ def plot_hebb_oja(runs: dict, flows: dict, times: Tensor, w0: Tensor):
     return fig
 
 
+def _check_rules(learning, name: str) -> dict:
+    if not isinstance(learning, dict) or set(learning) != {"Hebb", "Oja"} \
+            or not all(isinstance(v, Learning) for v in learning.values()):
+        raise ArgumentTypeError(f"{name} must be a dict with the keys 'Hebb' and 'Oja' and Learning values, "
+                                f"got {type(learning).__name__}")
+    return learning
+
+
 def plot_pattern_rows(stages: dict, side: int = 10):
     r"""A grid of :math:`\pm 1` patterns: one row per entry of ``stages`` (label -> ``(k, side**2)``
-    states), one column per pattern, black for :math:`+1`."""
+    states, the same ``k`` for every row), one column per pattern, black for :math:`+1`."""
+    if not isinstance(stages, dict) or not stages:
+        raise ArgumentTypeError(f"stages must be a nonempty dict label -> states, "
+                                f"got {type(stages).__name__}")
+    side = check_positive_int(side, "side")
+    columns = None
+    for label, states in stages.items():
+        states = _check_spins(states, f"stages[{label!r}]", ndim=2)
+        if states.shape[1] != side * side or columns not in (None, states.shape[0]):
+            raise ValueError(f"stages[{label!r}] must have shape (k, side**2) = (k, {side * side}) with the "
+                             f"same k for every label, got {tuple(states.shape)}")
+        columns = states.shape[0]
     plt = _pyplot()
-    columns = len(next(iter(stages.values())))
     fig, axes = plt.subplots(len(stages), columns, figsize=(5.2, 5.6), squeeze=False)
     for row, (label, states) in zip(axes, stages.items()):
         for ax, s in zip(row, states):
@@ -983,7 +1062,17 @@ def plot_energy_descent(E: Tensor, pattern_energy: float, corrupted: int, N: int
     ``E`` is ``(runs, 1 + updates)``; the first ``corrupted`` runs (blue) start from
     corrupted patterns, the others (red) from random states. The time axis counts sweeps of
     ``N`` updates; the dashed line is ``pattern_energy``, the mean energy of the patterns.
+    ``0 <= corrupted <=`` the number of runs, and ``N`` divides the number of updates.
     """
+    E = check_tensor(E, "E", ndim=2).detach()
+    if E.numel() == 0:
+        raise ValueError(f"E must not be empty, got shape {tuple(E.shape)}")
+    pattern_energy = check_float(pattern_energy, "pattern_energy")
+    corrupted = check_int(corrupted, "corrupted", low=0, high=E.shape[0])
+    N = check_positive_int(N, "N")
+    if (E.shape[1] - 1) % N:
+        raise ValueError(f"N must divide the number of updates E.shape[1] - 1 = {E.shape[1] - 1} "
+                         f"(whole sweeps of N updates), got {N}")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(5.6, 3.0))
     sweeps = _np(torch.arange(E.shape[1]) / N)
@@ -1005,8 +1094,16 @@ def plot_capacity(curves: dict, overlap_of: int | None = None):
     of the stored patterns after one update, with the crosstalk estimate
     :func:`bit_error_probability`. Dotted: :math:`\alpha_c` (:data:`ALPHA_C`).
     """
-    plt = _pyplot()
+    if not isinstance(curves, dict) or not curves \
+            or not all(isinstance(c, Capacity) for c in curves.values()):
+        raise ArgumentTypeError(f"curves must be a nonempty dict N -> Capacity, got {type(curves).__name__}")
+    for N in curves:
+        check_positive_int(N, "curves' keys (network sizes N)")
     overlap_of = max(curves) if overlap_of is None else overlap_of
+    if isinstance(overlap_of, bool) or overlap_of not in curves:
+        raise ValueError(f"overlap_of must be None or one of the sizes {sorted(curves)} of curves, "
+                         f"got {overlap_of!r}")
+    plt = _pyplot()
     fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.1))
     for k, (N, c) in enumerate(curves.items()):
         left.plot(_np(c.alpha), _np(c.retrieved), "o-", ms=3, lw=1, color=f"C{k}",
@@ -1039,9 +1136,21 @@ def plot_recall_frame(stored: Tensor, key: Tensor, result: Recall, alpha: float,
                       curve: Capacity, key_title: str = "key"):
     r"""One frame of the chapter's load slider: a :math:`20 \times 20` pattern, the key, the
     state where asynchronous recall (``result``) stopped, and the retrieved fraction of
-    ``curve`` against the load with ``alpha`` marked (dotted: :data:`ALPHA_C`)."""
-    plt = _pyplot()
+    ``curve`` against the load with ``alpha`` marked (dotted: :data:`ALPHA_C`).
+
+    ``stored`` and ``key`` are ``(N,)`` states with :math:`N` a square, ``result`` the
+    :class:`Recall` of one state, ``alpha`` the load in :math:`(0, 1]`."""
+    stored = _check_spins(stored, "stored", ndim=1).detach()
     side = math.isqrt(stored.numel())
+    if side * side != stored.numel():
+        raise ValueError(f"stored must have a square number of units (an image), got {stored.numel()}")
+    key = _check_spins(key, "key", ndim=1, like=stored, like_name="stored").detach()
+    result = check_instance(result, "result", Recall, "a Recall (of one state)")
+    _check_spins(result.state, "result.state", ndim=1, like=stored, like_name="stored")
+    alpha = check_float(alpha, "alpha", low=0, high=1, low_open=True)
+    curve = check_instance(curve, "curve", Capacity, "a Capacity (from capacity_curve)")
+    key_title = check_instance(key_title, "key_title", str, "a string")
+    plt = _pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(9, 2.3),
                              gridspec_kw={"width_ratios": [1, 1, 1, 1.7]})
     titles = ("stored", key_title, "recalled")
@@ -1060,4 +1169,5 @@ def plot_recall_frame(stored: Tensor, key: Tensor, result: Recall, alpha: float,
                  rf"$m = {float(overlap(result.state, stored)):.3f}$ after {steps} "
                  f"sweep{'s' if steps != 1 else ''}", fontsize=10)
     fig.tight_layout()
+    plt.close(fig)
     return fig

@@ -36,13 +36,15 @@ Everything defaults to ``torch.float64``; every draw is seeded.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 from typing import NamedTuple, Sequence
 
+import numpy as np
 import torch
 
-from ._validation import check_choice, check_positive_float, check_positive_int, check_seed, check_tensor
+from ._validation import (ArgumentTypeError, check_choice, check_dtype, check_float, check_float_sequence,
+                          check_instance, check_int, check_memory, check_positive_float, check_positive_int,
+                          check_seed, check_tensor)
 from .tasks import TASKS, Batch, success_rate
 
 Tensor = torch.Tensor
@@ -54,11 +56,8 @@ WEIGHTS = ("uniform", "normal", "orthogonal")
 """How the nonzeros of :math:`W` are drawn before rescaling (see :func:`make_reservoir`)."""
 
 
-def _check_leak(leak) -> float:
-    if isinstance(leak, bool) or not isinstance(leak, (int, float)) or not math.isfinite(leak) \
-            or not 0 < leak <= 1:
-        raise ValueError(f"leak must be a number in (0, 1], got {leak!r}")
-    return float(leak)
+def _check_leak(leak, name: str = "leak") -> float:
+    return check_float(leak, name, low=0, high=1, low_open=True)
 
 
 def _spectral_radius(W: Tensor) -> float:
@@ -97,12 +96,14 @@ class Reservoir:
         d = W.shape[0]
         if d == 0 or W.shape != (d, d):
             raise ValueError(f"W must be a square (d, d) matrix, got shape {tuple(W.shape)}")
-        U = check_tensor(self.U, "U", ndim=2, dtype=W.dtype)
-        if U.shape[0] != d or U.shape[1] == 0:
-            raise ValueError(f"U must have shape ({d}, u) with u >= 1, got {tuple(U.shape)}")
-        b = check_tensor(self.b, "b", ndim=1, dtype=W.dtype)
-        if b.shape != (d,):
-            raise ValueError(f"b must have shape ({d},), got {tuple(b.shape)}")
+        U = check_tensor(self.U, "U", ndim=2)
+        if U.shape[0] != d or U.shape[1] == 0 or U.dtype != W.dtype:
+            raise ValueError(f"U must have shape ({d}, u) with u >= 1 and the dtype of W ({W.dtype}), "
+                             f"got shape {tuple(U.shape)} and dtype {U.dtype}")
+        b = check_tensor(self.b, "b", ndim=1)
+        if b.shape != (d,) or b.dtype != W.dtype:
+            raise ValueError(f"b must have shape ({d},) and the dtype of W ({W.dtype}), "
+                             f"got shape {tuple(b.shape)} and dtype {b.dtype}")
         _check_leak(self.leak)
         check_choice(self.activation, "activation", tuple(ACTIVATIONS))
 
@@ -144,9 +145,13 @@ class Reservoir:
         return (1 - self.leak) + self.leak * self.largest_singular_value
 
     def with_spectral_radius(self, spectral_radius: float) -> "Reservoir":
-        r"""The same reservoir with :math:`W` rescaled so that :math:`\rho(W)` = ``spectral_radius``."""
+        r"""The same reservoir with :math:`W` rescaled so that :math:`\rho(W)` = ``spectral_radius``
+        (positive; a rescaled :math:`W` that overflows the dtype is refused)."""
         rho = check_positive_float(spectral_radius, "spectral_radius")
-        return replace(self, W=self.W * (rho / self.spectral_radius))
+        current = self.spectral_radius
+        if current < 1e-12:
+            raise ValueError("spectral_radius cannot be set: W has spectral radius 0 (nilpotent)")
+        return replace(self, W=_finite(self.W * (rho / current), "spectral_radius", rho))
 
     def with_leak(self, leak: float) -> "Reservoir":
         r"""The same reservoir with leak rate :math:`\alpha` = ``leak``."""
@@ -165,15 +170,19 @@ class Reservoir:
         Returns
         -------
         Tensor
-            ``(B, T, d)`` states (``(T, d)`` for a ``(T, u)`` input).
+            ``(B, T, d)`` states (``(T, d)`` for a ``(T, u)`` input). States that overflow the
+            dtype (a linear reservoir with :math:`\rho(W) > 1` diverges) are refused.
         """
-        x = check_tensor(x, "x", ndim=(2, 3), dtype=self.dtype)
+        x = check_tensor(x, "x", ndim=(2, 3))
         single = x.dim() == 2
         if single:
             x = x.unsqueeze(0)
         B, T, u = x.shape
-        if u != self.input_size or T == 0:
-            raise ValueError(f"x must have shape (B, T, {self.input_size}) with T >= 1, got {tuple(x.shape)}")
+        if u != self.input_size or T == 0 or B == 0 or x.dtype != self.dtype:
+            raise ValueError(f"x must have shape (B, T, {self.input_size}) with B, T >= 1 and the "
+                             f"reservoir's dtype {self.dtype}, got shape {tuple(x.shape)} and dtype "
+                             f"{x.dtype}")
+        check_memory(2 * B * T * self.size * x.element_size(), "the states", "x")
         h = self._initial(h0, B)
         drive = (x @ self.U.T + self.b).transpose(0, 1).contiguous()  # (T, B, d): U x_t + b
         Wt, alpha, tanh = self.W.T.contiguous(), self.leak, self.activation == "tanh"
@@ -181,19 +190,31 @@ class Reservoir:
         for t in range(T):
             a = torch.addmm(drive[t], h, Wt)  # a_t = U x_t + W h_{t-1} + b
             if tanh:
-                torch.tanh(a, out=a)
+                a = torch.tanh(a) if a.requires_grad else torch.tanh(a, out=a)
             h = a if alpha == 1 else torch.lerp(h, a, alpha)  # (1 - alpha) h_{t-1} + alpha sigma(a_t)
             states[t] = h
+        if not bool(torch.isfinite(states).all()):
+            raise ValueError(f"the states driven by x overflow {self.dtype} (spectral radius "
+                             f"{self.spectral_radius:g}, activation {self.activation!r}): the reservoir "
+                             f"diverges on this input")
         states = states.transpose(0, 1)
         return states[0] if single else states
 
     def _initial(self, h0, B: int) -> Tensor:
         if h0 is None:
             return torch.zeros(B, self.size, dtype=self.dtype)
-        h0 = check_tensor(h0, "h0", ndim=(1, 2), dtype=self.dtype)
-        if h0.shape[-1] != self.size or (h0.dim() == 2 and h0.shape[0] != B):
-            raise ValueError(f"h0 must have shape ({B}, {self.size}) or ({self.size},), got {tuple(h0.shape)}")
+        h0 = check_tensor(h0, "h0", ndim=(1, 2))
+        if h0.shape[-1] != self.size or (h0.dim() == 2 and h0.shape[0] != B) or h0.dtype != self.dtype:
+            raise ValueError(f"h0 must have shape ({B}, {self.size}) or ({self.size},) and the reservoir's "
+                             f"dtype {self.dtype}, got shape {tuple(h0.shape)} and dtype {h0.dtype}")
         return h0.expand(B, self.size).clone()
+
+
+def _finite(t: Tensor, name: str, value: float) -> Tensor:
+    """``t`` if every entry is finite; else an error blaming the scale ``name``."""
+    if not bool(torch.isfinite(t).all()):
+        raise ValueError(f"{name} = {value!r} makes the weights overflow {t.dtype}")
+    return t
 
 
 def make_reservoir(input_size: int, size: int, spectral_radius: float = 0.9, leak: float = 1.0, *,
@@ -233,16 +254,15 @@ def make_reservoir(input_size: int, size: int, spectral_radius: float = 0.9, lea
     """
     u = check_positive_int(input_size, "input_size")
     d = check_positive_int(size, "size")
+    check_memory(8 * d * (6 * d + u), "the weights", "size and input_size")
     rho = check_positive_float(spectral_radius, "spectral_radius")
     leak = _check_leak(leak)
-    density = check_positive_float(density, "density")
-    if density > 1:
-        raise ValueError(f"density must lie in (0, 1], got {density!r}")
+    density = check_float(density, "density", low=0, high=1, low_open=True)
     s = check_positive_float(input_scale, "input_scale")
     beta = check_positive_float(bias_scale, "bias_scale", allow_zero=True)
     check_choice(weights, "weights", WEIGHTS)
     check_choice(activation, "activation", tuple(ACTIVATIONS))
-    check_choice(dtype, "dtype", (torch.float64, torch.float32))
+    dtype = check_dtype(dtype, allowed=(torch.float64, torch.float32))
     if weights == "orthogonal" and density != 1:
         raise ValueError(f"density must be 1 for weights='orthogonal', got {density!r}")
     g = torch.Generator().manual_seed(check_seed(seed))
@@ -258,10 +278,10 @@ def make_reservoir(input_size: int, size: int, spectral_radius: float = 0.9, lea
     if current < 1e-12:
         raise ValueError("the drawn W has spectral radius 0 (too sparse: nilpotent) and cannot be rescaled; "
                          "use a larger density or size, or another seed")
-    W = W * (rho / current)
-    U = s * (2 * torch.rand(d, u, generator=g, dtype=f64) - 1)
-    b = beta * (2 * torch.rand(d, generator=g, dtype=f64) - 1)
-    return Reservoir(U.to(dtype), W.to(dtype), b.to(dtype), leak, activation)
+    W = _finite((W * (rho / current)).to(dtype), "spectral_radius", rho)
+    U = _finite((s * (2 * torch.rand(d, u, generator=g, dtype=f64) - 1)).to(dtype), "input_scale", s)
+    b = _finite((beta * (2 * torch.rand(d, generator=g, dtype=f64) - 1)).to(dtype), "bias_scale", beta)
+    return Reservoir(U, W, b, leak, activation)
 
 
 # ---------------------------------------------------------------------- the readout
@@ -282,11 +302,21 @@ class Readout:
     V: Tensor
     c: Tensor
 
+    def __post_init__(self):
+        V = check_tensor(self.V, "V", ndim=2)
+        if V.numel() == 0:
+            raise ValueError(f"V must have shape (o, d) with o, d >= 1, got {tuple(V.shape)}")
+        c = check_tensor(self.c, "c", ndim=1)
+        if c.shape != (V.shape[0],) or c.dtype != V.dtype:
+            raise ValueError(f"c must have shape ({V.shape[0]},) and the dtype of V ({V.dtype}), "
+                             f"got shape {tuple(c.shape)} and dtype {c.dtype}")
+
     def predict(self, states: Tensor) -> Tensor:
-        r""":math:`V h + c` for ``states`` of shape ``(..., d)``: ``(..., o)``."""
-        states = check_tensor(states, "states", ndim=(1, 2, 3), dtype=self.V.dtype)
-        if states.shape[-1] != self.V.shape[1]:
-            raise ValueError(f"states must have last dimension d = {self.V.shape[1]}, got {tuple(states.shape)}")
+        r""":math:`V h + c` for ``states`` of shape ``(..., d)``, in the dtype of ``V``: ``(..., o)``."""
+        states = check_tensor(states, "states", ndim=(1, 2, 3))
+        if states.shape[-1] != self.V.shape[1] or states.dtype != self.V.dtype or states.numel() == 0:
+            raise ValueError(f"states must have last dimension d = {self.V.shape[1]} and the dtype of V "
+                             f"({self.V.dtype}), got shape {tuple(states.shape)} and dtype {states.dtype}")
         return states @ self.V.T + self.c
 
 
@@ -308,10 +338,15 @@ def ridge_regression(X: Tensor, Y: Tensor, ridge: float = 1e-8) -> tuple[Tensor,
         The penalty :math:`\lambda \ge 0`.
     """
     X = check_tensor(X, "X", ndim=2)
-    Y = check_tensor(Y, "Y", ndim=2, dtype=X.dtype)
-    if Y.shape[0] != X.shape[0] or X.shape[0] == 0:
-        raise ValueError(f"X and Y must have the same number n >= 1 of rows, got {tuple(X.shape)} and {tuple(Y.shape)}")
+    Y = check_tensor(Y, "Y", ndim=2)
+    if Y.shape[0] != X.shape[0] or X.numel() == 0 or Y.numel() == 0:
+        raise ValueError(f"X and Y must have the same number n >= 1 of rows and at least one column, "
+                         f"got {tuple(X.shape)} and {tuple(Y.shape)}")
+    if Y.dtype != X.dtype:
+        raise ValueError(f"Y must have the dtype of X ({X.dtype}), got {Y.dtype}")
     lam = check_positive_float(ridge, "ridge", allow_zero=True)
+    check_memory(4 * (X.shape[1] + 1) * (X.shape[0] + X.shape[1] + Y.shape[1] + 1) * X.element_size(),
+                 "the normal equations", "X")
     Xt = torch.cat([X, torch.ones(X.shape[0], 1, dtype=X.dtype)], dim=1)
     R = torch.full((Xt.shape[1],), lam, dtype=X.dtype)
     R[-1] = 0.0
@@ -336,11 +371,11 @@ def fit_readout(states: Tensor, targets: Tensor, ridge: float = 1e-8, washout: i
         the initial state :math:`h_0`); ``0 <= washout < T``.
     """
     states = check_tensor(states, "states", ndim=(2, 3))
-    targets = check_tensor(targets, "targets", ndim=states.dim(), dtype=states.dtype)
-    if targets.shape[:-1] != states.shape[:-1]:
-        raise ValueError(f"targets must have shape {tuple(states.shape[:-1])} + (o,) to match states, "
-                         f"got {tuple(targets.shape)}")
-    check_positive_int(washout, "washout", allow_zero=True)
+    targets = check_tensor(targets, "targets", ndim=states.dim())
+    if targets.shape[:-1] != states.shape[:-1] or targets.dtype != states.dtype:
+        raise ValueError(f"targets must have shape {tuple(states.shape[:-1])} + (o,) and the dtype of states "
+                         f"({states.dtype}), got shape {tuple(targets.shape)} and dtype {targets.dtype}")
+    washout = check_positive_int(washout, "washout", allow_zero=True)
     T = states.shape[-2]
     if washout >= T:
         raise ValueError(f"washout must be smaller than the number of steps T = {T}, got {washout}")
@@ -358,16 +393,39 @@ def _initial_states(d: int, n: int, scale: float, seed: int, dtype) -> Tensor:
 
 
 def _check_reservoir(reservoir) -> Reservoir:
-    if not isinstance(reservoir, Reservoir):
-        raise ValueError(f"reservoir must be a srnbook.reservoir.Reservoir, got {type(reservoir).__name__}")
-    return reservoir
+    return check_instance(reservoir, "reservoir", Reservoir, "a srnbook.reservoir.Reservoir")
 
 
 def _check_n_initial(n_initial) -> int:
-    n = check_positive_int(n_initial, "n_initial")
-    if n < 2:
-        raise ValueError(f"n_initial must be at least 2 (distances need two runs), got {n_initial!r}")
-    return n
+    return check_int(n_initial, "n_initial", low=2)
+
+
+def _check_distances(distance: Tensor, scale: float) -> Tensor:
+    if not bool(torch.isfinite(distance).all()):
+        raise ValueError(f"scale = {scale!r} makes the distances between runs overflow {distance.dtype}")
+    return distance
+
+
+ECHO_OPTIONS = ("n_initial", "scale", "seed")
+"""The options of :func:`has_echo_states` and :func:`critical_spectral_radius`, passed to
+:func:`echo_state_distance`."""
+
+
+def _check_tol(tol: float, initial: Tensor) -> float:
+    """``tol`` if it is below the largest distance ``initial`` between the initial states."""
+    initial = float(initial.detach())
+    if not tol < initial:
+        raise ValueError(f"tol must be below the distance {initial:g} between the initial states "
+                         f"(else every verdict is true), got {tol!r}")
+    return tol
+
+
+def _check_options(options: dict) -> dict:
+    for name in options:
+        if name not in ECHO_OPTIONS:
+            raise ArgumentTypeError(f"{name} is not an option of echo_state_distance "
+                                    f"(its options: {', '.join(ECHO_OPTIONS)})")
+    return options
 
 
 def _check_input(reservoir: Reservoir, x) -> Tensor:
@@ -408,9 +466,11 @@ def echo_state_distance(reservoir: Reservoir, x: Tensor, n_initial: int = 4, sca
     """
     x = _check_input(reservoir, x)
     n = _check_n_initial(n_initial)
-    h0 = _initial_states(reservoir.size, n, check_positive_float(scale, "scale"), seed, reservoir.dtype)
+    check_memory(3 * n * (x.shape[0] + 1) * reservoir.size * x.element_size(), "the runs", "n_initial")
+    scale = check_positive_float(scale, "scale")
+    h0 = _initial_states(reservoir.size, n, scale, seed, reservoir.dtype)
     h = torch.cat([h0[:, None], reservoir.run(x.expand(n, *x.shape), h0)], dim=1)  # (n, T + 1, d)
-    return (h[1:] - h[:1]).norm(dim=2).max(dim=0).values
+    return _check_distances((h[1:] - h[:1]).norm(dim=2).max(dim=0).values, scale)
 
 
 def has_echo_states(reservoir: Reservoir, x: Tensor, tol: float = 1e-8, **options) -> bool:
@@ -418,10 +478,12 @@ def has_echo_states(reservoir: Reservoir, x: Tensor, tol: float = 1e-8, **option
 
     A finite-time test: "converged to within ``tol`` after :math:`T` steps", so the boundary it
     finds moves slightly with :math:`T` and ``tol`` (convergence is slow near it). ``options``
-    go to :func:`echo_state_distance`.
+    go to :func:`echo_state_distance`. ``tol`` must be below the distance of the initial states
+    (else every reservoir would pass).
     """
     tol = check_positive_float(tol, "tol")
-    return bool(echo_state_distance(reservoir, x, **options)[-1] < tol)
+    distance = echo_state_distance(reservoir, x, **_check_options(options))
+    return bool(distance[-1] < _check_tol(tol, distance[0]))
 
 
 class EchoStateGrid(NamedTuple):
@@ -454,17 +516,22 @@ def echo_state_sweep(reservoir: Reservoir, x: Tensor, radii: Sequence[float], le
 
     Every cell uses the same reservoir, rescaled to :math:`\rho` (:meth:`Reservoir.with_spectral_radius`)
     and given the leak :math:`\alpha`, the same input ``x`` and the same initial states as
-    :func:`echo_state_distance`. All cells run together in one batched loop over time.
+    :func:`echo_state_distance`. All cells run together in one batched loop over time. ``tol``
+    must be below the distance of the initial states, and ``leaks`` lie in :math:`(0, 1]`.
     """
     x = _check_input(reservoir, x)
     radii_t = _check_grid(radii, "radii", positive=True)
-    leaks_t = _check_grid(leaks, "leaks")
-    for a in leaks_t.tolist():
-        _check_leak(a)
+    leaks_t = _check_grid(leaks, "leaks", leak=True)
     tol = check_positive_float(tol, "tol")
     n = _check_n_initial(n_initial)
     d, dtype = reservoir.size, reservoir.dtype
-    h = _initial_states(d, n, check_positive_float(scale, "scale"), seed, dtype)
+    check_memory(4 * len(radii_t) * len(leaks_t) * n * d * x.element_size(), "the runs of the grid",
+                 "radii, leaks and n_initial")
+    scale = check_positive_float(scale, "scale")
+    h = _initial_states(d, n, scale, seed, dtype)
+    _check_tol(tol, _check_distances((h[1:] - h[:1]).norm(dim=1).max(), scale))
+    if reservoir.spectral_radius < 1e-12:
+        raise ValueError("reservoir must have a nonzero spectral radius to be rescaled (its W is nilpotent)")
     R, L = len(radii_t), len(leaks_t)
     gain = (radii_t.to(dtype) / reservoir.spectral_radius)[None, :, None, None]  # W_rho = gain * W
     alpha = leaks_t.to(dtype)[:, None, None, None]
@@ -473,7 +540,10 @@ def echo_state_sweep(reservoir: Reservoir, x: Tensor, radii: Sequence[float], le
     sigma = ACTIVATIONS[reservoir.activation]
     for t in range(x.shape[0]):
         h = (1 - alpha) * h + alpha * sigma(drive[t] + gain * (h @ reservoir.W.T))
-    final = (h[:, :, 1:] - h[:, :, :1]).norm(dim=3).max(dim=2).values
+    if not bool(torch.isfinite(h).all()):
+        raise ValueError(f"the states driven by x overflow {dtype} for some of the radii (activation "
+                         f"{reservoir.activation!r}): the reservoir diverges on this input")
+    final = _check_distances((h[:, :, 1:] - h[:, :, :1]).norm(dim=3).max(dim=2).values, scale)
     return EchoStateGrid(radii_t, leaks_t, final, final < tol, tol)
 
 
@@ -493,29 +563,28 @@ def critical_spectral_radius(reservoir: Reservoir, x: Tensor, low: float = 0.1, 
     if high <= low:
         raise ValueError(f"high must be larger than low, got low={low!r}, high={high!r}")
     steps = check_positive_int(steps, "steps")
+    tol = check_positive_float(tol, "tol")
+    options = _check_options(options)
 
     def echo(rho: float) -> bool:
         return has_echo_states(reservoir.with_spectral_radius(rho), x, tol, **options)
 
     if not echo(low):
-        raise ValueError(f"the echo state property must hold at low={low!r}; lower it")
+        raise ValueError(f"the echo state property (distance below tol = {tol!r}) must hold at low={low!r}; "
+                         f"lower it")
     if echo(high):
-        raise ValueError(f"the echo state property must fail at high={high!r}; raise it")
+        raise ValueError(f"the echo state property (distance below tol = {tol!r}) must fail at "
+                         f"high={high!r}; raise it")
     for _ in range(steps):
         mid = (low + high) / 2
         low, high = (mid, high) if echo(mid) else (low, mid)
     return (low + high) / 2
 
 
-def _check_grid(values, name: str, positive: bool = False) -> Tensor:
-    try:
-        t = torch.as_tensor([float(v) for v in values], dtype=torch.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a nonempty sequence of numbers, got {values!r}") from None
-    if t.numel() == 0 or not bool(torch.isfinite(t).all()) or (positive and bool((t <= 0).any())):
-        kind = "positive finite" if positive else "finite"
-        raise ValueError(f"{name} must be a nonempty sequence of {kind} numbers, got {values!r}")
-    return t
+def _check_grid(values, name: str, positive: bool = False, leak: bool = False) -> Tensor:
+    """A nonempty list of finite numbers, positive ones or leak rates in (0, 1], as a float64 tensor."""
+    interval = dict(low=0, low_open=True, high=1 if leak else None) if positive or leak else {}
+    return torch.tensor(check_float_sequence(values, name, **interval), dtype=torch.float64)
 
 
 # ---------------------------------------------------------------------- memory capacity
@@ -570,8 +639,7 @@ def memory_capacity(reservoir: Reservoir, max_delay: int | None = None, n_train:
         The first delay, 1 (Jaeger's definition) or 0.
     """
     _check_reservoir(reservoir)
-    if min_delay not in (0, 1) or isinstance(min_delay, bool):
-        raise ValueError(f"min_delay must be 0 or 1, got {min_delay!r}")
+    min_delay = check_int(min_delay, "min_delay", low=0, high=1)
     if reservoir.input_size != 1:
         raise ValueError(f"reservoir must have input size 1 for memory_capacity, got {reservoir.input_size}")
     K = 2 * reservoir.size if max_delay is None else check_positive_int(max_delay, "max_delay")
@@ -580,8 +648,11 @@ def memory_capacity(reservoir: Reservoir, max_delay: int | None = None, n_train:
     washout = check_positive_int(washout, "washout")
     if K > washout:
         raise ValueError(f"max_delay must be at most washout = {washout} (x_(t-k) must exist), got {K}")
-    g = torch.Generator().manual_seed(check_seed(seed))
+    ridge = check_positive_float(ridge, "ridge", allow_zero=True)
     T = washout + n_train + n_test
+    check_memory(8 * T * (4 * reservoir.size + 3 * K + 2), "the run and its delayed targets",
+                 "n_train, n_test, washout and max_delay")
+    g = torch.Generator().manual_seed(check_seed(seed))
     x = (2 * torch.rand(T, 1, generator=g, dtype=torch.float64) - 1).to(reservoir.dtype)
     h = reservoir.run(x)
     delays = torch.arange(min_delay, K + 1)
@@ -615,8 +686,11 @@ class TaskFit(NamedTuple):
 
 def last_states(reservoir: Reservoir, batch: Batch) -> Tensor:
     r"""``(B, d)``: each sequence's state :math:`h_{T_i}` at its last step (inputs cast to the reservoir's dtype)."""
-    if not isinstance(batch, Batch):
-        raise ValueError(f"batch must be a srnbook.tasks.Batch, got {type(batch).__name__}")
+    _check_reservoir(reservoir)
+    check_instance(batch, "batch", Batch, "a srnbook.tasks.Batch")
+    if batch.x.shape[2] != reservoir.input_size:
+        raise ValueError(f"batch must have inputs of the reservoir's size {reservoir.input_size}, "
+                         f"got {batch.x.shape[2]}")
     return batch.at_end(reservoir.run(batch.x.to(reservoir.dtype)))
 
 
@@ -625,20 +699,28 @@ def fit_task(reservoir: Reservoir, task: str, T: int, n_train: int = 1000, n_tes
     r"""Train a readout on the last states for a task of :mod:`srnbook.tasks` and score it.
 
     Sequences all have length exactly :math:`T`, drawn as :func:`srnbook.training.draw` does for
-    the SRN (training batch seeded ``[seed, 0]``, test batch ``[seed, 1]``). The readout
+    the SRN (the training batch from the stream ``numpy.random.default_rng([seed, 0])``, the test
+    batch from ``[seed, 1]``). The readout
     regresses the target at the last step on :math:`h_T` (the one-hot class for a classification
     task, read by its argmax), in float64 whatever the reservoir's dtype; success is the task's own
     criterion (:func:`srnbook.tasks.success`).
     """
-    from .training import draw  # the SRN experiment's batches, fixed length
+    from .training import _draw, task_sizes  # the SRN experiment's batches, fixed length
 
     check_choice(task, "task", tuple(TASKS))
     _check_reservoir(reservoir)
+    T = check_positive_int(T, "T")
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    ridge = check_positive_float(ridge, "ridge", allow_zero=True)
     seed = check_seed(seed)
-    train = draw(task, check_positive_int(n_train, "n_train"), T, seed=[seed, 0])
-    test = draw(task, check_positive_int(n_test, "n_test"), T, seed=[seed, 1])
-    if train.x.shape[2] != reservoir.input_size:
-        raise ValueError(f"reservoir must have input size {train.x.shape[2]} for {task!r}, got {reservoir.input_size}")
+    u, o = task_sizes(task)
+    if u != reservoir.input_size:
+        raise ValueError(f"reservoir must have input size {u} for {task!r}, got {reservoir.input_size}")
+    check_memory(4 * max(n_train, n_test) * T * (u + 4 * reservoir.size), "the batches and their states",
+                 "n_train, n_test and T")
+    train = _draw(task, n_train, T, np.random.default_rng([seed, 0]))
+    test = _draw(task, n_test, T, np.random.default_rng([seed, 1]))
     features = last_states(reservoir, train).double()  # the normal equations square the condition number
     readout = Readout(*ridge_regression(features, train.y.double(), ridge))
     train_rate = success_rate(train, readout.predict(features))
@@ -686,12 +768,17 @@ def esn_on_task(task: str, T: int, size: int = 100, radii: Sequence[float] = (0.
 
     check_choice(task, "task", tuple(TASKS))
     u, _ = task_sizes(task)
+    T = check_positive_int(T, "T")
+    radii_t, leaks_t = _check_grid(radii, "radii", positive=True), _check_grid(leaks, "leaks", leak=True)
+    n_train = check_positive_int(n_train, "n_train")
+    n_test = check_positive_int(n_test, "n_test")
+    ridge = check_positive_float(ridge, "ridge", allow_zero=True)
+    seed = check_seed(seed)
+    if seed + 2 >= 2**64:
+        raise ValueError(f"seed must be below 2**64 - 2 (the validation and test batches use seed + 1 and "
+                         f"seed + 2), got {seed}")
     base = make_reservoir(u, size, spectral_radius=1.0, density=density, input_scale=input_scale, seed=seed,
                           dtype=dtype)
-    radii_t, leaks_t = _check_grid(radii, "radii", positive=True), _check_grid(leaks, "leaks")
-    for alpha in leaks_t.tolist():
-        _check_leak(alpha)
-    seed = check_seed(seed)
     validation = {}
     for rho in radii_t.tolist():
         for alpha in leaks_t.tolist():
@@ -720,10 +807,14 @@ def esn_on_tasks(config: dict | None = None) -> dict:
     ``python -m srnbook.experiments reservoir_esn`` writes it to
     ``book/data/reservoir_esn.json``, which the book loads instead of recomputing it.
     """
-    config = dict(ESN_TASKS if config is None else config)
+    config = dict(ESN_TASKS if config is None else check_instance(config, "config", dict, "a dict"))
     if set(config) != set(ESN_TASKS):
         raise ValueError(f"config must have the keys {sorted(ESN_TASKS)}, got {sorted(config)}")
-    dtype = {"float32": torch.float32, "float64": torch.float64}[config["dtype"]]
+    for key in ("tasks", "T"):
+        if not isinstance(config[key], (list, tuple)) or not config[key]:
+            raise ValueError(f"config[{key!r}] must be a nonempty list, got {config[key]!r}")
+    dtype = {"float32": torch.float32, "float64": torch.float64}[
+        check_choice(config["dtype"], "config['dtype']", ("float32", "float64"))]
     results = []
     for task in config["tasks"]:
         for T in config["T"]:

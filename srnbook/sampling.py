@@ -32,8 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_positive_int
-from .dfa import DFA
+from ._validation import (ArgumentTypeError, _shown, check_choice, check_dtype, check_memory,
+                          check_positive_int, check_seed)
+from .dfa import DFA, _check_alphabet
 
 DISTRIBUTIONS = ("equal", "no_obvious_negative")
 _TAIL = 1e-15  # conditional sampling ignores lengths whose total mass is below this share
@@ -64,6 +65,27 @@ class Words:
     lengths: np.ndarray
     labels: np.ndarray
     alphabet: tuple[str, ...]
+
+    def __post_init__(self):
+        alphabet = _check_alphabet(self.alphabet, "alphabet")
+        lengths = _integer_array(self.lengths, "lengths", 1)
+        n = len(lengths)
+        symbols = _integer_array(self.symbols, "symbols", 2)
+        if symbols.shape[0] != n:
+            raise ValueError(f"symbols must have one row per word ({n}, the length of lengths), "
+                             f"got shape {symbols.shape}")
+        if n and (lengths.min() < 0 or lengths.max() > symbols.shape[1]):
+            raise ValueError(f"lengths must be in [0, {symbols.shape[1]}] (the width of symbols), "
+                             f"got {int(lengths.min())} to {int(lengths.max())}")
+        if symbols.size and (symbols.min() < 0 or symbols.max() >= len(alphabet)):
+            raise ValueError(f"symbols must be indices into alphabet, in [0, {len(alphabet) - 1}], "
+                             f"got {int(symbols.min())} to {int(symbols.max())}")
+        labels = np.asarray(self.labels)
+        if labels.shape != (n,) or labels.dtype != bool:
+            raise ValueError(f"labels must be a boolean array of length {n} (one per word), "
+                             f"got {labels.dtype} of shape {labels.shape}")
+        object.__setattr__(self, "alphabet", alphabet)
+        object.__setattr__(self, "labels", labels)
 
     def __len__(self) -> int:
         return len(self.lengths)
@@ -97,12 +119,27 @@ class Words:
         :math:`T` is at least 1. ``lengths`` is an int64 tensor; the SRN needs
         lengths of at least 1, so leave out empty words (``words[words.lengths > 0]``).
         """
+        return self._one_hot(check_dtype(dtype), "dtype")
+
+    def _one_hot(self, dtype: torch.dtype, name: str) -> tuple[torch.Tensor, torch.Tensor]:
+        """:meth:`one_hot`; a size beyond the memory limit is refused naming the argument ``name``."""
         n, width = self.symbols.shape
+        check_memory(n * max(width, 1) * len(self.alphabet) * dtype.itemsize,
+                     f"one-hot inputs of {n} words of length up to {width}", name)
         x = torch.zeros(n, max(width, 1), len(self.alphabet), dtype=dtype)
         valid = torch.from_numpy(np.arange(width) < self.lengths[:, None])
         x[:, :width].scatter_(2, torch.from_numpy(self.symbols.astype(np.int64)).unsqueeze(2),
                               valid.unsqueeze(2).to(dtype))
         return x, torch.from_numpy(self.lengths.copy())
+
+
+def _integer_array(value, name: str, ndim: int) -> np.ndarray:
+    """``value`` if it is a NumPy integer array with ``ndim`` dimensions."""
+    if not isinstance(value, np.ndarray):
+        raise ArgumentTypeError(f"{name} must be a NumPy integer array, got {_shown(value)}")
+    if value.ndim != ndim or not np.issubdtype(value.dtype, np.integer):
+        raise ValueError(f"{name} must be a {ndim}-D NumPy integer array, got {_shown(value)}")
+    return value
 
 
 def _concatenate(parts: list[Words]) -> Words:
@@ -171,7 +208,7 @@ def _letter_distribution(dfa: DFA, kind, name: str) -> np.ndarray:
         p = None
     if p is None:
         names = ", ".join(repr(k) for k in DISTRIBUTIONS)
-        raise ValueError(f"{name} must be one of {names} or an array of shape {shape}, got {kind!r}")
+        raise ArgumentTypeError(f"{name} must be one of {names} or an array of shape {shape}, got {kind!r}")
     if p.shape != shape:
         raise ValueError(f"{name} must have shape {shape} (|Q|, |Σ|), got {p.shape}")
     if not np.isfinite(p).all() or (p < 0).any():
@@ -210,7 +247,7 @@ def sample_words(dfa: DFA, n: int, lam: float = 10.0, distribution="equal", seed
         ``"equal"``, ``"no_obvious_negative"`` or a :math:`(|Q|, |\Sigma|)` array (see
         :func:`letter_distribution`).
     seed
-        Anything :func:`numpy.random.default_rng` takes (an int, ``None``, a ``Generator``).
+        An integer in :math:`[0, 2^{64})`: the same seed draws the same words.
     label
         ``None``: the words of the process above. ``True`` (``False``): words drawn
         from that process *conditioned* on being accepted (rejected); lengths and
@@ -230,9 +267,16 @@ def sample_words(dfa: DFA, n: int, lam: float = 10.0, distribution="equal", seed
     n = check_positive_int(n, "n")
     lam = _check_lam(lam)
     if label is not None and not isinstance(label, (bool, np.bool_)):
-        raise ValueError(f"label must be None, True or False, got {label!r}")
+        raise ArgumentTypeError(f"label must be None, True or False, got {label!r}")
     p = _letter_distribution(dfa, distribution, "distribution")
-    rng = np.random.default_rng(seed)
+    seed = check_seed(seed)
+    _check_size(dfa, n, lam, label is not None)
+    return _sample_words(dfa, n, lam, p, np.random.default_rng(seed), label, distribution)
+
+
+def _sample_words(dfa: DFA, n: int, lam: float, p: np.ndarray, rng: np.random.Generator, label,
+                  distribution) -> Words:
+    """:func:`sample_words` with checked arguments, drawing from ``rng``."""
     if label is None:
         lengths = rng.poisson(lam, size=n).astype(np.int64)
         table = _cumulative(p)[None]  # one table for every number of remaining steps
@@ -257,19 +301,26 @@ def balanced_dataset(dfa: DFA, n: int, lam: float = 10.0, distribution="equal", 
     of a word of the process conditioned on being positive (negative), as if the
     first draw had gone on until both quotas were met, however rare a label is.
 
-    Parameters are those of :func:`sample_words`, plus ``positive_fraction`` in
-    :math:`[0, 1]`. Raises ``ValueError`` naming the language when a needed label
+    Parameters are those of :func:`sample_words` (``seed``: an integer in :math:`[0, 2^{64})`),
+    plus ``positive_fraction`` in :math:`[0, 1]`. Raises ``ValueError`` naming the language when a
+    needed label
     is impossible (for instance an empty language and ``positive_fraction > 0``).
     """
     _check_dfa(dfa)
     n = check_positive_int(n, "n")
-    if isinstance(positive_fraction, bool) or not isinstance(positive_fraction, (int, float)) \
-            or not 0 <= positive_fraction <= 1:
-        raise ValueError(f"positive_fraction must be a number in [0, 1], got {positive_fraction!r}")
+    lam = _check_lam(lam)
+    p = _letter_distribution(dfa, distribution, "distribution")
+    seed = check_seed(seed)
+    real = isinstance(positive_fraction, (int, float, np.integer, np.floating)) and \
+        not isinstance(positive_fraction, (bool, np.bool_))
+    if not real or not 0 <= positive_fraction <= 1:
+        raise (ValueError if real else ArgumentTypeError)(
+            f"positive_fraction must be a number in [0, 1], got {positive_fraction!r}")
+    _check_size(dfa, n, lam, True)
     rng = np.random.default_rng(seed)
     wanted = {True: int(round(n * positive_fraction))}
     wanted[False] = n - wanted[True]
-    first = sample_words(dfa, n, lam, distribution, rng)
+    first = _sample_words(dfa, n, lam, p, rng, None, distribution)
     parts = []
     for label, count in wanted.items():
         if count == 0:
@@ -277,7 +328,7 @@ def balanced_dataset(dfa: DFA, n: int, lam: float = 10.0, distribution="equal", 
         kept = np.flatnonzero(first.labels == label)[:count]
         parts.append(first[kept])
         if len(kept) < count:
-            parts.append(sample_words(dfa, count - len(kept), lam, distribution, rng, label=label))
+            parts.append(_sample_words(dfa, count - len(kept), lam, p, rng, label, distribution))
     words = _concatenate([p for p in parts if len(p)])
     return words[rng.permutation(n)]
 
@@ -287,14 +338,34 @@ def balanced_dataset(dfa: DFA, n: int, lam: float = 10.0, distribution="equal", 
 
 def _check_dfa(dfa) -> None:
     if not isinstance(dfa, DFA):
-        raise ValueError(f"dfa must be a srnbook.dfa.DFA, got {type(dfa).__name__}")
+        raise ArgumentTypeError(f"dfa must be a srnbook.dfa.DFA, got {_shown(dfa)}")
 
 
 def _check_lam(lam) -> float:
-    if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(lam) or lam < 0:
-        raise ValueError(f"lam must be a finite number >= 0 (the mean word length), got {lam!r}")
+    real = isinstance(lam, (int, float, np.integer, np.floating)) and not isinstance(lam, (bool, np.bool_))
+    if not real or not math.isfinite(lam) or lam < 0:
+        raise (ValueError if real else ArgumentTypeError)(
+            f"lam must be a finite number >= 0 (the mean word length), got {lam!r}")
     return float(lam)
+
+
+_WORD_BYTES = 64  # per word drawn: its length, order, state, draws and indices in _walk
+
+
+def _check_size(dfa: DFA, n: int, lam: float, conditional: bool) -> None:
+    """Refuse, before drawing, ``n`` words of mean length ``lam`` beyond the memory limit.
+
+    The words take about ``n (64 + 2 L)`` bytes, :math:`L = \\lambda + 6\\sqrt\\lambda + 6` a
+    length that the longest of them rarely exceeds; drawing words with a given label also
+    builds one letter table per length up to :math:`L` (:func:`_conditional`).
+    """
+    longest = lam + 6 * math.sqrt(lam) + 6
+    itemsize = 1 if dfa.n_symbols <= 256 else 4
+    nbytes = n * (_WORD_BYTES + 2 * longest * itemsize)
+    if conditional:
+        nbytes += 4 * 8 * longest * dfa.n_states * dfa.n_symbols
+    check_memory(nbytes, f"{n} words of mean length {lam:g} from a DFA with {dfa.n_states} states",
+                 "n and lam")
 
 
 def _cumulative(p: np.ndarray) -> np.ndarray:

@@ -12,23 +12,54 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 
 import torch
 
-from ._validation import check_choice, check_positive_int, check_tensor
+from ._validation import (check_choice, check_dtype, check_instance, check_memory, check_positive_float,
+                          check_positive_int, check_tensor)
 from .srn import SRN
 
 BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+MAX_WORDS = 2**20
+"""The most words :func:`all_words` enumerates."""
+
+
+def _check_finite_weights(model: SRN, name: str = "model") -> SRN:
+    """``model`` if it is an SRN whose parameters are all finite."""
+    check_instance(model, name, SRN, "a srnbook.SRN")
+    for key, p in model.named_parameters():
+        if not bool(torch.isfinite(p).all()):
+            raise ValueError(f"{name} has NaN or infinite weights (in {key})")
+    return model
+
+
+def _check_states(h, activation: str) -> tuple[torch.Tensor, float, float]:
+    r"""``(h, lo, hi)``: ``h`` a nonempty finite tensor of values of :math:`\sigma` (in ``[lo, hi]``)."""
+    lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
+    h = check_tensor(h, "h", ndim=(1, 2, 3), finite=True).detach()
+    if h.numel() == 0:
+        raise ValueError(f"h must hold at least one hidden value, got shape {tuple(h.shape)}")
+    if bool((h < lo).any() | (h > hi).any()):
+        raise ValueError(f"h must hold values of {activation} (in [{lo:g}, {hi:g}]), "
+                         f"got values from {float(h.min())!r} to {float(h.max())!r}")
+    return h, lo, hi
 
 
 def scaled(model: SRN, J: float) -> SRN:
     r"""A copy of ``model`` with :math:`U, W, b` multiplied by ``J`` (the output layer unchanged).
 
     Scaling the pre-activation :math:`a_t` by :math:`J` pushes :math:`\sigma(J a)` toward
-    a step function as :math:`J` grows (Galvan 2015, remark 3).
+    a step function as :math:`J` grows (Galvan 2015, remark 3). ``J`` is a positive finite
+    number whose products with the weights stay finite in their dtype.
     """
-    if not isinstance(J, (int, float)) or not J > 0:
-        raise ValueError(f"J must be a positive number, got {J!r}")
+    model = _check_finite_weights(model)
+    J = check_positive_float(J, "J")
+    largest = max(float(p.detach().abs().max()) for p in (model.U, model.W, model.b))
+    top = torch.finfo(model.W.dtype).max
+    if largest * J > top:
+        raise ValueError(f"J = {J!r} is too large: J times the largest weight ({largest:.3g}) overflows "
+                         f"{model.W.dtype} (J must be at most {top / largest:.3g})")
     out = copy.deepcopy(model)
     with torch.no_grad():
         for p in (out.U, out.W, out.b):
@@ -45,8 +76,7 @@ def saturation_level(h: torch.Tensor, activation: str = "sigmoid") -> float:
     :math:`m` (a sigmoid value of :math:`10^{-30}`, say); :func:`saturation_gap` is
     the exact distance.
     """
-    lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
-    h = check_tensor(h, "h", ndim=(1, 2, 3), finite=True)
+    h, lo, hi = _check_states(h, activation)
     m = (lo + hi) / 2
     return m + float((h.double() - m).abs().min())
 
@@ -59,16 +89,15 @@ def saturation_gap(h: torch.Tensor, activation: str = "sigmoid") -> float:
     computed without cancellation (in float64, exact for float32 values), so it is 0
     if and only if every coordinate is *exactly* on a bound.
     """
-    lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
-    h = check_tensor(h, "h", ndim=(1, 2, 3), finite=True).double()
+    h, lo, hi = _check_states(h, activation)
+    h = h.double()
     return float(torch.minimum(h - lo, hi - h).max())
 
 
 def saturated_fraction(h: torch.Tensor, activation: str = "sigmoid") -> float:
     r"""Fraction of the coordinates of ``h`` equal to a bound of :math:`\sigma` exactly
     (in ``h``'s own dtype), where :math:`\sigma'` is zero in floating point."""
-    lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
-    h = check_tensor(h, "h", ndim=(1, 2, 3), finite=True)
+    h, lo, hi = _check_states(h, activation)
     return float(((h == lo) | (h == hi)).to(torch.float64).mean())
 
 
@@ -76,12 +105,19 @@ def all_words(n_symbols: int, length: int, dtype=torch.float32) -> torch.Tensor:
     r"""Every word of exactly ``length`` symbols over an alphabet of ``n_symbols``, one-hot.
 
     Returns a tensor of shape :math:`(|\Sigma|^{T}, T, |\Sigma|)`, words in
-    lexicographic order. Their prefixes are all the shorter words.
+    lexicographic order. Their prefixes are all the shorter words. At most
+    :data:`MAX_WORDS` (:math:`2^{20}`) words, within the package's memory limit.
     """
     k = check_positive_int(n_symbols, "n_symbols")
     T = check_positive_int(length, "length")
-    if k ** T > 2 ** 20:
-        raise ValueError(f"n_symbols ** length must be at most 2**20 words, got {k ** T}")
+    dtype = check_dtype(dtype, "dtype")
+    if T * math.log2(k) > math.log2(MAX_WORDS):  # before computing k ** T, which can take forever
+        raise ValueError(f"n_symbols ** length must be at most 2**20 words, got {k}**{T} "
+                         f"(about 2**{T * math.log2(k):.4g})")
+    count = k ** T
+    itemsize = torch.finfo(dtype).bits // 8
+    check_memory(count * T * (8 + 8 * (k + 1) + itemsize * k), f"{count} one-hot words of length {T} over "
+                 f"{k} symbols", "n_symbols")
     idx = torch.tensor(list(itertools.product(range(k), repeat=T)), dtype=torch.long)
     return torch.nn.functional.one_hot(idx, k).to(dtype)
 
@@ -90,8 +126,17 @@ def count_distinct_states(model: SRN, words: torch.Tensor) -> list[int]:
     """Number of distinct hidden vectors reached after ``t`` symbols, for ``t = 0, ..., T``.
 
     Entry ``t`` counts the distinct rows of :math:`h_t` over all ``words`` (with
-    :math:`h_0` the zero state); vectors are compared exactly, bit for bit.
+    :math:`h_0` the zero state); vectors are compared exactly, bit for bit. ``words``
+    are inputs ``(B, T, u)`` in the model's dtype, as :func:`all_words` makes them.
     """
+    model = _check_finite_weights(model)
+    words = check_tensor(words, "words", ndim=3, dtype=model.W.dtype)
+    B, T, u = words.shape
+    if u != model.input_size or B == 0 or T == 0:
+        raise ValueError(f"words must have shape (B, T, {model.input_size}) with B, T >= 1, "
+                         f"got {tuple(words.shape)}")
+    check_memory(3 * B * T * model.hidden_size * words.element_size(), f"the hidden states of {B} words of "
+                 f"length {T} ({model.hidden_size} units)", "words")
     with torch.no_grad():
         h = model(words).h
     counts = [1]

@@ -31,10 +31,12 @@ from typing import Iterator, NamedTuple, Sequence
 import numpy as np
 import torch
 
-from ._validation import check_choice, check_positive_int, check_tensor
+from ._validation import (ArgumentTypeError, _shown, check_choice, check_dtype, check_float,
+                          check_float_sequence, check_instance, check_memory, check_positive_float,
+                          check_positive_int, check_seed, check_tensor)
 from .activations import saturation_threshold
 from .dfa import DFA
-from .saturation import BOUNDS, saturation_gap, saturation_level
+from .saturation import BOUNDS, _check_finite_weights, saturation_gap, saturation_level
 from .srn import OUTPUTS, SRN, SRNOutput
 
 Tensor = torch.Tensor
@@ -71,21 +73,69 @@ def _check_activation(activation) -> str:
 
 
 def _check_dtype(dtype) -> torch.dtype:
-    if dtype not in DTYPES:
-        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
-    return dtype
+    return check_dtype(dtype, "dtype", allowed=DTYPES)
 
 
-def _check_dfa(dfa) -> DFA:
-    if not isinstance(dfa, DFA):
-        raise ValueError(f"dfa must be a srnbook.DFA, got {type(dfa).__name__}")
-    return dfa
+def _check_dfa(dfa, name: str = "dfa") -> DFA:
+    return check_instance(dfa, name, DFA, "a srnbook.DFA")
 
 
-def _check_J(J) -> float:
-    if isinstance(J, bool) or not isinstance(J, (int, float)) or not math.isfinite(J) or J <= 0:
-        raise ValueError(f"J must be a positive finite number (or None for the smallest saturating scale), got {J!r}")
-    return float(J)
+def _check_J(J, name: str = "J") -> float:
+    """``J`` as a float if it is a positive finite number."""
+    return check_positive_float(J, name)
+
+
+def _growth(d: int, activation: str) -> int:
+    r"""A bound :math:`R` on :math:`|U x| + \sum_m |W_{im}| + |b_i|` and on :math:`\sum_m |V_{0m}| + |c|`,
+    in units of :math:`J`, for the network of :func:`dfa_to_ssrn` (:math:`|h_m| \le 1`): every partial
+    sum of a pre-activation is at most :math:`RJ` in magnitude. Sigmoid: :math:`2 + 3d`. tanh: the
+    entries of :math:`W\mathcal B^{-1}` are at most :math:`\tfrac12(3 + 3d/(d - 2)) \le 6` for
+    :math:`d \ge 3` (:math:`d = 2`: at most 8 in all)."""
+    return 3 * d + 2 if activation == "sigmoid" else 6 * d + 2
+
+
+def _check_scale(J, d: int, activation: str, dtype: torch.dtype, name: str = "J") -> float:
+    """``J`` as the network stores it: positive, not rounded to 0 in ``dtype``, and small enough that
+    the construction's multiples of it (:func:`_growth`) stay finite in ``dtype``; refused before
+    anything is built."""
+    J = _check_J(J, name)
+    stored = float(torch.tensor(J, dtype=dtype))
+    if stored == 0:
+        raise ValueError(f"{name} must be a positive number representable in {dtype}, "
+                         f"got {J!r} (it rounds to 0)")
+    growth, top = _growth(d, activation), torch.finfo(dtype).max
+    if stored * growth > top:
+        raise ValueError(f"{name} = {J!r} is too large for {dtype}: the {activation} network of "
+                         f"d = {d} units computes sums up to {growth}J, which overflow "
+                         f"(use {name} <= {top / growth:.4g})")
+    return stored
+
+
+def _check_words(words, name: str = "words") -> list:
+    """``words`` as a list (a bare string is refused, not read as one-letter words)."""
+    if isinstance(words, (str, bytes)):
+        raise ArgumentTypeError(f"{name} must be a list of words, got a single string {_shown(words)} "
+                                "(wrap it in a list)")
+    try:
+        return list(words)
+    except TypeError:
+        raise ArgumentTypeError(f"{name} must be a list of words, got {_shown(words)}") from None
+
+
+def _codes(dfa: DFA, words, *, nonempty: bool = False) -> list[np.ndarray]:
+    """The symbol indices of each of ``words`` (:meth:`DFA.encode_many`: errors name ``words``); with
+    ``nonempty``, at least one word must have a letter."""
+    codes = dfa.encode_many(_check_words(words))
+    if nonempty and not any(len(c) for c in codes):
+        raise ValueError("words must contain at least one non-empty word")
+    return codes
+
+
+def _word_budget(n: int, max_length: int, n_name: str, length_name: str) -> None:
+    """Refuse ``n`` random words of up to ``max_length`` letters (tuples of symbols) that would not fit
+    in memory."""
+    check_memory(n * (64 + 8 * max_length), f"{n} words of up to {max_length} letters",
+                 f"{n_name}/{length_name}")
 
 
 # ---------------------------------------------------------------------- saturation in floating point
@@ -138,13 +188,20 @@ def _gamma(n: int, dtype: torch.dtype) -> float:
 # ---------------------------------------------------------------------- the tanh change of basis
 
 
+def _check_basis_size(n, dtype) -> tuple[int, torch.dtype]:
+    n = check_positive_int(n, "n")
+    dtype = check_dtype(dtype, "dtype")
+    check_memory(3 * n * n * (torch.finfo(dtype).bits // 8), f"three {n} x {n} matrices", "n")
+    return n, dtype
+
+
 def tanh_basis(n: int, dtype: torch.dtype = torch.float64) -> Tensor:
     r""":math:`\mathcal B_{\tanh} = 2\,\mathrm{Id}_n - \mathbf 1 \mathbf 1^\top`: 1 on the diagonal, -1 elsewhere (7.2).
 
     Column :math:`k` is the tanh version :math:`2 e_k - \mathbf 1` of the one-hot
     vector :math:`e_k`: :math:`h_{\tanh} = \mathcal B_{\tanh} h_{\mathrm{sig}}`.
     """
-    n = check_positive_int(n, "n")
+    n, dtype = _check_basis_size(n, dtype)
     return 2 * torch.eye(n, dtype=dtype) - torch.ones(n, n, dtype=dtype)
 
 
@@ -155,7 +212,7 @@ def tanh_basis_inverse(n: int, dtype: torch.dtype = torch.float64) -> Tensor:
     is singular (appendix B) and this raises ``ValueError``; :func:`dfa_to_ssrn`
     then uses the affine map :math:`h_{\mathrm{sig}} = (h_{\tanh} + \mathbf 1)/2` instead.
     """
-    n = check_positive_int(n, "n")
+    n, dtype = _check_basis_size(n, dtype)
     if n == 2:
         raise ValueError("n must not be 2: the tanh basis matrix [[1, -1], [-1, 1]] is singular (Property 1)")
     a = 1.0 / (n - 2)
@@ -258,7 +315,7 @@ def _smallest_scale(dfa: DFA, activation: str, dtype: torch.dtype) -> float:
         raise RuntimeError("no saturating scale found near the sigmoid's threshold")  # pragma: no cover
     rho = _tanh_error_ratio(dfa, dtype)
     if not rho < 1:
-        raise ValueError(f"the DFA is too large ({dfa.n_states * dfa.n_symbols} hidden units) for a tanh "
+        raise ValueError(f"dfa is too large ({dfa.n_states * dfa.n_symbols} hidden units) for a tanh "
                          f"SSRN whose saturation is guaranteed in {dtype}; give J explicitly or use float64")
     J = torch.tensor(float(t) / (1 - rho), dtype=torch.float64).to(dtype)
     while float(J) * (1 - rho) < float(t):  # round up, not to nearest
@@ -290,6 +347,25 @@ class SSRN:
     activation: str
     h0: Tensor
 
+    def __post_init__(self):
+        srn = _check_finite_weights(self.srn, "srn")
+        dfa = _check_dfa(self.dfa)
+        self.activation = _check_activation(self.activation)
+        check_dtype(srn.W.dtype, "srn's dtype", allowed=DTYPES)
+        if (srn.input_size, srn.output_size) != (dfa.n_symbols, 1):
+            raise ValueError(f"srn must have input size {dfa.n_symbols} (dfa's alphabet) and output size 1, "
+                             f"got {srn.input_size} and {srn.output_size}")
+        if (srn.activation.name, srn.output) != (self.activation, self.activation):
+            raise ValueError(f"activation must be srn's activation and output function, got "
+                             f"{self.activation!r} for an srn with {srn.activation.name!r} "
+                             f"and {srn.output!r}")
+        J = _check_J(self.J)
+        if float(torch.tensor(J, dtype=srn.W.dtype)) != J:
+            raise ValueError(f"J must be a float representable in the network's dtype {srn.W.dtype}, "
+                             f"got {J!r}")
+        self.J = J
+        self.h0 = _check_hidden(self.h0, "h0", srn, ndim=1)
+
     @property
     def alphabet(self) -> tuple[str, ...]:
         return self.dfa.alphabet
@@ -315,9 +391,7 @@ class SSRN:
 
         :meth:`DFA.encode` word by word (the same ``ValueError`` naming an unknown symbol).
         """
-        if isinstance(words, str):
-            raise ValueError("words must be a list of words, got a single string (wrap it in a list)")
-        return self.dfa.encode_many(words)
+        return _codes(self.dfa, words)
 
     def encode(self, words) -> tuple[Tensor, Tensor]:
         r"""One-hot inputs ``x``, ``(B, T, |Σ|)`` with ``T`` the longest length (at least 1), and the ``(B,)`` lengths.
@@ -326,7 +400,11 @@ class SSRN:
         empty words have length 0 (:meth:`SRN.forward` needs lengths of at least 1:
         :meth:`run` handles empty words itself).
         """
-        return _one_hot(self.codes(words), self.dfa.n_symbols, self.dtype)
+        codes = self.codes(words)
+        cells = len(codes) * max([1, *map(len, codes)]) * (self.dfa.n_symbols + 1)
+        check_memory(cells * (8 + self.srn.W.element_size()), f"one-hot inputs of {len(codes)} words",
+                     "words")
+        return _one_hot(codes, self.dfa.n_symbols, self.dtype)
 
     # ------------------------------------------------------------------ running the network
 
@@ -337,14 +415,21 @@ class SSRN:
         the words in this bucket, ``lengths`` their lengths and ``out`` the
         :class:`~srnbook.srn.SRNOutput` of the real forward pass. Words are sorted
         by length and cut into buckets (see :func:`length_buckets`) so that the
-        padded work stays small; runs under :func:`torch.inference_mode`.
+        padded work stays small; runs under :func:`torch.inference_mode`. ``max_elements``
+        bounds the ``(B, T, d)`` tensors of one batch (a single longer word runs alone).
         """
+        max_elements = check_positive_int(max_elements, "max_elements")
         return self._run(self.codes(words), max_elements)
 
     def _run(self, codes: list[np.ndarray], max_elements: int = 2**23) -> Iterator[tuple[np.ndarray, Tensor, SRNOutput]]:
         """:meth:`run` on words already encoded by :meth:`codes`."""
         lengths = np.array([len(c) for c in codes], dtype=np.int64)
-        for index in length_buckets(lengths, self.srn.hidden_size, max_elements=max_elements):
+        d, size = self.srn.hidden_size, self.srn.W.element_size()
+        for index in length_buckets(lengths, d, max_elements=max_elements):
+            steps = len(index) * int(lengths[index[0]])  # the longest word comes first
+            check_memory(steps * (4 * d * size + 8 * (self.dfa.n_symbols + 2)),
+                         f"a batch of {len(index)} words of up to {int(lengths[index[0]])} letters",
+                         "words" if len(index) == 1 else "max_elements")
             x, lens = _one_hot([codes[i] for i in index], self.dfa.n_symbols, self.dtype)
             with torch.inference_mode():
                 out = self.srn(x, lengths=lens, h0=self.h0)
@@ -353,6 +438,7 @@ class SSRN:
     def readout(self, h: Tensor) -> Tensor:
         r""":math:`\hat y = g(V h + c)` for hidden vectors ``h`` of shape ``(..., d)``, computed as in :meth:`SRN.forward`."""
         srn = self.srn
+        h = _check_hidden(h, "h", srn)
         with torch.inference_mode():
             flat = h.reshape(-1, srn.hidden_size)
             y = OUTPUTS[srn.output](torch.addmm(srn.c, flat, srn.V.t()))
@@ -366,6 +452,9 @@ class SSRN:
         r""":meth:`outputs` and, from the same forward pass, every hidden state :math:`h_t` (:math:`t \ge 1`)
         at the valid steps of ``words`` as an ``(N, d)`` tensor (``None`` unless ``states``)."""
         codes = self.codes(words)
+        if states:
+            check_memory(sum(map(len, codes)) * self.srn.hidden_size * self.srn.W.element_size() * 2,
+                         "the hidden states of every letter of words", "words")
         y = torch.empty(len(codes), dtype=self.dtype)
         empty = [i for i, c in enumerate(codes) if len(c) == 0]
         if empty:
@@ -394,14 +483,26 @@ class SSRN:
     def decode(self, h: Tensor) -> Tensor:
         r"""The DFA state each hidden vector encodes (group :math:`i // |\Sigma|` of its unit on), or -1 if none.
 
-        ``h`` has shape ``(..., d)``; a vector encodes a state only if it is exactly
-        one-hot (sigmoid) or exactly :math:`2 e_i - \mathbf 1` (tanh).
+        ``h`` has shape ``(..., d)`` and the network's dtype; a vector encodes a state only
+        if it is exactly one-hot (sigmoid) or exactly :math:`2 e_i - \mathbf 1` (tanh).
         """
+        h = _check_hidden(h, "h", self.srn)
         lo, hi = BOUNDS[self.activation]
         on = h == hi
         valid = (on | (h == lo)).all(-1) & (on.sum(-1) == 1)
         state = on.to(torch.int64).argmax(-1) // self.dfa.n_symbols
         return torch.where(valid, state, torch.full_like(state, -1))
+
+
+def _check_hidden(h, name: str, srn: SRN, ndim: int | None = None) -> Tensor:
+    """``h`` if it is a finite tensor of hidden vectors of ``srn``: shape ``(..., d)`` (``(d,)`` with
+    ``ndim=1``) and the network's dtype."""
+    d = srn.hidden_size
+    h = check_tensor(h, name, ndim=ndim if ndim is not None else tuple(range(1, 9)), dtype=srn.W.dtype)
+    if h.shape[-1] != d:
+        shape = "(d,)" if ndim == 1 else "(..., d)"
+        raise ValueError(f"{name} must have shape {shape} with d = {d} hidden units, got {tuple(h.shape)}")
+    return h
 
 
 def _one_hot(codes: Sequence[np.ndarray], k: int, dtype: torch.dtype) -> tuple[Tensor, Tensor]:
@@ -425,6 +526,22 @@ STEP_COST = 1e5  # the fixed cost of one forward step (Python, kernel launches),
 ELEMENT_COST = 16  # the elementwise work per hidden value and step (sigma, copies, masks), in multiply-adds
 
 
+def _check_lengths(lengths) -> np.ndarray:
+    """``lengths`` as a 1-D int64 array of nonnegative integers."""
+    try:
+        array = np.asarray(lengths)
+    except (TypeError, ValueError):  # ragged nested lists
+        raise ArgumentTypeError(f"lengths must be a 1-D array of word lengths, "
+                                f"got {_shown(lengths)}") from None
+    if array.ndim != 1:
+        raise ValueError(f"lengths must be a 1-D array of word lengths, got {_shown(lengths)}")
+    if array.size and array.dtype.kind not in "iu":
+        raise ValueError(f"lengths must hold integers, got dtype {array.dtype}")
+    if array.size and int(array.min()) < 0:
+        raise ValueError(f"lengths must be nonnegative, got {int(array.min())}")
+    return array.astype(np.int64)
+
+
 def length_buckets(lengths, width: int = 1, *, max_elements: int = 2**23, groups: int = 64) -> list[np.ndarray]:
     r"""Split the non-empty words into batches of similar lengths, for :meth:`SRN.forward`.
 
@@ -437,14 +554,19 @@ def length_buckets(lengths, width: int = 1, *, max_elements: int = 2**23, groups
     fixed cost dominates), tight ones when ``d`` is large (the cost is then close
     to the total length times :math:`d^2`). A batch whose ``(B, T, d)`` tensors
     would exceed ``max_elements`` entries runs in several pieces. Returns index
-    arrays into ``lengths``, longest words first; zero lengths are left out.
+    arrays into ``lengths`` (a 1-D array or list of nonnegative integers), longest
+    words first; zero lengths are left out.
     """
-    lengths = np.asarray(lengths, dtype=np.int64)
-    width = check_positive_int(int(width), "width")
+    lengths = _check_lengths(lengths)
+    width = check_positive_int(width, "width")
+    max_elements = check_positive_int(max_elements, "max_elements")
+    groups = check_positive_int(groups, "groups")
     order = np.argsort(-lengths, kind="stable")
     order = order[lengths[order] > 0]
     if len(order) == 0:
         return []
+    n = min(groups, len(order))
+    check_memory(48 * n * n, f"the cost table of {n} groups of words", "groups")
     edges = np.unique(np.linspace(0, len(order), min(groups, len(order)) + 1).astype(np.int64))
     per_word = width * (width + ELEMENT_COST)
 
@@ -542,8 +664,15 @@ def dfa_to_ssrn(dfa: DFA, activation: str = "sigmoid", J: float | None = None,
           :math:`J/2`); in float64 it exceeds 19.061547 by less than :math:`10^{-7}` up to :math:`d = 4000`.
           The margin is not idle: at ``J = saturating_scale("tanh")`` exactly, some
           tanh networks leave hidden values a rounding error short of :math:`\pm 1`.
+        An explicit ``J`` must stay nonzero in ``dtype``, and the sums the network
+        computes, up to :math:`(3d + 2)J` (sigmoid) or :math:`(6d + 2)J` (tanh) in
+        magnitude, must stay finite: a larger ``J`` is refused (in float32,
+        ``J = 1.2e38`` gives :math:`3J = \infty`).
     dtype
         ``torch.float32`` (default) or ``torch.float64``.
+
+    The network's :math:`d \times d` matrix :math:`W` is built in float64 first: a
+    DFA whose :math:`W` would not fit in the package's memory limit is refused.
 
     Returns
     -------
@@ -565,13 +694,15 @@ def dfa_to_ssrn(dfa: DFA, activation: str = "sigmoid", J: float | None = None,
     dfa = _check_dfa(dfa)
     activation = _check_activation(activation)
     dtype = _check_dtype(dtype)
-    if J is None:
-        J = _smallest_scale(dfa, activation, dtype)
-    J = float(torch.tensor(_check_J(J), dtype=dtype))  # the scale as the network stores it
-    if J == 0 or not math.isfinite(J):
-        raise ValueError(f"J must be a positive number representable in {dtype}, got {J!r}")
     n, k = dfa.delta.shape
     d = n * k
+    if J is not None:
+        J = _check_scale(J, d, activation, dtype)  # the scale as the network stores it
+    entry = (17 if activation == "sigmoid" else 41) + torch.finfo(dtype).bits // 8  # float64 temporaries, W
+    check_memory(entry * d * d, f"the {d} x {d} matrix W (d = {n} states x {k} letters) and its float64 "
+                 "construction", "dfa")
+    if J is None:
+        J = _check_scale(_smallest_scale(dfa, activation, dtype), d, activation, dtype)
     U, W, V = _sigmoid_matrices(dfa, J)
     b, c = np.zeros(d), np.zeros(1)
     h0 = np.zeros(d)
@@ -591,11 +722,28 @@ def dfa_to_ssrn(dfa: DFA, activation: str = "sigmoid", J: float | None = None,
 
 
 class ExtractionError(ValueError):
-    """The hidden vectors reachable from :math:`h_0` did not close within ``max_states``."""
+    """The exploration of the states reachable from :math:`h_0` did not close within ``max_states``."""
+
+
+def _check_alphabet(alphabet, size: int) -> tuple[str, ...]:
+    """``alphabet`` as a tuple of ``size`` distinct non-empty strings (a bare string is refused)."""
+    if isinstance(alphabet, str) or not isinstance(alphabet, (list, tuple)):
+        raise ArgumentTypeError(f"alphabet must be a tuple or list of {size} symbols (strings), "
+                                f"got {_shown(alphabet)}")
+    alphabet = tuple(alphabet)
+    if len(alphabet) != size:
+        raise ValueError(f"alphabet must have {size} symbols (the input size), got {len(alphabet)}")
+    if any(not isinstance(s, str) or not s for s in alphabet):
+        raise ValueError(f"alphabet symbols must be non-empty strings, got {alphabet!r}")
+    if len(set(alphabet)) != size:
+        raise ValueError(f"alphabet has duplicate symbols: {alphabet!r}")
+    return alphabet
 
 
 def _resolve(model, alphabet, h0, threshold):
-    """``(srn, alphabet, h0, threshold)`` for an SSRN or an SRN."""
+    """``(srn, alphabet, h0, threshold)`` for an SSRN or an SRN, checked: finite weights, an alphabet of
+    ``u`` symbols, a finite ``h0`` of shape ``(d,)``, a finite ``threshold`` strictly inside the range of
+    the output function (at or beyond a bound, acceptance is constant or hangs on exact saturation)."""
     if isinstance(model, SSRN):
         srn = model.srn
         if alphabet is None:
@@ -612,20 +760,21 @@ def _resolve(model, alphabet, h0, threshold):
         if h0 is None:
             h0 = srn.W.new_zeros(srn.hidden_size)
     else:
-        raise ValueError(f"model must be an SSRN or a srnbook.SRN, got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be an SSRN or a srnbook.SRN, got {_shown(model)}")
+    _check_finite_weights(srn, "model")
     if srn.output_size != 1:
         raise ValueError(f"model must have output_size 1 (one acceptance score), got {srn.output_size}")
     if srn.output not in ("sigmoid", "tanh", "identity"):
         raise ValueError(f"model's output must be 'sigmoid', 'tanh' or 'identity', got {srn.output!r}")
-    alphabet = tuple(alphabet)
-    if len(alphabet) != srn.input_size:
-        raise ValueError(f"alphabet must have {srn.input_size} symbols (the input size), got {len(alphabet)}")
-    h0 = check_tensor(h0, "h0", ndim=1, dtype=srn.W.dtype, finite=False)
+    alphabet = _check_alphabet(alphabet, srn.input_size)
+    h0 = check_tensor(h0, "h0", ndim=1, dtype=srn.W.dtype)
     if h0.shape[0] != srn.hidden_size:
         raise ValueError(f"h0 must have shape ({srn.hidden_size},), got {tuple(h0.shape)}")
+    lo, hi = BOUNDS.get(srn.output, (None, None))
     if threshold is None:
         threshold = 0.5 if srn.output == "sigmoid" else 0.0
-    return srn, alphabet, h0, float(threshold)
+    threshold = check_float(threshold, "threshold", low=lo, high=hi, low_open=True, high_open=True)
+    return srn, alphabet, h0, threshold
 
 
 def _keys(H: Tensor) -> list[bytes]:
@@ -637,12 +786,18 @@ def ssrn_to_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
                 max_states: int = 10_000, threshold: float | None = None) -> DFA:
     r"""The minimal DFA of an SRN whose hidden vectors reachable from :math:`h_0` are finitely many.
 
-    A breadth-first search over hidden vectors: from each state :math:`h` and letter
-    :math:`j`, the next state is :math:`\sigma(W h + U e_j + b)`. Two vectors are the same
-    state iff their bytes are equal in the model's precision. A state accepts iff
+    A breadth-first search over hidden vectors: from a vector :math:`h` and letter
+    :math:`j`, the next vector is :math:`\sigma(W h + U e_j + b)`, and two vectors are the
+    same vector iff their bytes are equal in the model's precision. A vector accepts iff
     :math:`\hat y = g(V h + c)` exceeds ``threshold`` (default: 1/2 for a sigmoid output, 0
-    otherwise, e.g. for a tanh SSRN). The DFA so obtained is returned minimized
-    (:meth:`DFA.minimize`).
+    otherwise, e.g. for a tanh SSRN).
+
+    **States.** The *explored automaton* has one state per class of reachable vectors that
+    accept alike and have bitwise-equal successors on every letter: such vectors accept the
+    same words, so merging them is exact. In a compiled SSRN the :math:`|\Sigma|` vectors
+    of one DFA state (one per last letter) are one state, and the explored automaton is the
+    compiled DFA's reachable part. The DFA returned is its minimization
+    (:meth:`DFA.minimize`), with at most as many states.
 
     The cost is close to one forward pass over the transitions the search discovers: each
     reachable vector is multiplied by :math:`W` once (the frontier in batches, one matrix
@@ -665,52 +820,75 @@ def ssrn_to_dfa(model, alphabet: Sequence[str] | None = None, h0: Tensor | None 
     ----------
     model
         An :class:`SSRN` (its alphabet and :math:`h_0` are used) or an
-        :class:`srnbook.SRN` with output size 1 and output ``"sigmoid"``,
-        ``"tanh"`` or ``"identity"`` (alphabet: the first :math:`u` lowercase
-        letters; :math:`h_0 = 0`).
+        :class:`srnbook.SRN` with finite weights, output size 1 and output
+        ``"sigmoid"``, ``"tanh"`` or ``"identity"`` (alphabet: the first :math:`u`
+        lowercase letters; :math:`h_0 = 0`).
     alphabet, h0
-        Override the defaults above.
+        Override the defaults above: a tuple of :math:`u` distinct symbols, a finite
+        vector of shape ``(d,)`` in the model's dtype.
     max_states
-        Raise :class:`ExtractionError` if more distinct hidden vectors are reachable.
+        The most states the explored automaton may have (see **States**; the DFA
+        returned has at most as many): past it the exploration stops with
+        :class:`ExtractionError`, whose message says how many states and hidden
+        vectors were reached. Every vector but :math:`h_0` is a successor of a state, so
+        about :math:`1 + |\Sigma|` ``max_states`` hidden vectors are explored at most.
     threshold
-        Acceptance threshold on :math:`\hat y`.
+        Acceptance threshold on :math:`\hat y`: a finite number, strictly inside the range of
+        the output function (:math:`(0, 1)` sigmoid, :math:`(-1, 1)` tanh).
     """
     srn, alphabet, h0, threshold = _resolve(model, alphabet, h0, threshold)
     max_states = check_positive_int(max_states, "max_states")
-    return _explore(srn, alphabet, h0, threshold, _keys, max_states,
-                    f"more than max_states={max_states} distinct hidden vectors are reachable: the network's "
-                    "reachable states do not close (it may not be saturated); raise max_states if it should")
+
+    def overflow(states: int, vectors: int) -> str:
+        return (f"more than max_states={max_states} states are reachable from h0 ({states} states, "
+                f"{vectors} distinct hidden vectors so far): the network may not be saturated; raise "
+                "max_states if it should close")
+
+    return _explore(srn, alphabet, h0, threshold, _keys, max_states, overflow, merge=True)
 
 
 EXPLORE_ELEMENTS = 2**22  # hidden values computed per batch of the exploration (16 MiB in float32)
 
 
 def _explore(srn: SRN, alphabet: tuple, h0: Tensor, threshold: float, keys, max_states: int,
-             overflow: str) -> DFA:
-    r"""Breadth-first search of the hidden vectors reachable from ``h0``, two vectors being one state iff
-    ``keys`` gives them the same key; the first vector found with a key represents its state. Returns
-    the minimized DFA; raises :class:`ExtractionError` with message ``overflow`` past ``max_states``.
+             overflow, merge: bool = False) -> DFA:
+    r"""Breadth-first search of the hidden vectors reachable from ``h0``, two vectors being one *key* iff
+    ``keys`` gives them the same key; the first vector found with a key represents it. Returns the
+    minimized DFA of the keys' transitions.
+
+    The explored automaton's states, which ``max_states`` bounds, are the keys themselves, or, with
+    ``merge``, the classes of keys that accept alike and go to the same keys on every letter (merging
+    them is exact). Past ``max_states`` raises :class:`ExtractionError` with message ``overflow``, a
+    string or a function of the number of states and of keys reached.
 
     The frontier is expanded in batches of representatives :math:`H` (:math:`m \times d`): one
-    product :math:`A = H W^\top` per batch, so every state is multiplied by :math:`W` once. The
+    product :math:`A = H W^\top` per batch, so every key is multiplied by :math:`W` once. The
     successors of a row :math:`a` of :math:`A` on all letters, :math:`\sigma(a + p_j)` with
     :math:`p_j = U e_j + b`, are computed in one elementwise pass, and only for the rows not seen
-    before: states with bitwise-equal :math:`W h` have the same successors (in a compiled SSRN the
-    :math:`|\Sigma|` states of one DFA state do), so they share one expansion."""
+    before: vectors with bitwise-equal :math:`W h` have the same successors (in a compiled SSRN the
+    :math:`|\Sigma|` vectors of one DFA state do), so they share one expansion."""
     k, d = srn.input_size, srn.hidden_size
     rows = max(1, EXPLORE_ELEMENTS // (k * d))  # representatives per batch
+    per_key = 2 * d * srn.W.element_size() + 200 + 40 * k  # its bytes in two dicts, its row of delta
+
+    def fail(states: int):
+        message = overflow(states, len(index)) if callable(overflow) else overflow
+        raise ExtractionError(message)
+
     with torch.inference_mode():
         P = torch.addmm(srn.b, torch.eye(k, dtype=srn.W.dtype), srn.U.t())  # row j: U e_j + b
         W_t = srn.W.t()
-        states = [h0.reshape(1, -1).clone()]
-        index = {keys(states[0])[0]: 0}
-        moves: dict[bytes, list[int]] = {}  # bytes of W h -> the states reached on each letter
-        frontier, delta = states[0], []
+        frontier = h0.reshape(1, -1).clone()
+        index = {keys(frontier)[0]: 0}
+        moves: dict[bytes, list[int]] = {}  # bytes of W h -> the keys reached on each letter
+        delta, accepting, classes, outputs = [], [], {}, []
         while frontier.shape[0]:
             found = []
             for H in frontier.split(rows):
                 drive = H @ W_t  # W h, one row per representative
                 drive_keys = _keys(drive)
+                y = OUTPUTS[srn.output](torch.addmm(srn.c, H, srn.V.t()))[:, 0]
+                outputs.append(y)
                 fresh, seen = [], set()  # rows whose W h is new: the first of each
                 for row, key in enumerate(drive_keys):
                     if key not in moves and key not in seen:
@@ -723,21 +901,26 @@ def _explore(srn: SRN, alphabet: tuple, h0: Tensor, threshold: float, keys, max_
                         q = index.get(key)
                         if q is None:
                             q = index[key] = len(index)
-                            if q >= max_states:
-                                raise ExtractionError(overflow)
+                            if not merge and q >= max_states:
+                                fail(q + 1)
                             new.append(row)
                         targets.append(q)
                     for r, row in enumerate(fresh):
                         moves[drive_keys[row]] = targets[r * k:(r + 1) * k]
                     found.append(successors[new])
-                for key in drive_keys:
+                for key, accepts in zip(drive_keys, (y > threshold).tolist()):
                     delta.extend(moves[key])
+                    accepting.append(accepts)
+                    if merge and classes.setdefault((tuple(moves[key]), accepts), len(classes)) >= max_states:
+                        fail(len(classes))
+            check_memory(len(index) * per_key, f"the {len(index)} hidden vectors explored so far",
+                         "max_states")
             frontier = torch.cat(found) if found else frontier[:0]
-            states.append(frontier)
-        H = torch.cat(states)
-        y = OUTPUTS[srn.output](torch.addmm(srn.c, H, srn.V.t()))[:, 0]
-    accepting = (y > threshold).numpy()
-    return DFA(np.array(delta, dtype=np.int64).reshape(-1, k), accepting, alphabet).minimize()
+        if not bool(torch.isfinite(torch.cat(outputs)).all()):  # a NaN or infinite entry of h makes y so
+            raise ValueError("model: a hidden vector reachable from h0, or its output, has NaN or infinite "
+                             "entries (the pre-activations overflow)")
+    delta = np.array(delta, dtype=np.int64).reshape(-1, k)
+    return DFA(delta, np.array(accepting, dtype=bool), alphabet).minimize()
 
 
 # ---------------------------------------------------------------------- saturation and stability
@@ -746,17 +929,26 @@ def _explore(srn: SRN, alphabet: tuple, h0: Tensor, threshold: float, keys, max_
 def _hidden_states(model, words, h0) -> tuple[Tensor, str]:
     """All hidden states :math:`h_1, ..., h_T` at valid steps of ``words``, as an ``(N, d)`` tensor."""
     if isinstance(model, SSRN):
+        if h0 is not None:
+            raise ValueError(f"h0 must be None for an SSRN model (its own h0 is used), got {_shown(h0)}")
         return model._outputs_and_states(words)[1], model.activation
     if isinstance(model, SRN):
+        _check_finite_weights(model, "model")
         name = model.activation.name
         if name not in BOUNDS:
             raise ValueError(f"model's activation must be 'sigmoid' or 'tanh' (Definition 2 needs a bounded one), "
                              f"got {name!r}")
         x = check_tensor(words, "words", ndim=3, dtype=model.W.dtype)
+        B, T, u = x.shape
+        if u != model.input_size or B == 0 or T == 0:
+            raise ValueError(f"words must have shape (B, T, {model.input_size}) with B, T >= 1, "
+                             f"got {tuple(x.shape)}")
+        check_memory(3 * B * T * model.hidden_size * x.element_size(), f"the hidden states of {B} words of "
+                     f"length {T}", "words")
         with torch.inference_mode():
             h = model(x, h0=h0).h
         return h.reshape(-1, model.hidden_size), name
-    raise ValueError(f"model must be an SSRN or a srnbook.SRN, got {type(model).__name__}")
+    raise ArgumentTypeError(f"model must be an SSRN or a srnbook.SRN, got {_shown(model)}")
 
 
 def saturation(model, words, h0: Tensor | None = None) -> float:
@@ -768,7 +960,8 @@ def saturation(model, words, h0: Tensor | None = None) -> float:
     bound. ``model`` is an :class:`SSRN` (``words``: a list of words over its
     alphabet; empty words contribute nothing) or a :class:`srnbook.SRN` with
     sigmoid or tanh activation (``words``: a one-hot tensor ``(B, T, u)``,
-    ``h0`` as in :meth:`SRN.forward`).
+    ``h0`` as in :meth:`SRN.forward`; an SSRN uses its own :math:`h_0`, and ``h0``
+    must then be ``None``).
     """
     h, activation = _hidden_states(model, words, h0)
     if h.numel() == 0:
@@ -810,8 +1003,9 @@ def stability_margin(model, beta: float | None = None, words=None) -> Stability:
     stable iff :math:`\beta(1 - \beta)\|W\| < 1`, i.e.
     :math:`\beta > \tfrac12 (1 + \sqrt{1 - 4/\|W\|})`.
 
-    ``model`` is an :class:`SSRN` or a :class:`srnbook.SRN`; ``beta`` is given, or
-    measured with :func:`saturation` on ``words``.
+    ``model`` is an :class:`SSRN` or a :class:`srnbook.SRN` with finite weights; ``beta``
+    is given (a number in :math:`[m, \sigma_+]`), or measured with :func:`saturation` on
+    ``words``: give one of the two, not both.
     """
     if isinstance(model, SSRN):
         srn, activation = model.srn, model.activation
@@ -820,14 +1014,18 @@ def stability_margin(model, beta: float | None = None, words=None) -> Stability:
         if activation not in BOUNDS:
             raise ValueError(f"model's activation must be 'sigmoid' or 'tanh', got {activation!r}")
     else:
-        raise ValueError(f"model must be an SSRN or a srnbook.SRN, got {type(model).__name__}")
-    if beta is None:
-        if words is None:
-            raise ValueError("give beta, or words to measure it on")
-        beta = saturation(model, words)
+        raise ArgumentTypeError(f"model must be an SSRN or a srnbook.SRN, got {_shown(model)}")
+    _check_finite_weights(srn, "model")
+    if (beta is None) == (words is None):
+        given = "both" if words is not None else "neither"
+        raise ValueError(f"give beta or words (to measure beta on), not {given}: "
+                         f"got beta={_shown(beta)} and words={_shown(words)}")
     lo, hi = BOUNDS[activation]
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)) or not (lo + hi) / 2 <= beta <= hi:
-        raise ValueError(f"beta must be a number in [{(lo + hi) / 2}, {hi}], got {beta!r}")
+    if beta is None:
+        beta = saturation(model, words)
+    beta = check_float(beta, "beta", low=(lo + hi) / 2, high=hi)
+    check_memory(4 * 8 * srn.hidden_size ** 2, f"the singular values of the {srn.hidden_size} x "
+                 f"{srn.hidden_size} matrix W", "model")
     with torch.no_grad():
         norm = float(torch.linalg.matrix_norm(srn.W.detach().double(), ord=2))
     if activation == "tanh":
@@ -863,19 +1061,25 @@ def noise_robustness(dfa: DFA, activation: str = "sigmoid", J: float | None = No
     direction as :math:`s` grows. The noisy network keeps :math:`h_0` and reads out
     as the SSRN does. Returns, per :math:`s`, the fraction of ``words`` (a list
     with at least one non-empty word) on which it agrees with the DFA, and its
-    saturation :math:`\beta` on them (:func:`saturation`).
+    saturation :math:`\beta` on them (:func:`saturation`). ``sigmas`` is a nonempty
+    list or 1-D array of nonnegative numbers whose noise stays finite in ``dtype``.
     """
+    seed = check_seed(seed)
+    sigmas = check_float_sequence(_as_list(sigmas), "sigmas", low=0)
     model = dfa_to_ssrn(dfa, activation, J, dtype)
-    words = list(words)
-    if not any(len(w) for w in words):
-        raise ValueError("words must contain at least one non-empty word")
+    words = _check_words(words)
+    _codes(dfa, words, nonempty=True)
     truth = dfa.accepts_many(words)
     generator = torch.Generator().manual_seed(seed)
     noise = [torch.randn(p.shape, generator=generator, dtype=torch.float64) for p in model.srn.parameters()]
+    largest = max(float(n.abs().max()) for n in noise)
+    d, top = model.srn.hidden_size, torch.finfo(dtype).max
+    for i, s in enumerate(sigmas):  # the noisy sums stay below growth J + (d + 2) s J max|N|
+        if model.J * (_growth(d, model.activation) + (d + 2) * s * largest) > top:
+            raise ValueError(f"sigmas[{i}] = {s!r} is too large: noise of {s!r} J = {s * model.J:.3g} "
+                             f"makes the network's sums overflow {dtype}")
     points = []
     for s in sigmas:
-        if isinstance(s, bool) or not isinstance(s, (int, float)) or not s >= 0:
-            raise ValueError(f"sigmas must be non-negative numbers, got {s!r}")
         noisy = copy.copy(model)
         noisy.srn = copy.deepcopy(model.srn)
         with torch.no_grad():
@@ -890,10 +1094,18 @@ def noise_robustness(dfa: DFA, activation: str = "sigmoid", J: float | None = No
 # ---------------------------------------------------------------------- the chapter's measurements
 
 
+def _as_list(values):
+    """A 1-D NumPy array as a list (for :func:`check_float_sequence`); anything else unchanged."""
+    return values.tolist() if isinstance(values, np.ndarray) and values.ndim == 1 else values
+
+
 def random_words(dfa: DFA, n: int, max_length: int, seed: int = 0) -> list[tuple[str, ...]]:
     """``n`` words over ``dfa``'s alphabet with lengths uniform in ``[1, max_length]`` and uniform letters (seeded)."""
-    check_positive_int(n, "n")
-    check_positive_int(max_length, "max_length")
+    dfa = _check_dfa(dfa)
+    n = check_positive_int(n, "n")
+    max_length = check_positive_int(max_length, "max_length")
+    seed = check_seed(seed)
+    _word_budget(n, max_length, "n", "max_length")
     rng = np.random.default_rng(seed)
     symbols = np.array(dfa.alphabet, dtype=object)
     return [tuple(symbols[rng.integers(0, dfa.n_symbols, size=L)].tolist())
@@ -915,15 +1127,31 @@ def scale_sweep(dfa: DFA, scales, words, activations=SSRN_ACTIVATIONS,
     r"""The SSRN of ``dfa`` at each scale :math:`J` in ``scales``, per activation: the
     largest distance of a hidden value to the nearest bound of :math:`\sigma` over
     ``words`` (0 iff exactly saturated; :math:`\sigma_+ - \beta` in Definition 2) and the
-    share of ``words`` it classifies as the DFA does."""
-    words = list(words)
+    share of ``words`` it classifies as the DFA does. ``scales``: a nonempty list or 1-D
+    array of scales, each valid for :func:`dfa_to_ssrn`; ``activations``: a nonempty
+    tuple of distinct names; ``words``: a list with at least one non-empty word."""
+    dfa = _check_dfa(dfa)
+    dtype = _check_dtype(dtype)
+    if isinstance(activations, str) or not isinstance(activations, (list, tuple)):
+        raise ArgumentTypeError(f"activations must be a tuple or list of names from {SSRN_ACTIVATIONS}, "
+                                f"got {_shown(activations)}")
+    activations = [check_choice(a, f"activations[{i}]", SSRN_ACTIVATIONS) for i, a in enumerate(activations)]
+    if not activations or len(set(activations)) != len(activations):
+        raise ValueError(f"activations must be a nonempty tuple of distinct names, got {activations!r}")
+    scales = check_float_sequence(_as_list(scales), "scales", low=0, low_open=True)
+    d = dfa.n_states * dfa.n_symbols
+    for activation in activations:
+        for i, J in enumerate(scales):
+            _check_scale(J, d, activation, dtype, f"scales[{i}]")
+    words = _check_words(words)
+    _codes(dfa, words, nonempty=True)
     truth = dfa.accepts_many(words)
     sweep = {}
     for activation in activations:
         saturating = saturating_scale(activation, dtype)
         rows = []
         for J in scales:
-            model = dfa_to_ssrn(dfa, activation, J=float(J), dtype=dtype)
+            model = dfa_to_ssrn(dfa, activation, J=J, dtype=dtype)
             y, h = model._outputs_and_states(words)  # one forward pass for both measurements
             rows.append(SweepPoint(float(J), saturation_gap(h, activation),
                                    float(((y > model.threshold).numpy() == truth).mean()), saturating))
@@ -940,6 +1168,11 @@ def check_round_trip(dfa: DFA, activation: str = "sigmoid", n_words: int = 200, 
     :func:`srnbook.saturation.saturation_gap` is 0) and ``round_trip`` (``ssrn_to_dfa``
     of the network is equivalent to ``dfa`` with as many states as ``dfa.minimize()``).
     """
+    dfa = _check_dfa(dfa)
+    n_words = check_positive_int(n_words, "n_words")
+    max_length = check_positive_int(max_length, "max_length")
+    seed = check_seed(seed)
+    _word_budget(n_words, max_length, "n_words", "max_length")
     model = dfa_to_ssrn(dfa, activation, dtype=dtype)
     words = random_words(dfa, n_words, max_length, seed)
     back = ssrn_to_dfa(model)

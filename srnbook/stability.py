@@ -39,7 +39,9 @@ from typing import NamedTuple
 import matplotlib.pyplot as plt
 import torch
 
-from ._validation import check_choice, check_positive_int, check_tensor
+from ._validation import (ArgumentTypeError, check_choice, check_dtype, check_float, check_float_sequence,
+                          check_instance, check_int, check_memory, check_positive_int, check_seed,
+                          check_tensor)
 from .activations import Activation, get_activation
 
 Tensor = torch.Tensor
@@ -61,7 +63,9 @@ MARGINAL = 1e-9  # |rho - 1| below this: the fixed point is not hyperbolic
 
 
 def flip_flop(dtype: torch.dtype = torch.float64) -> tuple[Tensor, Tensor]:
-    """``(W, b)`` of the default bistable 2-unit network (:data:`FLIP_FLOP_W`, :data:`FLIP_FLOP_B`)."""
+    """``(W, b)`` of the default bistable 2-unit network (:data:`FLIP_FLOP_W`, :data:`FLIP_FLOP_B`),
+    in the floating-point ``dtype`` (an integer dtype would truncate the weight 1.5)."""
+    dtype = check_dtype(dtype)
     return torch.tensor(FLIP_FLOP_W, dtype=dtype), torch.tensor(FLIP_FLOP_B, dtype=dtype)
 
 
@@ -70,18 +74,29 @@ def _check_system(W, b) -> tuple[Tensor, Tensor]:
     d = W.shape[0]
     if d == 0 or W.shape != (d, d):
         raise ValueError(f"W must be a square (d, d) matrix, got shape {tuple(W.shape)}")
-    b = check_tensor(b, "b", ndim=1, dtype=W.dtype)
-    if b.shape != (d,):
-        raise ValueError(f"b must have shape ({d},) to match W, got {tuple(b.shape)}")
+    b = check_tensor(b, "b", ndim=1)
+    if b.dtype != W.dtype or b.shape != (d,):
+        raise ValueError(f"b must have shape ({d},) and the dtype of W ({W.dtype}), "
+                         f"got shape {tuple(b.shape)} and dtype {b.dtype}")
     return W, b
 
 
 def _check_number(value, name: str, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if positive and value <= 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-    return float(value)
+    """A finite real number (> 0 with ``positive``)."""
+    return check_float(value, name, low=0.0, low_open=True) if positive else check_float(value, name)
+
+
+def _check_open_unit(value, name: str) -> float:
+    """A tolerance or radius in the open interval (0, 1)."""
+    return check_float(value, name, low=0, high=1, low_open=True, high_open=True)
+
+
+def _check_batch(x, name: str, ndim) -> Tensor:
+    """A floating-point tensor of ``ndim`` dimensions with at least one entry."""
+    x = check_tensor(x, name, ndim=ndim)
+    if x.numel() == 0:
+        raise ValueError(f"{name} must not be empty, got shape {tuple(x.shape)}")
+    return x
 
 
 def _step(W: Tensor, b: Tensor, act: Activation, h: Tensor) -> Tensor:
@@ -193,8 +208,13 @@ def fixed_points(W: Tensor, b: Tensor, activation="tanh", n_starts: int = 200, s
     n_starts, seed
         Number of random starts and the seed of their generator.
     tol
-        Largest accepted residual :math:`\|\sigma(W h^* + b) - h^*\|_\infty`;
+        Largest accepted residual :math:`\|\sigma(W h^* + b) - h^*\|_\infty`, in :math:`(0, 1)`;
         default :math:`100\,\varepsilon` of the dtype (:math:`2.2 \times 10^{-14}` in float64).
+    merge_radius
+        In :math:`(0, 1)`: points closer than this are one fixed point.
+    newton_steps, iterate_steps
+        The largest number of Newton steps (it stops when converged), and the number of
+        steps of the map before the second Newton run.
 
     Returns
     -------
@@ -207,12 +227,14 @@ def fixed_points(W: Tensor, b: Tensor, activation="tanh", n_starts: int = 200, s
     [(-0.9575, 'stable'), (0.0, 'unstable'), (0.9575, 'stable')]
     """
     W, b = _check_system(W, b)
+    W, b = W.detach(), b.detach()  # a search, not a differentiable function of W and b
     act = get_activation(activation)
     n = check_positive_int(n_starts, "n_starts")
-    tol = 100 * torch.finfo(W.dtype).eps if tol is None else _check_number(tol, "tol", positive=True)
-    merge_radius = _check_number(merge_radius, "merge_radius", positive=True)
-    generator = torch.Generator().manual_seed(seed)
     d = W.shape[0]
+    check_memory(2 * n * d * (d + 8) * W.element_size(), "Newton's method from every start", "n_starts")
+    tol = 100 * torch.finfo(W.dtype).eps if tol is None else _check_open_unit(tol, "tol")
+    merge_radius = _check_open_unit(merge_radius, "merge_radius")
+    generator = torch.Generator().manual_seed(check_seed(seed))
     R = float(W.abs().sum(1).max() + b.abs().max()) + 1.0
     starts = act((2 * torch.rand(n, d, generator=generator, dtype=W.dtype) - 1) * R)
     settled = starts
@@ -287,7 +309,8 @@ def basins(W: Tensor | None = None, b: Tensor | None = None, activation="tanh", 
     ``extent`` is a half-width :math:`e` (the square :math:`[-e, e]^2`) or
     ``(xmin, xmax, ymin, ymax)``; by default the range of :math:`\sigma` (the square
     :math:`[-1, 1]^2` for tanh, :math:`[0, 1]^2` for the sigmoid). The lattice is
-    exactly symmetric about the centre of the box, which is on it when ``grid`` is odd.
+    exactly symmetric about the centre of the box, which is on it when ``grid`` is odd
+    (``grid`` is at least 2). ``atol`` is in :math:`(0, 1)`; ``seed`` seeds :func:`fixed_points`.
     """
     if W is None and b is None:
         W, b = flip_flop()
@@ -296,16 +319,18 @@ def basins(W: Tensor | None = None, b: Tensor | None = None, activation="tanh", 
         raise ValueError(f"basins needs a 2-unit network (a 2D state space): W must be 2 x 2, "
                          f"got shape {tuple(W.shape)}")
     act = get_activation(activation)
-    n = check_positive_int(grid, "grid")
-    if n < 2:
-        raise ValueError(f"grid must be at least 2 (points per axis), got {grid!r}")
+    n = check_int(grid, "grid", low=2)
+    check_memory(8 * n * n * W.element_size(), "the lattice of initial states", "grid")
     steps = check_positive_int(steps, "steps")
-    atol = _check_number(atol, "atol", positive=True)
+    atol = _check_open_unit(atol, "atol")
+    seed = check_seed(seed)
     x0, x1, y0, y1 = _extent(extent, act)
     # exactly symmetric about the centre of the box (on the grid when ``grid`` is odd)
     t = (2 * torch.arange(n, dtype=W.dtype) - (n - 1)) / (n - 1)
     xs = (x0 + x1) / 2 + (x1 - x0) / 2 * t
     ys = (y0 + y1) / 2 + (y1 - y0) / 2 * t
+    if not bool(torch.isfinite(xs).all() and torch.isfinite(ys).all()):
+        raise ValueError(f"extent must give a lattice of finite {W.dtype} numbers, got {extent!r}")
     Y, X = torch.meshgrid(ys, xs, indexing="ij")
     h = torch.stack([X.reshape(-1), Y.reshape(-1)], dim=1)
     for _ in range(steps):
@@ -331,7 +356,8 @@ def plot_basins(result: Basins | None = None, title: str = ""):
     per fixed point (grey: "other"), with the fixed points marked by kind
     (filled circle: stable, cross: saddle, diamond: unstable, square: marginal).
     Each stable fixed point lies inside its own basin."""
-    result = basins() if result is None else result
+    result = basins() if result is None else check_instance(result, "result", Basins, "a Basins")
+    title = check_instance(title, "title", str, "a string")
     xs, ys, labels, points = result
     k = len(points)
     palette = ["#dbe9f6", "#fde2c8", "#d9f0d3", "#f2d7ee", "#fff2ae"]
@@ -379,15 +405,19 @@ def feedback_loop(x: Tensor, w: float) -> Tensor:
     positive mean makes :math:`y` grow linearly), and grows exponentially for
     :math:`w > 1`.
 
-    ``x`` is ``(N,)`` or ``(B, N)`` (time last); the result has the same shape.
+    ``x`` is ``(N,)`` or ``(B, N)`` (time last), not empty; the result has the same shape
+    and dtype. An output too large for the dtype (:math:`w > 1` over many steps) is refused.
     """
-    x = check_tensor(x, "x", ndim=(1, 2))
+    x = _check_batch(x, "x", (1, 2))
     w = _check_number(w, "w")
     y = torch.empty_like(x)
     prev = torch.zeros_like(x[..., 0])
     for n in range(x.shape[-1]):
         prev = w * (x[..., n] + prev)
         y[..., n] = prev
+    if not bool(torch.isfinite(y).all()):
+        raise ValueError(f"w = {w!r} and x give an output that overflows {x.dtype} (|w| > 1 grows "
+                         f"like |w|^n over the {x.shape[-1]} steps of x)")
     return y
 
 
@@ -403,28 +433,39 @@ def plot_feedback_loop(ws=(0.8, 1.0, 1.2), steps: int = 40, mean: float = 0.1, s
     loop with :math:`w = 1` sums them and drifts linearly, the one with :math:`w > 1`
     explodes (and leaves the panel), the one with :math:`|w| < 1` forgets :math:`x(0)`
     and settles near :math:`w\,\mu / (1 - w)`.
+
+    ``ws`` is a nonempty list of finite weights, ``std`` is at least 0.
     """
+    ws = check_float_sequence(ws, "ws")
     steps = check_positive_int(steps, "steps")
+    check_memory(64 * steps * len(ws), "the plotted loops", "steps")
+    mean = check_float(mean, "mean")
+    std = check_float(std, "std", low=0)
+    seed = check_seed(seed)
     impulse = torch.zeros(steps, dtype=torch.float64)
     impulse[0] = 1.0
     generator = torch.Generator().manual_seed(seed)
     noisy = mean + std * torch.randn(steps, generator=generator, dtype=torch.float64)
     noisy[0] = 1.0
+    if not bool(torch.isfinite(noisy).all()):
+        raise ValueError(f"mean and std must give finite float64 inputs, got mean={mean!r}, std={std!r}")
     n = torch.arange(steps)
+    curves = [(w, feedback_loop(impulse, w).abs(), feedback_loop(noisy, w)) for w in ws]
+    lowest = min(0.0, *(float(y.min()) for _, _, y in curves))
+    top = 1.5 * max(1.0, 1 + mean * (steps - 1))
+    if not math.isfinite(top):
+        raise ValueError(f"mean must keep the integrator's path finite, got {mean!r}")
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0), sharex=True)
-    lowest = 0.0
-    for w in ws:
+    for w, response, y in curves:
         label = rf"$w = {w:g}$"
-        left.plot(n, feedback_loop(impulse, w).abs(), ".-", ms=3, label=label)
-        y = feedback_loop(noisy, w)
-        lowest = min(lowest, float(y.min()))
+        left.plot(n, response, ".-", ms=3, label=label)
         right.plot(n, y, ".-", ms=3, label=label)
     left.set_yscale("log")
     left.set_title(r"impulse response $w^{n+1}$", fontsize=10)
     left.set_ylabel("$|y(n)|$")
     # linear scale, cut at 1.5 times the mean path of the integrator (w = 1): its linear
     # drift is visible, and the exploding loops leave the panel through the top
-    right.set_ylim(min(lowest, 0.0), 1.5 * (1 + mean * (steps - 1)))
+    right.set_ylim(lowest, top)
     right.set_title(rf"impulse, then noise of mean {mean:g}", fontsize=10)
     right.set_ylabel("$y(n)$")
     for ax in (left, right):
@@ -462,8 +503,8 @@ def _inverse(name: str, h: Tensor) -> Tensor:
 def _check_states(h, W: Tensor, act: Activation, *, closed: bool, name: str = "h") -> Tensor:
     d = W.shape[0]
     h = check_tensor(h, name, ndim=(1, 2), dtype=W.dtype)
-    if h.shape[-1] != d:
-        raise ValueError(f"{name} must have shape ({d},) or (N, {d}), got {tuple(h.shape)}")
+    if h.shape[-1] != d or h.numel() == 0:
+        raise ValueError(f"{name} must have shape ({d},) or (N, {d}) with N >= 1, got {tuple(h.shape)}")
     lo, hi = RANGES[act.name]
     inside = ((h >= lo) & (h <= hi)) if closed else ((h > lo) & (h < hi))
     if not bool(inside.all()):
@@ -531,7 +572,9 @@ def trajectory(W: Tensor, b: Tensor, h0: Tensor, steps: int, activation="tanh", 
     * ``"continuous"``: explicit Euler with step ``dt`` of Hopfield's (1984)
       :math:`\dot a = -a + W \sigma(a) + b` from :math:`a_0 = \sigma^{-1}(h_0)`;
       returns :math:`h_k = \sigma(a_k)`. Needs an invertible :math:`\sigma` and
-      :math:`h_0` inside its open range.
+      :math:`h_0` inside its open range; ``dt`` is in :math:`(0, 1]` (at :math:`dt = 1` a
+      step is the map :math:`a \mapsto W \sigma(a) + b`; larger steps overshoot the decay
+      :math:`-a`). Other modes ignore ``dt``.
 
     The fixed points of all three are those of :func:`fixed_points`. See
     :func:`lyapunov_energy` for when the energy decreases along them.
@@ -542,14 +585,17 @@ def trajectory(W: Tensor, b: Tensor, h0: Tensor, steps: int, activation="tanh", 
     W, b = _check_system(W, b)
     mode = check_choice(mode, "mode", MODES)
     steps = check_positive_int(steps, "steps")
+    dt = check_float(dt, "dt", low=0, high=1, low_open=True)
     act = _invertible(activation) if mode == "continuous" else get_activation(activation)
     if mode == "continuous":
         h = _check_states(h0, W, act, closed=False, name="h0")
-        dt = _check_number(dt, "dt", positive=True)
     else:
         h = check_tensor(h0, "h0", ndim=(1, 2), dtype=W.dtype)
         if h.shape[-1] != W.shape[0]:
             raise ValueError(f"h0 must have shape ({W.shape[0]},) or (N, {W.shape[0]}), got {tuple(h.shape)}")
+    if h.numel() == 0:
+        raise ValueError(f"h0 must not be empty, got shape {tuple(h.shape)}")
+    check_memory(2 * (steps + 1) * h.numel() * h.element_size(), "the states of the trajectory", "steps")
     single = h.dim() == 1
     h = h.reshape(-1, W.shape[0]).clone()
     out = [h]
@@ -603,12 +649,16 @@ def latch(w: float, x: Tensor, u: float = 1.0, h0: float = 0.0) -> LatchTrace:
         \frac{\partial h_T}{\partial h_0} = \prod_{t=1}^{T} \frac{\partial h_t}{\partial h_{t-1}}
         = \prod_{t=1}^{T} w\,\bigl(1 - h_t^2\bigr).
 
-    ``x`` is ``(n, T)``: ``n`` scalar input sequences.
+    ``x`` is ``(n, T)``: ``n`` scalar input sequences (not empty; the computation is in its
+    dtype). ``h0`` is in :math:`[-1, 1]`, the range of tanh. A weight ``w`` with
+    :math:`|w|^T` beyond the dtype's range, or an input weight ``u`` with :math:`u x_t`
+    beyond it, is refused (the gradient or the drive would overflow).
     """
+    x = _check_batch(x, "x", 2)
     w = _check_number(w, "w")
     u = _check_number(u, "u")
-    h0 = _check_number(h0, "h0")
-    x = check_tensor(x, "x", ndim=2)
+    h0 = check_float(h0, "h0", low=-1, high=1)
+    _check_latch_scales(w, "w", u, "u", x)
     h = torch.empty_like(x)
     prev = torch.full_like(x[:, 0], h0)
     for t in range(x.shape[1]):
@@ -618,6 +668,17 @@ def latch(w: float, x: Tensor, u: float = 1.0, h0: float = 0.0) -> LatchTrace:
     log10 = torch.log10(factors.abs()).sum(1)
     sign = torch.where((factors < 0).sum(1) % 2 == 1, -1.0, 1.0).to(x.dtype)
     return LatchTrace(h, sign * torch.pow(10.0, log10), log10)
+
+
+def _check_latch_scales(w: float, w_name: str, u: float, u_name: str, x: Tensor, x_name: str = "x") -> None:
+    """Refuse a weight whose :math:`|w|^T` or a drive :math:`u x_t` that overflows ``x.dtype``."""
+    largest = math.log10(torch.finfo(x.dtype).max)
+    if w != 0 and x.shape[1] * math.log10(abs(w)) >= largest:
+        raise ValueError(f"{w_name} = {w!r} is too large for {x.shape[1]} steps in {x.dtype}: "
+                         f"|w|^T, the bound of the gradient, overflows")
+    drive = abs(u) * float(x.detach().abs().max())
+    if not drive < torch.finfo(x.dtype).max:
+        raise ValueError(f"{u_name} = {u!r} times the inputs {x_name} overflows {x.dtype}")
 
 
 class LatchResult(NamedTuple):
@@ -665,13 +726,15 @@ def latch_inputs(n_sequences: int = 2000, T: int = 50, noise_std: float = 0.3, s
     """
     n = check_positive_int(n_sequences, "n_sequences")
     T = check_positive_int(T, "T")
-    noise_std = _check_number(noise_std, "noise_std")
-    if noise_std < 0:
-        raise ValueError(f"noise_std must be nonnegative, got {noise_std!r}")
-    generator = torch.Generator().manual_seed(seed)
+    check_memory(8 * n * (T + 1), "the sequences", "n_sequences and T")
+    noise_std = check_float(noise_std, "noise_std", low=0)
+    pulse = _check_number(pulse, "pulse", positive=True)
+    generator = torch.Generator().manual_seed(check_seed(seed))
     bits = torch.where(torch.arange(n) % 2 == 0, 1.0, -1.0).to(torch.float64)
     x = noise_std * torch.randn(n, T, generator=generator, dtype=torch.float64)
-    x[:, 0] = _check_number(pulse, "pulse", positive=True) * bits
+    if not bool(torch.isfinite(x).all()):
+        raise ValueError(f"noise_std = {noise_std!r} gives inputs that overflow float64")
+    x[:, 0] = pulse * bits
     return x, bits
 
 
@@ -724,15 +787,13 @@ def latch_experiment(scales=(0.5, 0.75, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0
     :math:`w` (where it vanishes too, without any storage). The claim is about
     :math:`w > 1`, where a latch exists: there, more robust means smaller gradient.
     """
-    scales = [_check_number(w, "scales", positive=True) for w in scales]
-    if not scales:
-        raise ValueError("scales must contain at least one weight")
+    scales = check_float_sequence(scales, "scales", low=0, low_open=True)
     T = check_positive_int(T, "T")
-    n = check_positive_int(n_sequences, "n_sequences")
-    noise_std = _check_number(noise_std, "noise_std")
-    if noise_std < 0:
-        raise ValueError(f"noise_std must be nonnegative, got {noise_std!r}")
-    x, bits = latch_inputs(n, T, noise_std, seed, pulse=pulse)
+    n_sequences = check_positive_int(n_sequences, "n_sequences")
+    u = _check_number(u, "u")
+    x, bits = latch_inputs(n_sequences, T, noise_std, seed, pulse=pulse)
+    for w in scales:
+        _check_latch_scales(w, "scales", u, "u", x, "of pulse and noise_std")
     results = []
     for w in scales:
         trace = latch(w, x, u=u)
@@ -753,6 +814,10 @@ def plot_latch_dilemma(results: list[LatchResult] | None = None):
     """
     if results is None:
         results = latch_experiment()
+    if not isinstance(results, (list, tuple)) or not results \
+            or not all(isinstance(r, LatchResult) for r in results):
+        raise ArgumentTypeError(f"results must be a nonempty list of LatchResult (from latch_experiment), "
+                                f"got {type(results).__name__}")
     w = [r.w for r in results]
     fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0), sharex=True)
     left.plot(w, [r.retention for r in results], "o-", ms=4, color="C0")
@@ -787,8 +852,24 @@ def plot_energy_landscape(W: Tensor, b: Tensor, runs: dict, energy: dict, dt: fl
     names to the energies ``(N, steps + 1)`` along them. Left: contour lines of
     :math:`E` on :math:`[-0.995, 0.995]^2` with the synchronous trajectories. Middle:
     :math:`E(h_k)` along the synchronous (solid) and asynchronous (dashed) runs. Right:
-    :math:`E(h(t))` along the continuous-time runs (Euler step ``dt``).
+    :math:`E(h(t))` along the continuous-time runs (Euler step ``dt``, in :math:`(0, 1]`).
+    ``grid`` (at least 2) is the number of points per axis of the contour plot.
     """
+    W, b = _check_system(W, b)
+    if W.shape != (2, 2):
+        raise ValueError(f"W must be 2 x 2 (a 2-unit network, drawn in the plane), "
+                         f"got shape {tuple(W.shape)}")
+    W, b = W.detach(), b.detach()
+    runs, energy = _check_by_mode(runs, "runs", MODES), _check_by_mode(energy, "energy", MODES)
+    for mode in MODES:
+        runs[mode] = _check_batch(runs[mode], f"runs[{mode!r}]", 3).detach()
+        energy[mode] = _check_batch(energy[mode], f"energy[{mode!r}]", 2).detach()
+        if runs[mode].shape[2] != 2 or energy[mode].shape != runs[mode].shape[:2]:
+            raise ValueError(f"runs[{mode!r}] must have shape (N, K, 2) and energy[{mode!r}] shape (N, K), "
+                             f"got {tuple(runs[mode].shape)} and {tuple(energy[mode].shape)}")
+    dt = check_float(dt, "dt", low=0, high=1, low_open=True)
+    grid = check_int(grid, "grid", low=2)
+    check_memory(8 * grid * grid * W.element_size(), "the energy landscape", "grid")
     axis = torch.linspace(-0.995, 0.995, grid, dtype=W.dtype)
     g1, g2 = torch.meshgrid(axis, axis, indexing="xy")
     states = torch.stack([g1.reshape(-1), g2.reshape(-1)], 1)
@@ -813,6 +894,14 @@ def plot_energy_landscape(W: Tensor, b: Tensor, runs: dict, energy: dict, dt: fl
     return fig
 
 
+def _check_by_mode(values, name: str, modes) -> dict:
+    """A dict with one entry per mode (a copy)."""
+    if not isinstance(values, dict) or set(values) != set(modes):
+        raise ArgumentTypeError(f"{name} must be a dict with the keys {', '.join(map(repr, modes))}, "
+                                f"got {type(values).__name__}")
+    return dict(values)
+
+
 def plot_pitchfork(ws) -> tuple:
     r"""The pitchfork of the scalar map :math:`h \mapsto \tanh(w h)` over the weights ``ws``.
 
@@ -820,7 +909,9 @@ def plot_pitchfork(ws) -> tuple:
     the origin at :math:`w = 1`, which attracts slowly), open when unstable. Right: the
     Jacobian :math:`\lambda(w) = w(1 - h^{*2})` at the largest fixed point
     :math:`h^* \ge 0`. Returns ``(fig, contraction)``, the list of :math:`\lambda(w)`.
+    ``ws`` is a nonempty list of finite weights.
     """
+    ws = check_float_sequence(ws, "ws")
     branches = {"stable": ([], []), "unstable": ([], [])}
     contraction = []
     zero = torch.zeros(1, dtype=torch.float64)
@@ -837,7 +928,7 @@ def plot_pitchfork(ws) -> tuple:
     left.plot(*branches["unstable"], "o", ms=2.5, mfc="white", color="C3", label="unstable")
     left.set(xlabel="$w$", ylabel="fixed points $h^*$", title=r"$h = \tanh(w h)$: a pitchfork")
     left.legend(fontsize=8)
-    right.plot(list(ws), contraction, color="C0")
+    right.plot(ws, contraction, color="C0")
     right.axhline(1, color="0.5", ls="--", lw=0.8)
     right.set(xlabel="$w$", ylabel=r"$\lambda(w) = w\,(1 - h^{*2})$",
               title="Jacobian at the attractor")
@@ -855,7 +946,18 @@ def plot_latch_frame(result: LatchResult, x: Tensor, bits: Tensor, shown: int = 
     :math:`|h| < \sqrt{1 - 1/w}` where the Jacobian :math:`w(1 - h^2)` exceeds 1. Right:
     :math:`\log_{10}|\partial h_t/\partial h_0|` along the same sequences, its median
     over all of them (black) and the noise-free slope :math:`t \log_{10}\lambda(w)`.
+    ``bits`` has one entry :math:`\pm 1` per row of ``x``, in ``x``'s dtype, and
+    ``1 <= shown <=`` the number of rows.
     """
+    result = check_instance(result, "result", LatchResult, "a LatchResult (from latch_experiment)")
+    x = _check_batch(x, "x", 2).detach()
+    bits = check_tensor(bits, "bits", ndim=1).detach()
+    if bits.shape != (x.shape[0],) or bits.dtype != x.dtype:
+        raise ValueError(f"bits must have shape ({x.shape[0]},) and the dtype of x ({x.dtype}), one per row "
+                         f"of x, got shape {tuple(bits.shape)} and dtype {bits.dtype}")
+    if not bool((bits.abs() == 1).all()):
+        raise ValueError("bits must contain only -1 and +1 (the stored bits)")
+    shown = check_int(shown, "shown", low=1, high=x.shape[0])
     w = result.w
     trace = latch(w, x)
     t = torch.arange(1, trace.h.shape[1] + 1)
@@ -878,4 +980,5 @@ def plot_latch_frame(result: LatchResult, x: Tensor, bits: Tensor, shown: int = 
                  rf"$|\partial h_T/\partial h_0| = 10^{{{result.median_log10_gradient:.1f}}}$",
                  fontsize=10)
     fig.tight_layout()
+    plt.close(fig)
     return fig

@@ -10,8 +10,10 @@ with ``variable_length=True`` each length :math:`T_i` is drawn uniformly from
 :math:`\{T, \dots, T + \lfloor T/10 \rfloor\}`, as in Hochreiter & Schmidhuber.
 
 Every generator is vectorized (a few numpy operations for the whole batch, no loop
-over sequences) and seeded: ``seed`` is anything :func:`numpy.random.default_rng`
-takes, and the same seed gives the same batch. It returns a :class:`Batch` whose
+over sequences) and seeded: ``seed`` is an integer in :math:`[0, 2^{64})` (the package's
+one seed rule), and the same seed gives the same batch. A batch that would need more
+than the package's memory limit (:func:`srnbook.set_memory_limit`) is refused before it
+is drawn. It returns a :class:`Batch` whose
 ``x`` is ``(B, T_max, u)`` float32, batch first and zero after each length, ready
 for :class:`srnbook.SRN` with ``lengths``:
 
@@ -59,13 +61,22 @@ Code indexes time from 0: ``x[:, t]`` is :math:`x_{t+1}`.
 
 from __future__ import annotations
 
+import inspect
 import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from ._validation import check_bool, check_choice, check_positive_int, check_tensor
+from ._validation import (
+    check_bool,
+    check_choice,
+    check_float,
+    check_memory,
+    check_positive_int,
+    check_seed,
+    check_tensor,
+)
 
 Tensor = torch.Tensor
 
@@ -139,9 +150,12 @@ class Batch:
         Use it on the outputs :math:`\\hat y_t` of :class:`srnbook.SRN` to get
         each sequence's prediction :math:`\\hat y_{T_i}`.
         """
-        seq = check_tensor(seq, "seq", ndim=3, finite=False)
+        return self._at_end(seq, "seq")
+
+    def _at_end(self, seq, name: str) -> Tensor:
+        seq = check_tensor(seq, name, ndim=3, finite=False)
         if seq.shape[0] != len(self) or seq.shape[1] < int(self.lengths.max()):
-            raise ValueError(f"seq must have shape (B, T, o) with B = {len(self)} and T >= "
+            raise ValueError(f"{name} must have shape (B, T, o) with B = {len(self)} and T >= "
                              f"{int(self.lengths.max())} (the longest length), got {tuple(seq.shape)}")
         return seq[torch.arange(len(self)), self.lengths.to(seq.device) - 1]
 
@@ -217,7 +231,7 @@ def adding(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
 
     Returns a regression :class:`Batch` with :math:`u = 2`, :math:`o = 1`.
     """
-    return _marked_pairs("adding", n, T, seed, variable_length)
+    return _marked_pairs("adding", n, T, _rng(seed), variable_length)
 
 
 def multiplication(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
@@ -239,7 +253,7 @@ def multiplication(n: int, T: int, seed=0, variable_length: bool = True) -> Batc
 
     Returns a regression :class:`Batch` with :math:`u = 2`, :math:`o = 1`.
     """
-    return _marked_pairs("multiplication", n, T, seed, variable_length)
+    return _marked_pairs("multiplication", n, T, _rng(seed), variable_length)
 
 
 def xor(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
@@ -264,7 +278,7 @@ def xor(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
 
     Returns a classification :class:`Batch` with :math:`u = 2`, :math:`o = 2`.
     """
-    return _marked_pairs("xor", n, T, seed, variable_length)
+    return _marked_pairs("xor", n, T, _rng(seed), variable_length)
 
 
 def adding_slides(n: int, T: int, seed=0) -> Batch:
@@ -292,9 +306,13 @@ def adding_slides(n: int, T: int, seed=0) -> Batch:
 
     Returns a regression :class:`Batch` with :math:`u = 2`, :math:`o = 1`; ``T >= 2``.
     """
+    return _adding_slides(n, T, _rng(seed))
+
+
+def _adding_slides(n, T, rng: np.random.Generator) -> Batch:
     n = check_positive_int(n, "n")
     T = _check_T(T, "adding_slides")
-    rng = np.random.default_rng(seed)
+    _check_size(n, T, 2, False)
     rows = np.arange(n)
     values = rng.random((n, T)).astype(np.float32)
     half = T // 2
@@ -344,12 +362,16 @@ def temporal_order(n: int, T: int, n_markers: int = 2, seed=0, variable_length: 
     Returns a classification :class:`Batch` with :math:`u = 8`,
     :math:`o = 2^{n\_markers}`.
     """
+    return _temporal_order(n, T, _rng(seed), n_markers, variable_length)
+
+
+def _temporal_order(n, T, rng: np.random.Generator, n_markers=2, variable_length=True) -> Batch:
     k = _check_n_markers(n_markers)
     n = check_positive_int(n, "n")
     name = "temporal_order" if k == 2 else "temporal_order_3bit"
     T = _check_T(T, name)
     variable_length = check_bool(variable_length, "variable_length")
-    rng = np.random.default_rng(seed)
+    _check_size(n, T, len(TEMPORAL_SYMBOLS), variable_length)
     rows = np.arange(n)
     lengths = _lengths(rng, n, T, variable_length)
     symbols = rng.integers(0, 4, size=(n, int(lengths.max())))  # distractors a, b, c, d
@@ -366,7 +388,7 @@ def temporal_order(n: int, T: int, n_markers: int = 2, seed=0, variable_length: 
 
 def temporal_order_3bit(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
     """The 3-bit temporal order problem: :func:`temporal_order` with ``n_markers=3`` (task 6b)."""
-    return temporal_order(n, T, n_markers=3, seed=seed, variable_length=variable_length)
+    return _temporal_order(n, T, _rng(seed), 3, variable_length)
 
 
 def parity(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
@@ -378,12 +400,16 @@ def parity(n: int, T: int, seed=0, variable_length: bool = True) -> Batch:
     probability :math:`(1 + 2^{-L})/2` (the generating function of the count of :math:`c`).
     Every :math:`c` carries information, so ``positions`` is empty (``(B, 0)``).
     """
+    return _parity(n, T, _rng(seed), variable_length)
+
+
+def _parity(n, T, rng: np.random.Generator, variable_length=True) -> Batch:
     from .dfa import mlregtest  # the automaton is package data
 
     n = check_positive_int(n, "n")
     T = _check_T(T, "parity")
     variable_length = check_bool(variable_length, "variable_length")
-    rng = np.random.default_rng(seed)
+    _check_size(n, T, 4, variable_length)
     lengths = _lengths(rng, n, T, variable_length)
     letters = rng.integers(0, 4, size=(n, int(lengths.max())))
     dfa = mlregtest(PARITY_LANGUAGE)
@@ -411,6 +437,19 @@ TASKS = {
 }
 """The task generators by name; each is called as ``TASKS[name](n, T, seed=seed)``."""
 
+_GENERATORS = {
+    "adding": lambda n, T, rng, variable_length=True: _marked_pairs("adding", n, T, rng, variable_length),
+    "adding_slides": _adding_slides,
+    "multiplication": lambda n, T, rng, variable_length=True:
+        _marked_pairs("multiplication", n, T, rng, variable_length),
+    "xor": lambda n, T, rng, variable_length=True: _marked_pairs("xor", n, T, rng, variable_length),
+    "temporal_order": _temporal_order,
+    "temporal_order_3bit": lambda n, T, rng, variable_length=True:
+        _temporal_order(n, T, rng, 3, variable_length),
+    "parity": _parity,
+}
+"""The generators of :data:`TASKS`, drawing from a NumPy generator instead of a seed."""
+
 # Smallest minimal length T of each task, and why.
 _MIN_T = {
     "adding": (10, "both marks must fall in the first T/2 steps"),
@@ -431,13 +470,23 @@ def _first(T: int) -> int:
 def make_task(name: str, n: int, T: int, seed=0, **options) -> Batch:
     """Draw ``n`` sequences of minimal length ``T`` of the task ``name`` (a key of :data:`TASKS`).
 
-    ``options`` go to the generator (``variable_length``, ``n_markers``).
+    ``options`` go to the generator (``variable_length``, ``n_markers``); an option the
+    generator does not take is refused.
 
     >>> make_task("temporal_order", 3, 20, seed=1).y.shape
     torch.Size([3, 4])
     """
+    return _make_task(name, n, T, _rng(seed), **options)
+
+
+def _make_task(name: str, n, T, rng: np.random.Generator, **options) -> Batch:
+    """:func:`make_task` drawing from ``rng`` (for a caller that derives its own streams)."""
     check_choice(name, "name", tuple(TASKS))
-    return TASKS[name](n, T, seed=seed, **options)
+    known = [p for p in inspect.signature(TASKS[name]).parameters if p not in ("n", "T", "seed")]
+    for option in options:
+        if option not in known:
+            raise ValueError(f"{option} is not an option of task {name!r} (its options: {', '.join(known)})")
+    return _GENERATORS[name](n, T, rng, **options)
 
 
 # ---------------------------------------------------------------------- scoring
@@ -452,7 +501,7 @@ def success(batch: Batch, prediction: Tensor, tol: float = TOLERANCE) -> Tensor:
     is used (:meth:`Batch.at_end`). A regression target is solved when
     :math:`|\hat y_{T_i} - y| <` ``tol`` (0.04 by default, Hochreiter & Schmidhuber
     1997) for every output; a classification target when the largest output is at
-    the class (``tol`` is not used). A prediction with a NaN or infinite entry
+    the class (``tol``, still checked, is not used). A prediction with a NaN or infinite entry
     never solves its sequence.
 
     >>> b = adding(3, 20, seed=0)
@@ -461,9 +510,10 @@ def success(batch: Batch, prediction: Tensor, tol: float = TOLERANCE) -> Tensor:
     """
     if not isinstance(batch, Batch):
         raise ValueError(f"batch must be a srnbook.tasks.Batch, got {type(batch).__name__}")
+    tol = _check_tol(tol)
     prediction = check_tensor(prediction, "prediction", ndim=(2, 3), finite=False)
     if prediction.dim() == 3:
-        prediction = batch.at_end(prediction)
+        prediction = batch._at_end(prediction, "prediction")
     expected = tuple(batch.y.shape)
     if tuple(prediction.shape) != expected:
         raise ValueError(f"prediction must have shape (B, o) = {expected} or (B, T_max, o) for this batch, "
@@ -472,7 +522,6 @@ def success(batch: Batch, prediction: Tensor, tol: float = TOLERANCE) -> Tensor:
     finite = torch.isfinite(prediction).all(dim=1)
     if batch.kind == "classification":
         return finite & (prediction.argmax(dim=1) == batch.labels)
-    tol = _check_tol(tol)
     return finite & ((prediction - batch.y).abs() < tol).all(dim=1)
 
 
@@ -484,7 +533,8 @@ def success_rate(batch: Batch, prediction: Tensor, tol: float = TOLERANCE) -> fl
 def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
     r"""The best a predictor that ignores its input can do on task ``name`` with minimal length ``T``.
 
-    Computed exactly (``n_markers`` is used by ``"temporal_order"`` only). With
+    Computed exactly, in closed form, for any ``T``. ``n_markers`` (2 or 3, always checked)
+    is used by ``"temporal_order"`` only. With
     :math:`h = \lfloor T/2 \rfloor`, the probability that the first step is marked
     (and its value replaced) is :math:`p = 1/f + (1 - 1/f)/(h - 1)` for the tasks
     with the layout of :func:`adding`, where :math:`f = \min(10, h)` is the number
@@ -518,8 +568,9 @@ def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
     0.125
     """
     check_choice(name, "name", tuple(TASKS))
+    n_markers = _check_n_markers(n_markers)
     if name == "temporal_order":
-        name = "temporal_order" if _check_n_markers(n_markers) == 2 else "temporal_order_3bit"
+        name = "temporal_order" if n_markers == 2 else "temporal_order_3bit"
     T = _check_T(T, name)
     a = TOLERANCE
     if name in ("adding", "multiplication"):
@@ -540,8 +591,8 @@ def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
     if name == "adding_slides":
         return Baseline(name, T, "regression", (1.0,), 1 / 6, (1.0,), 2 * a - a * a)
     if name == "parity":
-        L = np.arange(T, T + T // 10 + 1)  # the lengths of parity(), equally likely
-        p = float(np.mean((1 + 0.5 ** L) / 2))
+        m = T // 10 + 1  # the lengths T, ..., T + T // 10 of parity(), equally likely
+        p = 0.5 + 0.5 ** T * (1 - 0.5 ** m) / m  # the mean of (1 + 2^-L) / 2, a geometric sum
         return Baseline(name, T, "classification", (1 - p, p), p * (1 - p), (0.0, 1.0), p)
     C = {"xor": 2, "temporal_order": 4, "temporal_order_3bit": 8}[name]
     uniform = (1 / C,) * C
@@ -551,12 +602,12 @@ def chance_baseline(name: str, T: int, n_markers: int = 2) -> Baseline:
 # ---------------------------------------------------------------------- internals
 
 
-def _marked_pairs(name: str, n, T, seed, variable_length) -> Batch:
+def _marked_pairs(name: str, n, T, rng: np.random.Generator, variable_length) -> Batch:
     """The (value, marker) sequences of Hochreiter & Schmidhuber's experiments 4 and 5, and XOR."""
     n = check_positive_int(n, "n")
     T = _check_T(T, name)
     variable_length = check_bool(variable_length, "variable_length")
-    rng = np.random.default_rng(seed)
+    _check_size(n, T, 2, variable_length)
     rows = np.arange(n)
     lengths = _lengths(rng, n, T, variable_length)
     shape = (n, int(lengths.max()))
@@ -601,6 +652,21 @@ def _batch(name: str, x: np.ndarray, y: np.ndarray, lengths: np.ndarray, positio
     )
 
 
+def _rng(seed) -> np.random.Generator:
+    return np.random.default_rng(check_seed(seed))
+
+
+def _batch_bytes(n: int, T: int, u: int, variable_length: bool) -> int:
+    """About what drawing a batch takes: the float32 inputs and the generator's intermediate
+    arrays, 4u + 16 bytes a step, for ``n`` sequences of up to ``T + T // 10`` steps."""
+    return n * (T + T // 10 if variable_length else T) * (4 * u + 16)
+
+
+def _check_size(n: int, T: int, u: int, variable_length: bool) -> None:
+    """Refuse a batch beyond the package's memory limit, before drawing it."""
+    check_memory(_batch_bytes(n, T, u, variable_length), f"a batch of {n} sequences of length {T}", "n and T")
+
+
 def _lengths(rng: np.random.Generator, n: int, T: int, variable_length: bool) -> np.ndarray:
     """Lengths uniform in {T, ..., T + floor(T/10)}, or all T."""
     if not variable_length:
@@ -627,6 +693,4 @@ def _check_n_markers(n_markers) -> int:
 
 
 def _check_tol(tol) -> float:
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not math.isfinite(tol) or tol <= 0:
-        raise ValueError(f"tol must be a finite number > 0, got {tol!r}")
-    return float(tol)
+    return check_float(tol, "tol", low=0.0, low_open=True)

@@ -41,6 +41,7 @@ unpadded batches.
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Callable
@@ -50,7 +51,17 @@ import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
-from ._validation import check_choice, check_positive_float, check_positive_int, check_seed
+import numpy as np
+
+from ._validation import (
+    check_bool,
+    check_choice,
+    check_instance,
+    check_memory,
+    check_positive_float,
+    check_positive_int,
+    check_seed,
+)
 from .gradients import (
     NormalizedComponents,
     clip_grad_norm_,
@@ -64,8 +75,8 @@ from .gradients import (
 )
 from .optim import KFAC, HessianFree
 from .optim.hessian_free import Minibatch
-from .srn import SRN
-from .tasks import _MIN_T, TASKS, Batch, make_task, success_rate
+from .srn import SRN, _parameter_bytes
+from .tasks import _MIN_T, TASKS, Batch, _batch_bytes, _make_task, make_task, success_rate
 
 Tensor = torch.Tensor
 
@@ -167,6 +178,8 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
     """
     u, o = task_sizes(task)
     d = check_positive_int(d, "d")
+    check_memory(_parameter_bytes(u, d, o, torch.get_default_dtype()),
+                 f"the parameters of an SRN with {d} units", "d")
     check_choice(init, "init", INITS)
     seed = check_seed(seed)
     with torch.random.fork_rng(devices=[]):
@@ -199,6 +212,7 @@ def loss_function(batch: Batch) -> Callable[[Tensor], Tensor]:
     Mean squared error for a regression task, cross-entropy of :math:`\operatorname{softmax}(\hat y_T)`
     for a classification task (the outputs are logits).
     """
+    check_instance(batch, "batch", Batch, "a srnbook.tasks.Batch")
     if batch.kind == "classification":
         labels = batch.labels
         return lambda y_last: F.cross_entropy(y_last, labels)
@@ -240,8 +254,16 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
     batch_size = check_positive_int(batch_size, "batch_size")
     eval_every = check_positive_int(eval_every, "eval_every")
     eval_size = check_positive_int(eval_size, "eval_size")
+    u = model.input_size
+    check_memory(_batch_bytes(batch_size, T, u, False), f"a batch of {batch_size} sequences of length {T}",
+                 "batch_size and T")
+    check_memory(_batch_bytes(eval_size, T, u, False),
+                 f"a validation batch of {eval_size} sequences of length {T}", "eval_size and T")
     budget_seconds = None if budget_seconds is None else check_positive_float(budget_seconds, "budget_seconds")
     lr = DEFAULT_LR[method] if lr is None else check_positive_float(lr, "lr")
+    if lr > torch.finfo(model.W.dtype).max:
+        raise ValueError(f"lr = {lr!r} overflows the model's dtype {model.W.dtype}: "
+                         f"every step would be infinite")
     if clip is None and method in ("sgd_clip", "sgd_clip_omega"):
         clip = DEFAULT_CLIP
     clip = None if clip is None else check_positive_float(clip, "clip")
@@ -254,16 +276,17 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
     if target > 1:
         raise ValueError(f"target must be a success rate in (0, 1], got {target!r}")
     options = _check_options(options, method, model)
+    progress = check_bool(progress, "progress")
 
     start_wall, start_cpu = time.perf_counter(), time.process_time()
-    validation = draw(task, eval_size, T, seed=[seed, 1])
+    validation = _draw(task, eval_size, T, np.random.default_rng([seed, 1]))
     step = _make_step(model, method, lr, clip, omega_weight, seed, validation.kind, options)
     history: list[tuple[int, float, float]] = []
     seen, loss, rate, solved_at, diverged = 0, math.nan, 0.0, None, False
     next_eval = eval_every
     with tqdm(total=max_sequences, unit="seq", disable=not progress, leave=False) as bar:
         while True:
-            batch = draw(task, batch_size, T, seed=[seed, 0, seen])
+            batch = _draw(task, batch_size, T, np.random.default_rng([seed, 0, seen]))
             loss = step(batch)
             seen += batch_size
             bar.update(batch_size)
@@ -284,16 +307,28 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
                        time.perf_counter() - start_wall, time.process_time() - start_cpu)
 
 
-def draw(task: str, n: int, T: int, seed) -> Batch:
-    """``n`` sequences of ``task``, all of length exactly ``T`` (no padding)."""
+def draw(task: str, n: int, T: int, seed: int) -> Batch:
+    """``n`` sequences of ``task``, all of length exactly ``T`` (no padding), seeded by ``seed``."""
+    return _draw(task, n, T, np.random.default_rng(check_seed(seed)))
+
+
+def _draw(task: str, n: int, T: int, rng: np.random.Generator) -> Batch:
+    """:func:`draw` from ``rng`` (:func:`train` derives one stream per step: ``[seed, 0, seen]``)."""
+    check_choice(task, "task", tuple(TASKS))
     options = {} if task == "adding_slides" else {"variable_length": False}  # adding_slides: always T
-    return make_task(task, n, T, seed=seed, **options)
+    return _make_task(task, n, T, rng, **options)
 
 
 @torch.no_grad()
 def evaluate(model: SRN, batch: Batch) -> float:
-    """The success rate of ``model`` on ``batch`` (:func:`srnbook.tasks.success_rate`)."""
-    return success_rate(batch, model(batch.x, batch.lengths).y)
+    """The success rate of ``model`` on ``batch`` (:func:`srnbook.tasks.success_rate`); the batch's
+    float32 inputs are cast to the model's dtype."""
+    check_instance(model, "model", SRN, "an srnbook.SRN")
+    check_instance(batch, "batch", Batch, "a srnbook.tasks.Batch")
+    if batch.x.shape[2] != model.input_size or batch.y.shape[1] != model.output_size:
+        raise ValueError(f"batch must have inputs of size {model.input_size} and targets of size "
+                         f"{model.output_size} for model, got {batch.x.shape[2]} and {batch.y.shape[1]}")
+    return success_rate(batch, model(batch.x.to(model.W.dtype), batch.lengths).y)
 
 
 def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_weight: float,
@@ -316,7 +351,7 @@ def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_wei
     if method.startswith("kfac_"):
         likelihood = "gaussian" if kind == "regression" else "categorical"
         kfac = KFAC(model, lr=lr, temporal=method.removeprefix("kfac_"), likelihood=likelihood, outputs="last",
-                    generator=torch.Generator().manual_seed(seed), **options)
+                    seed=seed, **options)
 
         def step(batch: Batch) -> float:
             kfac.zero_grad()
@@ -368,8 +403,19 @@ def _check_options(options, method: str, model: SRN) -> dict:
         options = {}
     if not isinstance(options, dict):
         raise ValueError(f"options must be a dict of optimizer keyword arguments or None, got {type(options).__name__}")
-    if options and method != "hf" and not method.startswith("kfac_"):
+    if not options:
+        return {}
+    if method != "hf" and not method.startswith("kfac_"):
         raise ValueError(f"options are for the methods 'hf' and 'kfac_*' only, got {sorted(options)} with {method!r}")
+    if method == "hf":
+        optimizer, own = HessianFree, {"loss"}
+    else:
+        optimizer, own = KFAC, {"temporal", "likelihood", "outputs", "seed"}
+    known = set(inspect.signature(optimizer).parameters) - {"model", "lr"} - own
+    for key in options:
+        if key not in known:
+            raise ValueError(f"options: {key!r} is not an option of {optimizer.__name__} that train "
+                             f"leaves open (those are {', '.join(sorted(known))})")
     return dict(options)
 
 

@@ -16,6 +16,7 @@ static pages load it with no network.
 from __future__ import annotations
 
 from pathlib import Path
+from collections.abc import Iterable
 from typing import Callable, Sequence
 
 import anywidget
@@ -24,14 +25,26 @@ import numpy as np
 import torch
 import traitlets
 
-from ._validation import check_positive_int
+from ._validation import ArgumentTypeError, _shown, check_callable, check_instance, check_int
 from .plotting import figure_png
+
+MAX_SCALES = 1000  # the most slider positions of DFAStepper's scale
 
 _STATIC = Path(__file__).parent / "static"
 
 
 class FrameSlider(widgets.VBox):
-    """A slider above a stack of precomputed images (see :func:`frame_slider`)."""
+    """A slider above a stack of precomputed images (see :func:`frame_slider`), linked in the
+    browser: moving the ``slider`` selects the child of ``stack`` at its index."""
+
+    def __init__(self, slider: widgets.SelectionSlider, stack: widgets.Stack):
+        check_instance(slider, "slider", widgets.SelectionSlider, "an ipywidgets.SelectionSlider")
+        check_instance(stack, "stack", widgets.Stack, "an ipywidgets.Stack")
+        if len(stack.children) != len(slider.options):
+            raise ValueError(f"stack must have one child per position of slider ({len(slider.options)}), "
+                             f"got {len(stack.children)}")
+        super().__init__([slider, stack])
+        self.link = widgets.jslink((slider, "index"), (stack, "selected_index"))  # runs in the browser
 
     def __repr__(self) -> str:  # short and stable, unlike the default (it would print the PNGs)
         slider = self.children[0]
@@ -45,36 +58,72 @@ def frame_slider(values: Sequence, render: Callable, description: str = "",
     Parameters
     ----------
     values
-        The slider's positions (numbers or labels), in order.
+        The slider's positions, in order: a nonempty list of finite numbers or strings
+        (labels), distinct once formatted.
     render
         ``v -> matplotlib Figure``; called once per value, now.
     description
-        The slider's label.
+        The slider's label (any text).
     value
-        The initial position (default: the first value).
+        The initial position, one of ``values`` (default: the first value).
     readout_format
-        A format spec for the displayed value, e.g. ``".1f"`` (default: ``str``).
+        A format spec for the displayed value, e.g. ``".1f"`` (default ``""``: ``str``).
     """
-    values = list(values)
-    if not values:
-        raise ValueError("values must contain at least one slider position")
+    values = _check_values(values)
+    check_callable(render, "render")
+    check_instance(description, "description", str, "a string")
+    check_instance(readout_format, "readout_format", str, "a format spec (a string such as '.1f')")
     if value is None:
         value = values[0]
-    if value not in values:
-        raise ValueError(f"value must be one of values, got {value!r}")
-    labels = [format(v, readout_format) if readout_format else str(v) for v in values]
+    index = next((i for i, v in enumerate(values)  # a string matches a string, a number a number (not a bool)
+                  if (isinstance(v, str) and isinstance(value, str) or _is_number(v) and _is_number(value))
+                  and v == value), None)
+    if index is None:
+        raise ValueError(f"value must be one of values, got {_shown(value)}")
+    labels = []
+    for i, v in enumerate(values):
+        try:
+            labels.append(format(v, readout_format) if readout_format else str(v))
+        except (TypeError, ValueError) as error:
+            raise ValueError(f"readout_format {readout_format!r} cannot format values[{i}] = {v!r}: "
+                             f"{error}") from None
     if len(set(labels)) != len(labels):
         raise ValueError("values must have distinct labels under readout_format")
-    frames = [widgets.Image(value=figure_png(render(v)), format="png") for v in values]
-    index = values.index(value)
+    frames = [widgets.Image(value=figure_png(_figure(render, v)), format="png") for v in values]
     stack = widgets.Stack(frames, selected_index=index)
     slider = widgets.SelectionSlider(options=labels, index=index, description=description,
                                      continuous_update=True,
                                      layout=widgets.Layout(width="420px"),
                                      style={"description_width": "initial"})
-    box = FrameSlider([slider, stack])
-    box.link = widgets.jslink((slider, "index"), (stack, "selected_index"))  # runs in the browser
-    return box
+    return FrameSlider(slider, stack)
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_values(values) -> list:
+    """``values`` as a nonempty list of finite numbers or strings (a bare string or number is refused)."""
+    if isinstance(values, (str, bytes, dict, set, frozenset)) or not isinstance(values, Iterable):
+        raise ArgumentTypeError(f"values must be a list of slider positions (numbers or strings), "
+                                f"got {_shown(values)}")
+    values = list(values)
+    if not values:
+        raise ValueError("values must contain at least one slider position")
+    for i, v in enumerate(values):
+        if not (isinstance(v, str) or (_is_number(v) and np.isfinite(v))):
+            raise ValueError(f"values[{i}] must be a finite number or a string, got {_shown(v)}")
+    return values
+
+
+def _figure(render: Callable, value):
+    """``render(value)``, checked to be a matplotlib Figure."""
+    from matplotlib.figure import Figure
+
+    fig = render(value)
+    if not isinstance(fig, Figure):
+        raise ValueError(f"render must return a matplotlib Figure, got {_shown(fig)} for the value {value!r}")
+    return fig
 
 
 class DFAStepper(anywidget.AnyWidget):
@@ -101,6 +150,10 @@ class DFAStepper(anywidget.AnyWidget):
     in JupyterLab and in the static HTML book alike, with no kernel. The synced
     traits ``word``, ``position`` and ``J_index`` (into ``J_values``) can be set from
     Python.
+
+    ``word`` is a string (or a sequence of symbols) over the DFA's alphabet, ``position``
+    0 to its length, ``J`` ``None`` or a positive scale whose multiples stay finite in
+    float32, ``n_scales`` 1 to 1000 slider positions.
     """
 
     _esm = _STATIC / "dfa_stepper.js"
@@ -126,16 +179,18 @@ class DFAStepper(anywidget.AnyWidget):
     def __init__(self, dfa, word="", activation: str = "sigmoid", J: float | None = None,
                  n_scales: int = 25, position: int = 0):
         from .dfa import DFA
-        from .ssrn import _check_J, dfa_to_ssrn, saturating_scale
+        from .ssrn import _check_activation, _check_scale, dfa_to_ssrn, saturating_scale
 
-        if not isinstance(dfa, DFA):
-            raise ValueError(f"dfa must be an srnbook.dfa.DFA, got {type(dfa).__name__}")
-        check_positive_int(n_scales, "n_scales")
-        symbols = dfa.encode(word)  # raises on unknown symbols
+        check_instance(dfa, "dfa", DFA, "an srnbook.dfa.DFA")
+        check_int(n_scales, "n_scales", low=1, high=MAX_SCALES)
+        symbols = dfa._encode(word, "word")  # raises on unknown symbols
+        position = check_int(position, "position")
         if not 0 <= position <= len(symbols):
             raise ValueError(f"position must be in [0, {len(symbols)}] (the word's length), got {position}")
-        if J is not None:
-            J = _check_J(J)
+        activation = _check_activation(activation)
+        if J is not None:  # the browser computes in float32: J times the weights must stay finite
+            _check_scale(J, dfa.n_states * dfa.n_symbols, activation, torch.float32)
+            J = float(J)
         unit = dfa_to_ssrn(dfa, activation=activation, J=1.0)
         J_sat = saturating_scale(activation, torch.float32)
         given = {J_sat} if J is None else {J_sat, J}  # the slider shows J exactly as given

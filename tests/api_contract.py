@@ -102,6 +102,10 @@ def load_examples() -> dict[str, Example]:
     """Import every module of ``tests/api_examples`` (which registers the examples)."""
     import tests.api_examples as package
 
+    # The first torch optimizer of a process imports torch._dynamo (seconds): not inside
+    # a timed call, where a time limit could cut the import off halfway.
+    import torch._dynamo  # noqa: F401
+
     for info in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{info.name}")
     return EXAMPLES
@@ -136,7 +140,8 @@ def public_callables() -> dict[str, Callable]:
     """Qualified name -> callable, for every public function, class and method.
 
     A class counts once for its constructor and once per public method it defines
-    (properties are attributes, not entry points). A name re-exported by a package
+    (properties are attributes, and exception classes are raised, not called: neither
+    is an entry point). A name re-exported by a package
     (``srnbook.SRN``) is the object of its home module (``srnbook.srn.SRN``).
     """
     found: dict[str, Callable] = {}
@@ -147,8 +152,8 @@ def public_callables() -> dict[str, Callable]:
             if inspect.ismodule(obj) or not callable(obj) or id(obj) in seen:
                 continue
             home = getattr(obj, "__module__", module.__name__) or module.__name__
-            if not home.startswith("srnbook"):
-                continue
+            if not home.startswith("srnbook") or (inspect.isclass(obj) and issubclass(obj, BaseException)):
+                continue  # not the package's, or an exception class: raised, not called
             seen.add(id(obj))
             qualified = f"{home}.{obj.__qualname__}"
             found[qualified] = obj
@@ -191,7 +196,7 @@ def _is_word_list(value) -> bool:
 
 
 def _with_first(t: torch.Tensor, value) -> torch.Tensor:
-    t = t.detach().clone()
+    t = t.detach().clone().contiguous()
     if t.numel():
         t.view(-1)[0] = value
     return t
@@ -259,7 +264,7 @@ def bad_values(good, none_is_valid: bool) -> list[tuple[str, str, Any]]:
             out.append(("bare string", BAD, "".join(first)))
             out.append(("unknown symbol", BAD, [(*first, "§"), *good[1:]]))
         out.append(("None inside", BAD, [None, *good[1:]]))
-    elif isinstance(good, (list, tuple)) and good and all(
+    elif isinstance(good, (list, tuple)) and not hasattr(good, "_fields") and good and all(
             isinstance(v, (int, float)) and not isinstance(v, bool) for v in good):
         out += [("nan inside", BAD, type(good)([math.nan, *good[1:]])),
                 ("negative inside", BAD, type(good)([-1, *good[1:]])),

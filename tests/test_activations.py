@@ -58,3 +58,39 @@ def test_bad_arguments_are_named():
         get_activation("gelu")
     with pytest.raises(ValueError, match="activation must be one of .* or a callable"):
         get_activation(3)
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+def test_saturation_threshold_checks_its_arguments():
+    """A string limit compared as fn(x) == '0.5' was never true: the answer was inf."""
+    with pytest.raises(TypeError, match="limit must be a real number, got '0.5'"):
+        saturation_threshold(torch.tanh, "0.5", torch.float32)
+    for limit in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="limit must be a finite number"):
+            saturation_threshold(torch.tanh, limit, torch.float32)
+    with pytest.raises(ValueError, match="limit must be exactly representable in torch.float32"):
+        saturation_threshold(torch.tanh, 0.1, torch.float32)
+    with pytest.raises(TypeError, match="fn must map a tensor to a tensor of the same shape"):
+        saturation_threshold(lambda x: 1.0, 1.0, torch.float32)
+    with pytest.raises(TypeError, match="fn must be a function, got 3"):
+        saturation_threshold(3, 1.0, torch.float32)
+
+
+def test_an_activation_named_after_a_known_one_is_that_one():
+    """The name decides the bounds of sigma and the torch.nn.RNN equivalent."""
+    from srnbook.activations import Activation
+
+    with pytest.raises(ValueError, match="fn must be the package's tanh"):
+        Activation("tanh", torch.sigmoid, lambda a, h: h * (1 - h))
+    with pytest.raises(ValueError, match="name must be one of"):
+        Activation("gelu", torch.sigmoid, lambda a, h: h * (1 - h))
+    assert Activation("custom", torch.sigmoid, lambda a, h: h * (1 - h)).name == "custom"
+
+
+def test_a_derivative_is_refused_where_it_would_be_ignored():
+    with pytest.raises(ValueError, match=r"derivative \(activation_derivative\) is only for a callable"):
+        get_activation("tanh", lambda a: 1 - torch.tanh(a) ** 2)
+    custom = get_activation(torch.sin, torch.cos)
+    assert custom.name == "custom"

@@ -169,17 +169,17 @@ def test_relaxation_divides_the_normal_equation_step_and_keeps_the_criterion():
     seen = {}
     for s in (1.0, 4.0):
         steps = []
-        original = bt.normal_equation_step
+        original = bt._normal_equation_step  # what fit calls, on arguments it checked once
 
         def spy(*args, **kwargs):
             steps.append(original(*args, **kwargs))
             return steps[-1]
 
-        bt.normal_equation_step = spy
+        bt._normal_equation_step = spy
         try:
             result = bt.fit(unit, blind, inputs, targets, max_iterations=1, relaxation=s)
         finally:
-            bt.normal_equation_step = original
+            bt._normal_equation_step = original
         seen[s] = (result.history[0], [n - w for n, w in zip(steps[0], blind)])
     assert seen[4.0][0] == seen[1.0][0]  # the criterion does not depend on the relaxation
     for one, four in zip(seen[1.0][1], seen[4.0][1]):
@@ -199,7 +199,7 @@ def test_fit_calls_back_with_each_iterate():
 
 def test_fit_falls_back_to_gradient_steps_when_the_normal_step_does_not_help(monkeypatch):
     unit, _, blind, inputs, targets = problem("lnl", n=3)
-    monkeypatch.setattr(bt, "normal_equation_step", lambda unit, w, *args, **kwargs: Weights(w.aux + 10, w.main))
+    monkeypatch.setattr(bt, "_normal_equation_step", lambda unit, w, *args, **kwargs: Weights(w.aux + 10, w.main))
     result = bt.fit(unit, blind, inputs, targets, max_iterations=5, halvings=1)
     assert result.steps == ["gradient"] * 5 and (np.diff(result.history) < 0).all()
 
@@ -260,7 +260,7 @@ def test_project_clips_leaks_and_sharpness():
     (lambda u, w, i, o: bt.criterion(u, w, i, o, kappa=-1.0), "kappa must be a positive"),
     (lambda u, w, i, o: bt.fit(u, w, i, o, max_iterations=0), "max_iterations must be a positive integer"),
     (lambda u, w, i, o: bt.fit(u, w, i, o, tolerance=0.0), "tolerance must be a positive"),
-    (lambda u, w, i, o: bt.fit(u, w, i, o, expansions=-1), "expansions must be a nonnegative integer"),
+    (lambda u, w, i, o: bt.fit(u, w, i, o, expansions=-1), r"expansions must be an integer in \[0, 1023\]"),
     (lambda u, w, i, o: bt.fit(u, w, i, o, ridge=-1.0), "ridge must be a nonnegative"),
     (lambda u, w, i, o: bt.fit_bptt(u, w, i, o, method="sgd"), "method must be one of"),
     (lambda u, w, i, o: bt.backward_errors(u, w, bt.simulate(u, w, i), o, huge=0.0), "huge must be a positive"),
@@ -365,3 +365,121 @@ def test_the_sparse_term_reweights_by_the_current_weights():
     expected = sum(float((0.5 * v ** 2 / (1e-3 + v.abs())).sum()) for v in w)
     assert float(value) == pytest.approx(expected)
     assert float(bt.regularization(w, fixed, ridge=2.0)) == pytest.approx(sum(float((v ** 2).sum()) for v in w))
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+@pytest.fixture
+def one_mebibyte():
+    """The package's memory limit lowered to 1 MiB for one test."""
+    from srnbook import set_memory_limit
+
+    previous = set_memory_limit(2**20)
+    yield
+    set_memory_limit(previous)
+
+
+@pytest.mark.parametrize("call", [
+    lambda seed: bt.init_weights(bt.make_unit("lnl", 2), seed),
+    lambda seed: bt.GatedUnit(2, 1).init_weights(seed),
+    lambda seed: bt.reverse_engineering("lnl", 2, seed, T=4),
+], ids=["init_weights", "GatedUnit.init_weights", "reverse_engineering"])
+@pytest.mark.parametrize("seed", [np.random.default_rng(0), None, -1, 2**64, 1.0],
+                         ids=["generator", "none", "negative", "2**64", "float"])
+def test_every_seed_is_an_integer_below_2_to_the_64(call, seed):
+    with pytest.raises(ValueError, match=r"\bseed must be a nonnegative integer below 2\*\*64"):
+        call(seed)
+
+
+def test_the_reverse_engineering_seed_leaves_room_for_the_blind_networks_seed():
+    bt.reverse_engineering("lnl", 2, np.int64(2**62), T=4)
+    with pytest.raises(ValueError, match=r"^seed must be below 2\*\*63 \(the networks use the seeds 2 \* seed"):
+        bt.reverse_engineering("lnl", 2, 2**63, T=4)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: bt.make_unit("lnl", 10**5), "n_units"),
+    (lambda: bt.IntegrateAndFire(2, 10**6), "n_inputs"),
+    (lambda: bt.GatedUnit(10**5, 1), "n_units"),
+    (lambda: bt.reverse_engineering("iaf", 2, 0, T=10**6), "T"),
+])
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(call, name, one_mebibyte):
+    with pytest.raises(ValueError, match=rf"^{name}: .* would need .* more than the package's memory limit"):
+        call()
+
+
+def test_the_normal_equations_are_held_to_the_memory_limit(one_mebibyte):
+    unit, _, blind, inputs, targets = problem("lnl", n=40, T=50)  # 40 systems of 42 x 42: 1.5 MiB
+    traj = bt.simulate(unit, blind, inputs)
+    errors = bt.backward_errors(unit, blind, traj, targets)
+    with pytest.raises(ValueError, match=r"^unit: the normal equations would need"):
+        bt.normal_equation_step(unit, blind, traj, inputs, errors)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda u, w, i, o, tr: bt.criterion(u, w, i, o, kappa=1e308), "kappa"),
+    (lambda u, w, i, o, tr: bt.backward_errors(u, w, tr, o + 1e10, kappa=1e300), "kappa"),
+    (lambda u, w, i, o, tr: bt.regularization(Weights(1e100 * w.aux, w.main), u.fixed(), ridge=1e300), "ridge"),
+    (lambda u, w, i, o, tr: bt.fit(u, w, i, o, kappa=1e300, relaxation=1e300), "relaxation"),
+])
+def test_scales_whose_results_overflow_are_refused(call, name):
+    unit, _, blind, inputs, targets = problem("iaf", n=2, T=6)
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        call(unit, blind, inputs, targets, bt.simulate(unit, blind, inputs))
+
+
+def test_the_line_search_counts_halvings_and_expansions_float64_can_hold():
+    unit, _, blind, inputs, targets = problem("lnl", n=2, T=8)
+    bt.fit(unit, blind, inputs, targets, max_iterations=1, halvings=1074, expansions=1023)
+    with pytest.raises(ValueError, match=r"^halvings must be an integer in \[1, 1074\]"):
+        bt.fit(unit, blind, inputs, targets, halvings=1075)
+    with pytest.raises(ValueError, match=r"^expansions must be an integer in \[0, 1023\]"):
+        bt.fit(unit, blind, inputs, targets, expansions=1024)
+
+
+def test_each_argument_is_checked_where_it_enters():
+    unit, _, blind, inputs, targets = problem("lnl", n=2, T=8)
+    traj = bt.simulate(unit, blind, inputs)
+    errors = bt.backward_errors(unit, blind, traj, targets)
+    with pytest.raises(ValueError, match=r"^unit must be a LinearNonLinear or an IntegrateAndFire"):
+        bt.simulate(bt.GatedUnit(2, 1), blind, inputs)
+    with pytest.raises(ValueError, match=r"^traj.h must have shape \(T \+ 1, 2\) with T = 7"):
+        bt.gradient(unit, blind, traj, inputs[:-1], errors)
+    with pytest.raises(ValueError, match=r"^errors\[1\] must have shape \(8, 2\)"):
+        bt.normal_equation_step(unit, blind, traj, inputs, (errors[0], errors[1][:-1]))
+    with pytest.raises(ValueError, match=r"^rcond must be a finite number in \(0, 1\)"):
+        bt.normal_equation_step(unit, blind, traj, inputs, errors, rcond=1.0)
+    with pytest.raises(ValueError, match=r"^targets contains NaN"):
+        bt.backward_errors(unit, blind, traj, targets * math.nan)
+    with pytest.raises(ValueError, match=r"^tiny must be below huge"):
+        bt.backward_errors(unit, blind, traj, targets, tiny=1.0, huge=0.5)
+    with pytest.raises(ValueError, match=r"^fixed.aux must be a 2-dimensional torch.bool tensor"):
+        bt.regularization(blind, blind, ridge=1.0)
+    with pytest.raises(ValueError, match=r"^callback must be a function"):
+        bt.fit(unit, blind, inputs, targets, callback=3)
+    with pytest.raises(ValueError, match=r"^fixed_offset must be True or False"):
+        bt.LinearNonLinear(2, 1, fixed_offset=1)
+    with pytest.raises(ValueError, match=r"^history must be a nonempty sequence of finite numbers, got an entry '1'"):
+        bt.decay_fit([2.0, "1"])
+
+
+def test_the_kernels_take_one_step_or_all_steps_of_one_shape():
+    unit = bt.make_unit("iaf", 2)
+    x, i = torch.zeros(5, 2, dtype=torch.float64), torch.zeros(5, 1, dtype=torch.float64)
+    assert unit.aux_kernels(x, i)[1].shape == (5, 2, 1) and unit.aux_kernels(x[0], i[0])[1].shape == (2, 1)
+    with pytest.raises(ValueError, match=r"^i_prev must have the leading shape of x_prev, \(5,\), got \(4,\)"):
+        unit.aux_kernels(x, i[1:])
+    with pytest.raises(ValueError, match=r"^a must have shape \(2,\) or \(T, 2\) with T >= 1, got \(5, 3\)"):
+        unit.main_kernels(torch.zeros(5, 3, dtype=torch.float64), x, i)
+    gated = bt.GatedUnit(2, 1)
+    with pytest.raises(ValueError, match=r"^h_prev must have 1 dimensions"):
+        gated.kernels("g", x, x[0], i[0])
+    with pytest.raises(ValueError, match=r"^weights\['f'\] must have shape \(2, 4\)"):
+        gated.step({**gated.init_weights(0), "f": torch.zeros(2, 3, dtype=torch.float64)}, x[0], x[0], i[0])
+
+
+def test_adam_through_time_reports_a_criterion_that_stops_being_finite():
+    unit, _, blind, inputs, targets = problem("iaf", n=2, T=8)
+    result = bt.fit_bptt(unit, blind, inputs, targets, method="adam", lr=1e300, max_iterations=5)
+    assert result.status == "failed: the criterion is not finite"

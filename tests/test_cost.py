@@ -36,3 +36,21 @@ def test_weight_count_names_bad_sizes():
     assert weight_count(2, 3, 1) == 6 + 9 + 3
     with pytest.raises(ValueError, match="hidden_size must be a positive integer"):
         weight_count(2, 0, 1)
+
+
+def test_cost_table_checks_its_grid_and_refuses_a_grid_beyond_the_memory_limit():
+    assert [r["T"] for r in cost_table(lengths=range(2, 4), hidden_sizes=[2])] == [2, 3]
+    with pytest.raises(TypeError, match="lengths must be a nonempty list of positive integers, got 5"):
+        cost_table(lengths=5, hidden_sizes=[2])
+    with pytest.raises(ValueError, match=r"hidden_sizes\[1\] must be a positive integer, got 0"):
+        cost_table(lengths=[2], hidden_sizes=[2, 0])
+    with pytest.raises(ValueError, match=r"batch: the largest case, an SRN with d = 8, .* on 1000000000 sequences "
+                                         r"of 100 steps, would need"):
+        cost_table(lengths=[100], hidden_sizes=[8], batch=10**9)
+
+
+def test_count_flops_checks_the_model_and_the_input():
+    with pytest.raises(TypeError, match="model must be a srnbook.SRN"):
+        count_flops("srn", torch.zeros(1, 2, 2))
+    with pytest.raises(ValueError, match="x must have dtype torch.float32"):
+        count_flops(SRN(2, 3, 1), torch.zeros(1, 2, 2, dtype=torch.float64))

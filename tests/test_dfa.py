@@ -386,3 +386,148 @@ def test_minimize_separates_every_state_of_a_long_chain():
     assert m.n_states == n and m.delta[:, 0].tolist() == np.minimum(np.arange(n) + 1, n - 1).tolist()
     cycle = DFA(((np.arange(2 * n) + 1) % (2 * n))[:, None], np.arange(2 * n) % n == 0, ("a",))
     assert cycle.minimize().n_states == n  # period n: state i and state i + n accept the same words
+
+
+# ---------------------------------------------------------------------- input contract (issue 20)
+
+
+def test_a_bare_string_is_not_a_list_of_words():
+    """'abba' would be read as the four words a, b, b, a: refused, with the fix in the message."""
+    for call in (even_as().accepts_many, even_as().encode_many):
+        with pytest.raises(TypeError, match=r"words must be a list of words, got the bare string 'abba'.*\['abba'\]"):
+            call("abba")
+    assert even_as().accepts_many(["abba"]).tolist() == [True]
+    with pytest.raises(ValueError, match="words must be a list of words"):
+        even_as().accepts_many({"ab", "ba"})  # a set has no order for the answers
+
+
+def test_bad_words_name_the_argument_and_the_position():
+    with pytest.raises(ValueError, match=r"unknown symbol 'z' in words\[1\]; the alphabet is \('a', 'b'\)"):
+        even_as().accepts_many(["ab", "az"])
+    with pytest.raises(TypeError, match=r"words\[0\] must be a word .* got None"):
+        even_as().accepts_many([None, "ab"])
+    with pytest.raises(TypeError, match="word must be a word .* got 3"):
+        even_as().accepts(3)
+    with pytest.raises(ValueError, match="unknown symbol 3 in word"):
+        even_as().accepts(["a", 3])
+    multi = DFA([[0, 0]], [True], ("ab", "c"))
+    assert multi.accepts("") and multi.accepts(("ab", "c"))  # the empty string is the empty word
+    with pytest.raises(ValueError, match="word is a string, but this alphabet has multi-character symbols"):
+        multi.accepts("abc")
+
+
+@pytest.mark.parametrize("alphabet, match", [
+    ("ab", r"alphabet must be a tuple or list of symbols, got the bare string 'ab': pass \('a', 'b'\)"),
+    ((), "alphabet is empty"),
+    (("a", "a"), r"alphabet has duplicate symbols: \['a'\]"),
+    (("a", None), "alphabet symbols must be non-empty strings"),
+    (3, "alphabet must be a tuple or list of symbols"),
+])
+def test_bad_alphabets_are_named(alphabet, match):
+    with pytest.raises(ValueError, match=match):
+        DFA.complete({(0, "a"): 0}, [0], alphabet)
+
+
+def test_complete_checks_its_states():
+    with pytest.raises(ValueError, match="accepting must hold states .* got -1"):
+        DFA.complete({(0, "a"): 0}, [-1], ("a",))
+    with pytest.raises(TypeError, match="accepting must be a list of states"):
+        DFA.complete({(0, "a"): 0}, 1, ("a",))
+    with pytest.raises(ValueError, match="transitions must map .* got \\(0, 'a'\\): 1.5"):
+        DFA.complete({(0, "a"): 1.5}, [0], ("a",))
+    with pytest.raises(ValueError, match="unknown symbol 'z' in transitions"):
+        DFA.complete({(0, "z"): 0}, [0], ("a",))
+    with pytest.raises(ValueError, match="n_states must exceed every state used, got n_states=2 and state 5"):
+        DFA.complete({(0, "a"): 5}, [0], ("a",), n_states=2)
+    assert DFA.complete({}, [], ("a",)).accepting.tolist() == [False, False]  # the empty language
+
+
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating():
+    with pytest.raises(ValueError, match=r"n_states and n_symbols: a random DFA with 1000000000 states and 2 "
+                                         r"symbols would need 29.8 GiB, more than the package's memory limit"):
+        DFA.random(10**9, 2)
+    with pytest.raises(ValueError, match="n_states: a transition table of 10000000001 states x 1 symbols"):
+        DFA.complete({(0, "a"): 0}, [0], ("a",), n_states=10**10)
+    with pytest.raises(ValueError, match="accepting: a transition table"):
+        DFA.complete({(0, "a"): 0}, [10**10], ("a",))
+
+
+def test_random_takes_only_integer_seeds():
+    assert DFA.random(4, 2, seed=2**64 - 1).n_states == 4
+    for bad in (None, np.random.default_rng(0), -1, 2**64, 1.0):
+        with pytest.raises(ValueError, match="seed must be a nonnegative integer below 2\\*\\*64"):
+            DFA.random(4, 2, seed=bad)
+
+
+def test_coarsest_partition_checks_its_table():
+    with pytest.raises(ValueError, match=r"delta\[0, 0\] = 3 is not a state"):
+        dfa_module.coarsest_partition(np.array([[3]]), np.array([True]))
+    with pytest.raises(ValueError, match="accepting must be a boolean array of length 1"):
+        dfa_module.coarsest_partition(np.array([[0]]), np.array([1]))
+
+
+def test_equivalent_refuses_a_product_search_beyond_the_memory_limit():
+    from srnbook._validation import set_memory_limit
+
+    cycle = DFA(((np.arange(30) + 1) % 30)[:, None], np.arange(30) == 0, ("a",))  # 30 pairs to visit
+    previous = set_memory_limit(10 * dfa_module._PAIR_BYTES)
+    try:
+        with pytest.raises(ValueError, match=r"other: the search over pairs of states \(of 30 x 30 pairs"):
+            cycle.equivalent(cycle)
+    finally:
+        set_memory_limit(previous)
+    assert cycle.equivalent(cycle) is None
+
+
+# ---------------------------------------------------------------------- malformed AT&T files
+
+
+def _att(tmp_path, content, name="bad.att"):
+    path = tmp_path / name
+    if isinstance(content, str):
+        content = content.encode("utf-8")
+    path.write_bytes(content)
+    return path
+
+
+def test_att_a_utf8_byte_order_mark_is_skipped(tmp_path):
+    path = _att(tmp_path, b"\xef\xbb\xbf" + "0\t0\ta\ta\n0\n".encode())
+    assert DFA.from_att(path).accepts("aa")
+
+
+@pytest.mark.parametrize("content, match", [
+    (b"0\t0\ta\ta\n0\t1\t\xe9\t\xe9\n", r"bad.att:2: byte 0xe9 is not UTF-8: expected a UTF-8 encoded file"),
+    ("0\t0\ta\ta\n".encode("utf-16"), r"bad.att:1: the file starts with a UTF-16 or UTF-32 byte-order mark; "
+                                      r"expected UTF-8"),
+    ("0\t0\ta\ta\nq1\t0\tb\tb\n", r"bad.att:2: state 'q1' is not a nonnegative integer"),
+    ("0\t-1\ta\ta\n", r"bad.att:1: state '-1' is not a nonnegative integer"),
+    ("0\t0\ta\ta\n1.5\n", r"bad.att:2: state '1.5' is not a nonnegative integer"),
+    ("0\t1\t<eps>\t<eps>\n1\n", r"bad.att:1: an epsilon transition \(<eps>\): a DFA reads one symbol"),
+    ("0\t1\ta\n", r"bad.att:1: expected 4 fields 'src dst in out' .* got 3 fields"),
+    ("0\t0\ta\ta\n0\t1\ta\ta\t0\t7\n", r"bad.att:2: expected 4 fields .* got 6 fields"),
+    ("0\t1\ta\tb\n", r"bad.att:1: not an acceptor \(input 'a', output 'b'\)"),
+    ("0\t0\ta\ta\n0\t1\tb\tb\n0\t1\ta\ta\n",
+     r"bad.att:3: not deterministic: state 0 has two transitions on 'a', to 0 \(line 1\) and to 1"),
+    ("0\t0\ta\ta\n0\tnope\n", r"bad.att:2: weight 'nope' is not a finite number"),
+    ("0\t0\ta\ta\n0\tinf\n", r"bad.att:2: weight 'inf' is not a finite number"),
+    ("1\n", r"bad.att: no transitions"),
+    ("0 99999999999 a a\n", r"bad.att:1: state 99999999999 \(a transition table of 100000000001 states with the "
+                            r"sink, x 1 symbols\) would need 1.49e\+03 GiB, more than the package's memory limit"),
+    ("0\t0\ta\ta\n\n99999999999\n", r"bad.att:3: state 99999999999 .* would need"),
+])
+def test_malformed_att_files_are_reported_with_path_and_line(tmp_path, content, match):
+    path = _att(tmp_path, content)
+    with pytest.raises(ValueError, match=match):
+        DFA.from_att(path)
+
+
+def test_att_weights_are_ignored_and_the_alphabet_is_checked(tmp_path):
+    path = _att(tmp_path, "0\t1\ta\ta\t0.5\n1\t0\ta\ta\n1\t2.25\n")
+    d = DFA.from_att(path)
+    assert d.accepts("a") and not d.accepts("aa")
+    with pytest.raises(ValueError, match=r"bad.att:1: symbol 'a' is not in alphabet \('b',\)"):
+        DFA.from_att(path, alphabet=("b",))
+    with pytest.raises(TypeError, match="alphabet must be a tuple or list of symbols, got the bare string 'ab'"):
+        DFA.from_att(path, alphabet="ab")
+    with pytest.raises(ValueError, match="path must name an existing file"):
+        DFA.from_att(tmp_path / "missing.att")

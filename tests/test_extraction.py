@@ -90,12 +90,14 @@ def test_among_several_grids_the_one_that_answers_like_the_network_is_kept():
     ssrn = dfa_to_ssrn(dfa, "sigmoid", J=3.0, dtype=torch.float64)  # not saturated: the grids disagree
     words = balanced_dataset(dfa, 300, 8.0, seed=0)
     words = words[words.lengths > 0]
-    single = {level: extract_dfa(ssrn, levels=[level], words=words) for level in (2, 4, 6)}
+    quantized = dict(words=words, max_exact=10)  # fewer than its reachable states: the grids are read
+    single = {level: extract_dfa(ssrn, levels=[level], **quantized) for level in (2, 4, 6)}
+    assert {e.method for e in single.values()} == {"quantized"}
     best = max(single.values(), key=lambda e: (e.agreement, -e.dfa.n_states))
     assert len({e.agreement for e in single.values()}) > 1  # the choice matters here
-    chosen = extract_dfa(ssrn, levels=[2, 4, 6], words=words)
+    chosen = extract_dfa(ssrn, levels=[2, 4, 6], **quantized)
     assert (chosen.levels, chosen.agreement) == (best.levels, best.agreement)
-    assert extract_dfa(ssrn, levels=[6, 2]).levels == 6  # without words: the first grid that closes
+    assert extract_dfa(ssrn, levels=[6, 2], max_exact=10).levels == 6  # without words: the first grid that closes
 
 
 def test_network_answers_are_the_forward_pass_decisions():
@@ -113,3 +115,36 @@ def test_network_answers_are_the_forward_pass_decisions():
 def test_extract_dfa_rejects_an_empty_list_of_grids():
     with pytest.raises(ValueError, match="levels"):
         extract_dfa(SRN(2, 3, 1, "tanh", output="identity"), levels=[])
+
+
+# ---------------------------------------------------------------------- input contract (issue 20)
+
+
+def test_every_option_is_checked_even_when_the_exact_extraction_succeeds():
+    ssrn = dfa_to_ssrn(even_as())
+    for kwargs, match in [({"levels": 0}, "levels must be an integer in"), ({"levels": [2, "3"]}, r"levels\[1\]"),
+                          ({"levels": 40_000}, r"levels must be an integer in \[1, 32767\]"),
+                          ({"max_states": 0}, "max_states"), ({"words": "abab"}, "words must be None or")]:
+        with pytest.raises(ValueError, match=match):
+            extract_dfa(ssrn, **kwargs)
+
+
+def test_words_must_be_over_the_models_alphabet():
+    from srnbook.extraction import network_answers
+    from srnbook.sampling import balanced_dataset
+
+    words = balanced_dataset(DFA([[1, 0], [0, 1]], [True, False], ("b", "a")), 20, 4.0, seed=0)
+    words = words[words.lengths > 0]
+    with pytest.raises(ValueError, match=r"words must be over the model's alphabet \('a', 'b'\)"):
+        network_answers(dfa_to_ssrn(even_as()), words)
+    with pytest.raises(ValueError, match=r"words must be over the alphabet \('a', 'b'\)"):
+        extract_dfa(dfa_to_ssrn(even_as()), words=words)
+
+
+def test_multi_character_symbols_are_compared_as_tuples():
+    from srnbook.sampling import balanced_dataset
+
+    dfa = DFA([[1, 0], [0, 1]], [True, False], ("x1", "x2"))
+    words = balanced_dataset(dfa, 30, 4.0, seed=0)
+    extraction = extract_dfa(dfa_to_ssrn(dfa), words=words[words.lengths > 0])
+    assert extraction.agreement == 1.0 and extraction.dfa.equivalent(dfa) is None

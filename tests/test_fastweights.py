@@ -415,3 +415,130 @@ BAD = [
 def test_bad_inputs_raise_named_value_errors(call, name):
     with pytest.raises(ValueError, match=rf"\b{name}\b"):
         call()
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+@pytest.fixture
+def one_mebibyte():
+    """The package's memory limit lowered to 1 MiB for one test."""
+    from srnbook import set_memory_limit
+
+    previous = set_memory_limit(2**20)
+    yield
+    set_memory_limit(previous)
+
+
+SEEDED = {
+    "associative_retrieval": lambda seed: associative_retrieval(2, pairs=2, seed=seed),
+    "retrieval_splits": lambda seed: retrieval_splits(pairs=2, sizes=(4, 2, 2), seed=seed),
+    "make_retrieval_model": lambda seed: make_retrieval_model("irnn", 3, seed=seed),
+    "train_retrieval": lambda seed: train_retrieval(make_retrieval_model("irnn", 3, embedding=3, head_size=3),
+                                                    SPLITS, max_sequences=8, batch_size=8, eval_every=8, seed=seed),
+}
+
+
+@pytest.mark.parametrize("name", SEEDED)
+@pytest.mark.parametrize("seed", [np.random.default_rng(0), None, -1, 2**64, 1.0, True, "0"],
+                         ids=["generator", "none", "negative", "2**64", "float", "bool", "string"])
+def test_every_seed_is_an_integer_below_2_to_the_64(name, seed):
+    with pytest.raises(ValueError, match=r"\bseed must be a nonnegative integer below 2\*\*64"):
+        SEEDED[name](seed)
+
+
+@pytest.mark.parametrize("name", SEEDED)
+def test_the_largest_seed_and_numpy_integers_are_seeds(name):
+    SEEDED[name](2**64 - 1)
+    SEEDED[name](np.uint64(7))
+
+
+def test_the_same_integer_seed_gives_the_same_task():
+    assert torch.equal(associative_retrieval(5, seed=np.int64(3)).tokens, associative_retrieval(5, seed=3).tokens)
+
+
+@pytest.mark.parametrize("name, option", [("irnn", "lam"), ("lstm", "w_scale"), ("lstm", "input_std"),
+                                          ("fast_weights", "input_std"), ("irnn", "no_such_option")])
+def test_make_retrieval_model_refuses_an_option_the_model_does_not_take(name, option):
+    with pytest.raises(ValueError, match=rf"options \['{option}'\] are not options of the model '{name}'"):
+        make_retrieval_model(name, 4, **{option: 1})
+
+
+def test_make_retrieval_model_passes_the_options_the_model_takes():
+    m = make_retrieval_model("fast_weights", 4, lam=0.5, inner_steps=2, embedding=None)
+    assert m.lam == 0.5 and m.inner_steps == 2 and m.embed is None
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: associative_retrieval(10**9), "n"),
+    (lambda: retrieval_splits(pairs=4, sizes=(10**9, 10, 10)), "sizes"),
+    (lambda: FastWeightsRNN(37, 10**6), "hidden_size"),
+    (lambda: FastWeightsRNN(10**9, 4), "input_size"),
+    (lambda: IRNN(37, 4, embedding=10**10), "embedding"),
+    (lambda: LSTMNet(37, 4, head_size=10**10), "head_size"),
+    (lambda: classifier_head(4, 4, classes=10**11), "classes"),
+    (lambda: make_retrieval_model("lstm", 10**6), "hidden_size"),
+])
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(call, name):
+    with pytest.raises(ValueError, match=rf"^{name}: .* would need .* more than the package's memory limit"):
+        call()
+
+
+def test_fast_weights_beyond_the_memory_limit_are_refused(one_mebibyte):
+    h = torch.zeros(64, 11, 20)  # A would be 64 * 11 * 20 * 20 floats, 1.1 MiB
+    with pytest.raises(ValueError, match=r"^h: the fast weights .* would need"):
+        fast_weights(h)
+    x = associative_retrieval(64, seed=0).x
+    with pytest.raises(ValueError, match=r"^return_fast_weights: the fast weights .* would need"):
+        FastWeightsRNN(37, 20)(x, return_fast_weights=True)
+    FastWeightsRNN(37, 20)(x)  # without them, the same call fits
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: FastWeightsRNN(37, 4, eta=1e300), "eta"),  # float32 weights: eta * lam^k would be inf
+    (lambda: FastWeightsRNN(37, 4, w_scale=1e39), "w_scale"),
+    (lambda: IRNN(37, 4, input_std=1e39), "input_std"),
+    (lambda: fast_weights(torch.ones(1, 3, 2), eta=2e38), "eta"),  # |A| up to eta * T * max|h|^2
+    (lambda: train_retrieval(make_retrieval_model("irnn", 3), SPLITS, max_sequences=8, lr=1e39), "lr"),
+])
+def test_scales_whose_results_overflow_the_dtype_are_refused(call, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        call()
+
+
+def test_a_scale_the_dtype_holds_is_accepted():
+    assert torch.isfinite(fast_weights(torch.ones(1, 3, 2, dtype=F64), eta=2e38)).all()
+
+
+def test_a_retrieval_batch_checks_that_tokens_and_answers_agree():
+    b = encode(["c9k8j3f1??c", "j0a5s5z2??a"])
+    RetrievalBatch(b.tokens.to(torch.uint8), b.y.int(), b.query_pair)  # any integer dtype, stored as int64
+    with pytest.raises(ValueError, match=r"\by must be the digit that follows the query key"):
+        RetrievalBatch(b.tokens, b.y.flip(0), b.query_pair)
+    with pytest.raises(ValueError, match=r"\bquery_pair must give the pair whose key is the query"):
+        RetrievalBatch(b.tokens, b.y, b.query_pair.flip(0))
+    with pytest.raises(ValueError, match=r"\btokens must be sequences of the task"):
+        RetrievalBatch(b.tokens[:, [0, 1, 0, 3, 4, 5, 6, 7, 8, 9, 10]], b.y, b.query_pair)  # c9c8...: a repeated key
+    with pytest.raises(ValueError, match=r"\btokens must hold at least one sequence"):
+        RetrievalBatch(b.tokens[:0], b.y[:0], b.query_pair[:0])
+    with pytest.raises(ValueError, match=r"\bindex must select at least one sequence"):
+        b[2:]
+
+
+def test_decode_reads_one_hot_inputs_only_if_they_are_one_hot():
+    b = encode("c9k8j3f1??c")
+    assert decode(b.x) == ["c9k8j3f1??c"]
+    with pytest.raises(ValueError, match=r"\bx must be one-hot"):
+        decode(0.5 * b.x)
+    with pytest.raises(ValueError, match=r"\bx must hold at least one sequence"):
+        decode(b.tokens[:0])
+
+
+def test_training_and_evaluation_check_the_model_on_one_sequence():
+    with pytest.raises(ValueError, match=r"\bmodel must take \(B, T, 37\) float32 one-hot inputs"):
+        retrieval_error(make_retrieval_model("irnn", 3, dtype=F64), SPLITS.test)
+    with pytest.raises(ValueError, match=r"\bmodel must return an output whose logits are \(B, 10\)"):
+        train_retrieval(make_retrieval_model("lstm", 3, classes=4), SPLITS, max_sequences=8)
+    with pytest.raises(ValueError, match=r"\bsplits must hold three RetrievalBatch"):
+        train_retrieval(make_retrieval_model("lstm", 3), RetrievalSplits(SPLITS.train, SPLITS.valid, "test"),
+                        max_sequences=8)

@@ -625,3 +625,63 @@ def test_init_orthogonal_gives_W_transpose_W_equal_gain_squared_identity():
         init_orthogonal(m, gain=-1.0)
     with pytest.raises(ValueError, match="model must be an srnbook.SRN"):
         init_orthogonal(torch.nn.Linear(2, 2))
+
+
+# ---------------------------------------------------------------------- sizes and overflow (issue 20)
+
+
+def test_jacobian_products_beyond_the_memory_limit_are_refused_before_allocating():
+    from srnbook import set_memory_limit
+
+    previous = set_memory_limit(2**20)
+    try:
+        jacobian_products(make(d=4), inputs(B=2, T=5))  # 2 * 25 * 16 numbers: fine
+        with pytest.raises(ValueError, match=r"x: the 8 x 200 x 200 Jacobians of size 4 x 4 would need"):
+            jacobian_products(make(d=4), inputs(B=8, T=200))
+    finally:
+        set_memory_limit(previous)
+
+
+def test_a_bound_that_would_overflow_float64_is_refused():
+    W = 2 * torch.eye(3, dtype=F64)
+    assert hochreiter_bound(W, "identity", 100).item() == 6.0 ** 100
+    with pytest.raises(ValueError, match="overflows float64: the base is 6 and the largest of steps is 1000"):
+        hochreiter_bound(W, "identity", torch.tensor([1, 1000]))
+    with pytest.raises(ValueError, match="sigma_prime_max \\* mu_max .* overflows float64"):
+        singular_value_bound(W, "tanh", 10, sigma_prime_max=1e300)
+    assert singular_value_bound(W / 4, "tanh", 2**40).item() == 0.0  # a rate below 1: the bound underflows to 0
+
+
+def test_the_activation_is_checked_even_when_sigma_prime_max_is_given():
+    with pytest.raises(ValueError, match="activation must be one of"):
+        hochreiter_bound(torch.eye(2), "softplus", 3, sigma_prime_max=0.5)
+
+
+@pytest.mark.parametrize("init, kwargs, match", [
+    (init_small_random, {"std": 1e38}, "std = 1e.38 is too large"),
+    (init_sparse, {"scale": 1e38}, "scale = 1e.38 is too large"),
+    (init_sparse, {"spectral_radius": 1e300}, "spectral_radius / rho.W. = .* is too large"),
+    (init_esn, {"spectral_radius": 1e300}, "spectral_radius / rho.W. = .* is too large"),
+    (init_identity, {"scale": 1e39}, "scale = 1e.39 is too large"),
+    (init_orthogonal, {"gain": 1e39}, "gain = 1e.39 is too large"),
+])
+def test_an_initialization_whose_values_would_overflow_the_dtype_is_refused_and_changes_nothing(init, kwargs,
+                                                                                                match):
+    torch.manual_seed(0)
+    model = SRN(2, 4, 1)  # float32
+    before = [p.detach().clone() for p in model.parameters()]
+    with pytest.raises(ValueError, match=match):
+        init(model, **kwargs)
+    assert all(torch.equal(p, q) for p, q in zip(model.parameters(), before))
+
+
+def test_generators_and_flags_are_checked():
+    model = make()
+    with pytest.raises(ValueError, match="generator must be a torch.Generator or None"):
+        init_orthogonal(model, generator=0)
+    with pytest.raises(ValueError, match="immediate must be True or False"):
+        omega(model, inputs(), lambda y: y.sum(), immediate="yes")
+    with pytest.raises(ValueError, match="ord must be one of"):
+        jacobian_norms(model, inputs(), ord=True)
+    with pytest.raises(ValueError, match="norms must be nonnegative"):
+        lag_profile(torch.full((1, 2, 2), math.nan))

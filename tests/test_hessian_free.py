@@ -16,6 +16,7 @@ from srnbook.optim.hessian_free import (
     gnvp,
     hessian_vector_product,
     levenberg_marquardt,
+    loss_hessian_vector_product,
     martens_preconditioner,
     loss_from_z,
     network_function,
@@ -333,7 +334,7 @@ def test_bad_inputs_raise_named_value_errors():
         gnvp(model, None, x, y[:, :1], v)
     with pytest.raises(ValueError, match="target must have dtype"):
         gnvp(model, None, x, y.float(), v)
-    with pytest.raises(ValueError, match="lengths must be"):
+    with pytest.raises(ValueError, match="lengths must have entries <= 4"):
         gnvp(model, None, x, y, v, lengths=torch.tensor([1, 9, 2]))
     with pytest.raises(ValueError, match="v must have"):
         gnvp(model, None, x, y, v[:-1])
@@ -353,13 +354,13 @@ def test_bad_inputs_raise_named_value_errors():
         conjugate_gradient(lambda v: v, b, preconditioner=-b)
     with pytest.raises(ValueError, match="positive definite"):
         conjugate_gradient(lambda v: -v, b)
-    with pytest.raises(ValueError, match="factor must be > 1"):
+    with pytest.raises(ValueError, match=r"factor must be a finite number in \(1, inf\]"):
         storage_iterations(10, 1.0)
     with pytest.raises(ValueError, match="damping must be"):
         levenberg_marquardt(0.0, 0.5)
     with pytest.raises(ValueError, match="rho must be"):
         levenberg_marquardt(1.0, "x")
-    with pytest.raises(ValueError, match="lr must be in"):
+    with pytest.raises(ValueError, match=r"lr must be a finite number in \(0, 1\]"):
         HessianFree(model, lr=2.0)
     with pytest.raises(ValueError, match="cg_decay must be"):
         HessianFree(model, cg_decay=1.5)
@@ -422,7 +423,7 @@ def test_random_spd_has_the_requested_spectrum():
     assert torch.allclose(A, A.t(), atol=1e-12, rtol=0)
     assert torch.allclose(torch.linalg.eigvalsh(A), eig, rtol=1e-10, atol=0)
     assert b.shape == (12,)
-    with pytest.raises(ValueError, match="eigenvalues must be"):
+    with pytest.raises(ValueError, match=r"eigenvalues\[1\] must be a positive"):
         random_spd([1.0, -1.0])
 
 
@@ -591,3 +592,199 @@ def test_new_functions_reject_bad_inputs():
         matrix_from_products(lambda v: v, 0)
     with pytest.raises(ValueError, match="damping must be"):
         saturation_sweep(even_as(), [1.0], balanced_dataset(even_as(), 4, seed=0), damping=-1.0)
+
+
+# ---------------------------------------------------------------------- issue 20: every argument checked
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.fixture
+def memory_limit():
+    """Set the package's memory limit for one test, and put the previous one back."""
+    from srnbook import set_memory_limit
+
+    previous = []
+    yield lambda nbytes: previous.append(set_memory_limit(nbytes))
+    if previous:
+        set_memory_limit(previous[0])
+
+
+@pytest.mark.parametrize("kw, name", [
+    ({"low": NAN}, "low"), ({"high": NAN}, "high"), ({"low": -0.1}, "low"), ({"high": 1.5}, "high"),
+    ({"low": 0.8, "high": 0.2}, "low"), ({"increase": NAN}, "increase"), ({"increase": 0.5}, "increase"),
+    ({"increase": 1e300}, "increase"), ({"decrease": 0.0}, "decrease"), ({"decrease": 2.0}, "decrease"),
+    ({"decrease": INF}, "decrease"),
+])
+def test_levenberg_marquardt_checks_every_threshold_and_factor(kw, name):
+    """levenberg_marquardt(1.0, 0.1, low=nan) used to return 1.0: a NaN threshold compared false."""
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        levenberg_marquardt(1.0, 0.1, **kw)
+
+
+def test_levenberg_marquardt_refuses_a_damping_whose_growth_overflows():
+    for damping in (NAN, INF, 1e300, -1.0, True):
+        with pytest.raises(ValueError, match="damping must"):
+            levenberg_marquardt(damping, 0.1)
+    assert levenberg_marquardt(1e150, 0.1) == 1e150 * 1.5  # below sqrt of the largest double: finite growth
+    assert levenberg_marquardt(1.0, NAN) == 1.5  # documented: a NaN ratio is a failed step
+
+
+def test_reduction_ratio_checks_its_arguments():
+    assert reduction_ratio(NAN, 1.0, -0.5) != reduction_ratio(NAN, 1.0, -0.5)  # NaN loss: a NaN ratio
+    assert reduction_ratio(INF, 1.0, -0.5) == -INF  # overflowed loss: a failed step
+    for kw, name in [({"f_new": -INF}, "f_new"), ({"f_old": NAN}, "f_old"), ({"f_old": INF}, "f_old"),
+                     ({"model_change": NAN}, "model_change"), ({"model_change": "0"}, "model_change")]:
+        args = {"f_new": 0.5, "f_old": 1.0, "model_change": -0.5, **kw}
+        with pytest.raises(ValueError, match=name):
+            reduction_ratio(**args)
+
+
+@pytest.mark.parametrize("kw, name", [
+    ({"lr": NAN}, "lr"), ({"damping": NAN}, "damping"), ({"damping": INF}, "damping"),
+    ({"damping": 1e300}, "damping"), ({"structural_damping": NAN}, "structural_damping"),
+    ({"structural_damping": 1e300}, "structural_damping"), ({"cg_max_iters": 0}, "cg_max_iters"),
+    ({"cg_max_iters": 2.5}, "cg_max_iters"), ({"cg_decay": NAN}, "cg_decay"), ({"cg_epsilon": 0.0}, "cg_epsilon"),
+    ({"cg_epsilon": 1.0}, "cg_epsilon"), ({"cg_epsilon": NAN}, "cg_epsilon"), ({"curvature_size": 0}, "curvature_size"),
+    ({"max_line_search": 0}, "max_line_search"), ({"precondition": "no"}, "precondition"),
+])
+def test_hessian_free_checks_its_damping_cg_and_line_search_options(kw, name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        HessianFree(make("squared"), **kw)
+
+
+def test_hessian_free_damping_is_bounded_by_the_dtype():
+    """A damping whose products with vectors overflow float32 is refused for a float32 model."""
+    model32 = SRN(2, 3, 2, output="identity", grad="autograd", dtype=torch.float32)
+    HessianFree(make("squared"), damping=1e100)  # float64: fine
+    with pytest.raises(ValueError, match="damping must be at most 1.84e\\+19"):
+        HessianFree(model32, damping=1e100)
+
+
+def test_hessian_free_step_names_a_bad_closure():
+    opt = HessianFree(make("squared"))
+    with pytest.raises(TypeError, match="closure must be a function"):
+        opt.step(3)
+    x, y = data("squared")
+    with pytest.raises(ValueError, match="x must have dtype"):
+        opt.step(lambda: Minibatch(x.float(), y))
+
+
+@pytest.mark.parametrize("kw, name", [
+    ({"epsilon": 0.0}, "epsilon"), ({"epsilon": 1.0}, "epsilon"), ({"epsilon": NAN}, "epsilon"),
+    ({"window_fraction": NAN}, "window_fraction"), ({"window_fraction": 2.0}, "window_fraction"),
+    ({"min_window": 0}, "min_window"), ({"rtol": NAN}, "rtol"), ({"rtol": 1.0}, "rtol"),
+    ({"store_factor": 1.0}, "store_factor"), ({"store_factor": NAN}, "store_factor"),
+    ({"callback": 3}, "callback"), ({"max_iters": True}, "max_iters"),
+])
+def test_conjugate_gradient_checks_its_options(kw, name):
+    b = torch.ones(3, dtype=F64)
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        conjugate_gradient(lambda v: v, b, **kw)
+
+
+def test_conjugate_gradient_names_b_and_avp_when_they_do_not_fit():
+    A = torch.eye(3, dtype=F64)
+    with pytest.raises(ValueError, match="b must have at least one entry"):
+        conjugate_gradient(lambda v: v, torch.ones(0, dtype=F64))
+    with pytest.raises(ValueError, match=r"Avp failed .* \(from b\)"):
+        conjugate_gradient(lambda v: A @ v, torch.ones(3))  # float32 b, float64 A
+    with pytest.raises(ValueError, match="Avp must return a vector of shape"):
+        conjugate_gradient(lambda v: v[:2], torch.ones(3, dtype=F64))
+
+
+def test_largest_eigenvalue_and_random_spd_check_their_arguments():
+    A = torch.eye(3, dtype=F64)
+    for kw, name in [({"iterations": 0}, "iterations"), ({"dtype": torch.int64}, "dtype"), ({"n": 0}, "n"),
+                     ({"Avp": 3}, "Avp")]:
+        args = {"Avp": lambda v: A @ v, "n": 3, **kw}
+        with pytest.raises(ValueError, match=name):
+            largest_eigenvalue(**args)
+    with pytest.raises(ValueError, match=r"Avp failed .* \(from n and dtype\)"):
+        largest_eigenvalue(lambda v: A @ v, 4)
+    with pytest.raises(ValueError, match="A is not finite"):
+        largest_eigenvalue(lambda v: v * INF, 3)
+    for eigenvalues in ([1.0, NAN], [1.0, "2"], 2.0, [], torch.ones(2, 2, dtype=F64)):
+        with pytest.raises(ValueError, match="eigenvalues"):
+            random_spd(eigenvalues)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 1.5, None, "0", True, torch.Generator()])
+def test_every_seed_follows_the_one_rule(seed):
+    """check_seed: an integer in [0, 2**64); no None, no generator."""
+    A = torch.eye(3, dtype=F64)
+    with pytest.raises(ValueError, match="seed must be a nonnegative integer below 2\\*\\*64"):
+        largest_eigenvalue(lambda v: A @ v, 3, seed=seed)
+    with pytest.raises(ValueError, match="seed must be a nonnegative integer below 2\\*\\*64"):
+        random_spd([1.0, 2.0], seed=seed)
+
+
+def test_the_same_seed_gives_the_same_answer():
+    A, b = random_spd([1.0, 2.0, 5.0], seed=2**64 - 1)
+    A2, b2 = random_spd([1.0, 2.0, 5.0], seed=2**64 - 1)
+    assert torch.equal(A, A2) and torch.equal(b, b2)
+    assert largest_eigenvalue(lambda v: A @ v, 3, seed=10**12, iterations=3) == \
+        largest_eigenvalue(lambda v: A @ v, 3, seed=10**12, iterations=3)
+
+
+def test_size_guards_refuse_before_allocating(memory_limit):
+    calls = []
+
+    def counting(v):
+        calls.append(1)
+        return v
+
+    with pytest.raises(ValueError, match=r"^n: the 1000000 x 1000000 matrix would need 7.45e\+03 GiB"):
+        matrix_from_products(counting, 10**6)
+    with pytest.raises(ValueError, match=r"^n: three vectors of length 10000000000000 would need"):
+        largest_eigenvalue(counting, 10**13)
+    assert calls == []
+    with pytest.raises(ValueError, match=r"^iterations: a path of 1000000000000 \+ 1 points would need"):
+        steepest_descent_path(torch.eye(2, dtype=F64), torch.ones(2, dtype=F64), torch.zeros(2, dtype=F64), 10**12)
+    with pytest.raises(ValueError, match=r"^factor: the list of up to .* storage iterations would need"):
+        storage_iterations(10**12, 1 + 1e-12)
+    memory_limit(2**20)  # 1 MiB
+    with pytest.raises(ValueError, match=r"^eigenvalues: three 300 x 300 matrices would need 2.06 MiB"):
+        random_spd(torch.ones(300, dtype=F64))
+    with pytest.raises(ValueError, match=r"^store_factor: .* stored CG iterates of 100000 entries would need"):
+        conjugate_gradient(lambda v: v, torch.ones(10**5, dtype=F64))
+
+
+def test_storage_iterations_jumps_over_repeats():
+    """A factor near 1 no longer loops over every j: the list is built in about as many steps as it has entries."""
+    assert storage_iterations(5, 1 + 1e-9) == [1, 2, 3, 4, 5]
+    assert storage_iterations(250) == storage_iterations(250, 1.3)
+    assert len(storage_iterations(10**12)) == 104  # the same list as j = 0, 1, 2, ... one by one
+
+
+def test_loss_functions_of_z_check_shapes_weights_and_targets():
+    z = torch.zeros(2, 1, 3, dtype=F64)
+    y = torch.zeros(2, 1, 3, dtype=F64)
+    w = torch.ones(2, 1, dtype=F64)
+    with pytest.raises(ValueError, match="weight must have shape"):
+        loss_from_z(z, y, -w, "squared")
+    with pytest.raises(ValueError, match="target must have the shape of z"):
+        loss_from_z(z, y[:, :, :2], w, "squared")
+    with pytest.raises(ValueError, match="target must lie in"):
+        loss_from_z(z, y + 2, w, "binary_cross_entropy")
+    with pytest.raises(ValueError, match="u must have the dtype of z"):
+        loss_hessian_vector_product(z, y, w, "squared", z.float())
+
+
+def test_finite_differences_and_preconditioner_check_their_ranges():
+    model = make("squared")
+    x, y = data("squared")
+    v = torch.ones(flatten_parameters(model).numel(), dtype=F64)
+    with pytest.raises(ValueError, match="eps must be a finite number in"):
+        finite_difference_hvp(model, None, x, y, v, eps=2.0)
+    with pytest.raises(ValueError, match="central must be True or False"):
+        finite_difference_hvp(model, None, x, y, v, central="yes")
+    with pytest.raises(ValueError, match=r"eps_values\[1\] must be"):
+        finite_difference_errors(model, None, x, y, v, [1e-6, NAN])
+    with pytest.raises(ValueError, match="eps_values must be a non-empty list"):
+        finite_difference_errors(model, None, x, y, v, 1e-6)
+    with pytest.raises(ValueError, match="exponent must be a finite number in"):
+        martens_preconditioner(model, None, x, y, 1.0, exponent=2.0)
+    with pytest.raises(ValueError, match="h0 must"):
+        objective(model, None, x, y, h0=torch.zeros(5, dtype=F64))

@@ -55,7 +55,7 @@ def test_factors_are_symmetric_psd(likelihood, output):
     x, _ = data(o=3)
     for exact in (True, False):
         stats = kfac_statistics(m, x, likelihood=likelihood, exact=exact, n_samples=3,
-                                generator=torch.Generator().manual_seed(0))
+                                seed=0)
         for layer, s in stats.items():
             for C in (s.A0, s.G0):
                 assert torch.allclose(C, C.t(), atol=1e-12)
@@ -79,7 +79,7 @@ def test_sampled_factors_converge_to_exact(likelihood, output):
     x, _ = data(B=4, T=3)
     exact = kfac_statistics(m, x, likelihood=likelihood, exact=True)
     sampled = kfac_statistics(m, x, likelihood=likelihood, n_samples=20000,
-                              generator=torch.Generator().manual_seed(3))
+                              seed=3)
     for layer in ("U", "W", "V"):
         rel = torch.linalg.norm(sampled[layer].G0 - exact[layer].G0) / torch.linalg.norm(exact[layer].G0)
         assert rel < 0.05, layer
@@ -251,7 +251,7 @@ def test_one_step_decreases_the_loss(temporal):
     m = make(d=4)
     x, y = data(B=16, T=5)
     opt = KFAC(m, lr=0.2, damping=0.1, temporal=temporal, n_samples=4,
-               generator=torch.Generator().manual_seed(0))
+               seed=0)
     opt.zero_grad()
     loss = nll_loss(m, x, y)
     loss.backward()
@@ -265,7 +265,7 @@ def test_training_with_kfac_reduces_loss_steadily():
     with torch.no_grad():
         y = make(d=4, seed=7)(x).y  # a teacher SRN: the loss can go to zero
     opt = KFAC(m, lr=0.3, damping=0.05, decay=0.9, inverse_every=2, temporal="option2",
-               generator=torch.Generator().manual_seed(0))
+               seed=0)
     first = float(nll_loss(m, x, y).detach())
 
     def closure():
@@ -296,7 +296,7 @@ def test_running_average_with_decay():
     ({"damping": 0.0}, "damping"), ({"damping": -1.0}, "damping"), ({"damping": float("nan")}, "damping"),
     ({"lr": 0.0}, "lr"), ({"inverse_every": 0}, "inverse_every"), ({"temporal": "option3"}, "temporal"),
     ({"likelihood": "poisson"}, "likelihood"), ({"likelihood": "bernoulli"}, "likelihood"),
-    ({"n_samples": 0}, "n_samples"), ({"generator": 3}, "generator"),
+    ({"n_samples": 0}, "n_samples"), ({"seed": -1}, "seed"), ({"seed": None}, "seed"),
 ])
 def test_optimizer_options_validated(kw, name):
     with pytest.raises(ValueError, match=name):
@@ -368,7 +368,7 @@ def test_bernoulli_loss_is_binary_cross_entropy_and_sampled_factors_converge():
     assert torch.allclose(nll_loss(m, x, y, "bernoulli"), bce)
     exact = kfac_statistics(m, x, likelihood="bernoulli", exact=True)
     sampled = kfac_statistics(m, x, likelihood="bernoulli", n_samples=20000,
-                              generator=torch.Generator().manual_seed(0))
+                              seed=0)
     for layer in ("U", "W", "V"):
         rel = torch.linalg.norm(sampled[layer].G0 - exact[layer].G0) / torch.linalg.norm(exact[layer].G0)
         assert rel < 0.05, layer
@@ -538,3 +538,117 @@ def test_saturation_sweep_validates_inputs():
         saturation_sweep(even_as(), [4.0], x, y, damping=0.0)
     with pytest.raises(ValueError, match="step"):
         step_vector(make(), {"U": torch.zeros(3, 2, dtype=F64)})
+
+
+# ---------------------------------------------------------------------- issue 20: every argument checked
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.fixture
+def memory_limit():
+    """Set the package's memory limit for one test, and put the previous one back."""
+    from srnbook import set_memory_limit
+
+    previous = []
+    yield lambda nbytes: previous.append(set_memory_limit(nbytes))
+    if previous:
+        set_memory_limit(previous[0])
+
+
+@pytest.mark.parametrize("kw, name", [
+    ({"lr": NAN}, "lr"), ({"lr": 1e300}, "lr"), ({"damping": INF}, "damping"), ({"damping": 1e300}, "damping"),
+    ({"decay": NAN}, "decay"), ({"n_samples": 2.0}, "n_samples"), ({"outputs": "first"}, "outputs"),
+    ({"seed": 2**64}, "seed"), ({"seed": torch.Generator()}, "seed"),
+])
+def test_kfac_checks_every_damping_and_sampling_option(kw, name):
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        KFAC(make(), **kw)
+
+
+def test_kfac_seed_makes_the_sampled_statistics_reproducible():
+    """One seed rule: the sampled statistics depend on the seed only, not on the global generator."""
+    m = make()
+    x, _ = data()
+    a = kfac_statistics(m, x, n_samples=2, seed=10**12)
+    torch.manual_seed(123)  # the global generator plays no part
+    b = kfac_statistics(m, x, n_samples=2, seed=10**12)
+    c = kfac_statistics(m, x, n_samples=2, seed=10**12 + 1)
+    assert torch.equal(a["W"].G0, b["W"].G0) and not torch.equal(a["W"].G0, c["W"].G0)
+    for seed in (-1, None, 1.5):
+        with pytest.raises(ValueError, match="seed must be a nonnegative integer below 2\\*\\*64"):
+            kfac_statistics(m, x, seed=seed)
+
+    def run():
+        model = make()
+        opt = KFAC(model, seed=7)
+        for _ in range(2):
+            opt.zero_grad()
+            nll_loss(model, *data()).backward()
+            opt.step(x=x)
+        return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+    assert torch.equal(run(), run())
+
+
+def test_kfac_size_guards_refuse_before_allocating(memory_limit):
+    m = make()
+    x, y = data()
+    with pytest.raises(ValueError, match=r"^n_samples: the gradients of 1000000000000 targets .* would need"):
+        kfac_statistics(m, x, n_samples=10**12)
+    with pytest.raises(ValueError, match=r"^n_samples: .* would need"):
+        KFAC(m, n_samples=10**12)  # even a batch of one sequence of one step would not fit
+    memory_limit(2**10)  # 1 KiB
+    with pytest.raises(ValueError, match=r"^x: the 64 x 26 Jacobian \(twice\) and the 26 x 26 Fisher would need"):
+        exact_fisher(m, x)
+    with pytest.raises(ValueError, match=r"^x: the gradients of 8 targets per sequence"):
+        kfac_statistics(m, x, exact=True)
+    memory_limit(2**30)
+    s = kfac_statistics(m, x, exact=True)["W"]
+    memory_limit(2**11)
+    with pytest.raises(ValueError, match=r"^stats: six 9 x 9 matrices would need"):
+        kfac_block(s)
+
+
+def test_undamped_inverses_refuse_singular_factors():
+    s = random_stats()
+    singular = LayerStatistics(torch.zeros_like(s.A0), s.G0, s.A1, s.G1, s.T)
+    Z = torch.ones(2, 3, dtype=F64)
+    with pytest.raises(ValueError, match="damping=0 needs positive definite factors, but stats.A0"):
+        precondition(singular, Z, 0.0)
+    assert torch.isfinite(precondition(singular, Z, 0.1)).all()
+    with pytest.raises(ValueError, match="C \\+ damping I must be positive definite"):
+        damped_inverse(torch.zeros(2, 2, dtype=F64), 0.0)
+    with pytest.raises(ValueError, match="C must be symmetric"):
+        damped_inverse(torch.tensor([[1.0, 2.0], [0.0, 1.0]], dtype=F64), 0.1)
+    with pytest.raises(ValueError, match="damping must be at most"):
+        damped_inverse(torch.eye(2, dtype=F64), 1e300)
+    x, y = data(B=1, T=1)  # 2 outputs, 26 parameters: F has rank 2
+    with pytest.raises(ValueError, match="the damped Fisher is singular at damping=0.0"):
+        natural_gradient(make(), x, y, damping=0.0)
+
+
+def test_statistics_dicts_and_vectors_are_checked():
+    m = make()
+    x, y = data()
+    with pytest.raises(ValueError, match="stats must be a LayerStatistics"):
+        kfac_block((torch.eye(2),) * 4)
+    s = random_stats()
+    with pytest.raises(ValueError, match=r"stats.G1 must be a non-empty square matrix like stats.G0"):
+        precondition(LayerStatistics(s.A0, s.G0, s.A1, s.G1[:1], s.T), torch.ones(2, 3, dtype=F64), 0.1)
+    with pytest.raises(ValueError, match="A must be a non-empty square matrix"):
+        pi_damping(torch.ones(2, 3, dtype=F64), torch.eye(2, dtype=F64), 0.1)
+    with pytest.raises(ValueError, match="G must have the dtype of A"):
+        pi_damping(torch.eye(2, dtype=F64), torch.eye(2), 0.1)
+    grads = {n: torch.zeros_like(p) for n, p in m.named_parameters()}
+    with pytest.raises(ValueError, match=r"grads\['b'\] must have shape \(3,\)"):
+        layer_gradient(m, "U", {**grads, "b": torch.zeros(4, dtype=F64)})
+    with pytest.raises(ValueError, match="step must have an entry for each of"):
+        step_vector(m, {**grads, "Q": torch.zeros(1, dtype=F64)})
+    with pytest.raises(ValueError, match="v must have the dtype of u"):
+        cosine(torch.ones(3, dtype=F64), torch.ones(3))
+    with pytest.raises(ValueError, match=r"y must have entries <= 1"):
+        nll_loss(make(output="softmax"), x, torch.full((8, 4), 2), "categorical")
+    with pytest.raises(ValueError, match=r"scales\[1\] must be"):
+        saturation_sweep(even_as(), [1.0, NAN], x, y[..., :1])

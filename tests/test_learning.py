@@ -172,7 +172,7 @@ def test_training_loss_adds_the_regularizer_only_to_bce_inverse_norm():
     (lambda: nth_root_loss(torch.zeros(2), torch.zeros(2), 0.0), "n must be a positive"),
     (lambda: inverse_norm([torch.zeros(3)]), "all be zero"),
     (lambda: inverse_norm([]), "at least one tensor"),
-    (lambda: training_loss("mse", torch.zeros(1), torch.zeros(1)), "loss must be one of"),
+    (lambda: training_loss("mse", torch.zeros(1), torch.zeros(1)), "name must be one of"),
 ])
 def test_losses_reject_bad_input(call, match):
     with pytest.raises(ValueError, match=match):
@@ -422,3 +422,105 @@ def test_the_chapter_tables_and_figures_of_the_stored_experiment():
     assert len(experiment.plot_curves(result).axes) == 4 * len(result["curves"])
     assert experiment.is_permutation_automaton(even_as())
     assert not experiment.is_permutation_automaton(tomita(4).minimize())
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+@pytest.fixture
+def one_mebibyte():
+    """The package's memory limit lowered to 1 MiB for one test."""
+    from srnbook import set_memory_limit
+
+    previous = set_memory_limit(2**20)
+    yield
+    set_memory_limit(previous)
+
+
+@pytest.mark.parametrize("seed", [np.random.default_rng(0), None, -1, 2**64, 1.0],
+                         ids=["generator", "none", "negative", "2**64", "float"])
+def test_the_seed_of_train_pair_is_an_integer_below_2_to_the_64(seed):
+    dfa = even_as()
+    with pytest.raises(ValueError, match=r"\bseed must be a nonnegative integer below 2\*\*64"):
+        train_pair(dfa, words(dfa, 8, 2.0, 0), words(dfa, 8, 2.0, 1), epochs=1, seed=seed)
+
+
+def ones_target(n_states, k=2):
+    """A parameter dict of an SRN with n_states * k units (all ones)."""
+    d = n_states * k
+    return {"U": np.ones((d, k)), "W": np.ones((d, d)), "V": np.ones((1, d)), "b": np.zeros(d), "c": np.zeros(1)}
+
+
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(one_mebibyte):
+    with pytest.raises(ValueError, match=r"^n_states: a constrained SRN .* would need"):
+        ConstrainedSRN(1000, 2)
+    target = ones_target(24)  # 24**4 overlaps: 5 MiB
+    with pytest.raises(ValueError, match=r"^n_states: the overlaps of n_states=24 states .* would need"):
+        matching_distance(target, target, 24)
+
+
+def test_the_enumeration_of_relabellings_is_held_to_the_memory_limit(one_mebibyte):
+    target = ones_target(9)  # 8! = 40,320 relabellings to enumerate with fix_initial
+    with pytest.raises(ValueError, match=r"^max_permutations: enumerating the 40320 relabellings .* would need"):
+        matching_distance(target, target, 9, max_permutations=50_000)
+    assert not matching_distance(target, target, 9, max_permutations=1000).exact  # the local search instead
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda w: train_pair(even_as(), w, w, epochs=1, lr=1e38), "lr"),  # Adam's first step, 10 lr, is not a float32
+    (lambda w: train_pair(even_as(), w, w, epochs=1, lam=1e39), "lam"),
+    (lambda w: train_pair(even_as(), w, w, epochs=3, lr=3e38, optimizer="sgd"), "lr"),  # training diverges
+    (lambda w: inverse_norm([torch.full((2,), 1e-10)], lam=1e30), "lam"),  # lam / ||theta|| overflows float32
+    (lambda w: scale_growth(even_as(), w, J0=1e200, steps=1), "J0"),  # ||theta_0||^2 overflows float64
+    (lambda w: scale_growth(even_as(), w, J0=2.0, steps=3, lr=1e300), "lr"),
+])
+def test_scales_whose_results_overflow_are_refused(call, name):
+    with pytest.raises(ValueError, match=rf"\b{name}\b"):
+        call(words(even_as(), 8, 2.0, 0))
+
+
+def test_training_loss_checks_every_number_whatever_the_loss():
+    z, y = torch.tensor([0.5, -1.0]), torch.tensor([1.0, 0.0])
+    with pytest.raises(ValueError, match=r"^n must be a positive"):
+        training_loss("bce", z, y, n=-1.0)  # n is used by "nth_root" only
+    with pytest.raises(ValueError, match=r"^lam must be a nonnegative"):
+        training_loss("nth_root", z, y, lam=float("nan"))
+    with pytest.raises(ValueError, match=r"^z must hold at least one logit"):
+        bce(z[:0], y[:0])
+    with pytest.raises(ValueError, match=r"^y must have the dtype of z"):
+        bce(z, y.double())
+
+
+def test_logits_take_an_srn_whose_output_is_the_logit():
+    from srnbook.learning import logits
+
+    model = ConstrainedSRN(2, 2)
+    x = torch.nn.functional.one_hot(torch.tensor([[0, 1, 1]]), 2).float()
+    assert logits(model, x, torch.tensor([3], dtype=torch.uint8)).shape == (1,)
+    with pytest.raises(ValueError, match=r"^model must have output='identity'"):
+        logits(SRN(2, 4, 1, "tanh", output="sigmoid"), x, torch.tensor([3]))
+    with pytest.raises(ValueError, match=r"^lengths must have entries >= 1"):
+        logits(model, x, torch.tensor([0]))
+
+
+def test_train_pair_keeps_only_epochs_it_trains():
+    dfa = even_as()
+    w = words(dfa, 8, 2.0, 0)
+    with pytest.raises(ValueError, match=r"^keep entries must be an integer in \[0, 2\]"):
+        train_pair(dfa, w, w, epochs=2, keep=(3,))
+    with pytest.raises(ValueError, match=r"^keep must be a collection of epochs"):
+        train_pair(dfa, w, w, epochs=2, keep=2)
+
+
+def test_relabellings_and_scales_are_checked_entry_by_entry():
+    target = target_parameters(even_as(), "sigmoid", J=1.0)
+    with pytest.raises(ValueError, match=r"^permutation entries must be an integer"):
+        permute_states(target, [1.0, 0.0], 2)
+    with pytest.raises(ValueError, match=r"^params must be a dict with keys U, W, V, b, c"):
+        permute_states(None, [1, 0], 2)
+    w = words(even_as(), 8, 2.0, 0)
+    with pytest.raises(ValueError, match=r"^scales entries must be a positive"):
+        gradient_by_scale(even_as(), [1.0, "2"], w)
+    with pytest.raises(ValueError, match=r"^scales: J = 1e\+300 is too large"):
+        gradient_by_scale(even_as(), [1e300], w)
+    assert len(gradient_by_scale(even_as(), np.array([1.0, 2.0]), w)) == 2  # an array of scales

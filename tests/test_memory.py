@@ -443,9 +443,9 @@ W4 = hopfield_weights(XI)
         (lambda: recall(associator(KEYS, VALUES), tensor([1.0, math.nan, 0.0, 0.0])), "key contains NaN"),
         (lambda: crosstalk(KEYS, VALUES.int()), "values must have a floating-point dtype"),
         (lambda: correlated_keys(5, 4, 0.1), "d must be at least n = 5"),
-        (lambda: correlated_keys(5, 8, -0.5), r"correlation must be a number in \[-0.25, 1\]"),
-        (lambda: correlated_keys(5, 8, 1.5), "correlation must be a number in"),
-        (lambda: correlated_keys(5, 8, math.nan), "correlation must be a number in"),
+        (lambda: correlated_keys(5, 8, -0.5), r"correlation must be a finite number in \[-0.25, 1\]"),
+        (lambda: correlated_keys(5, 8, 1.5), "correlation must be a finite number in"),
+        (lambda: correlated_keys(5, 8, math.nan), "correlation must be a finite number in"),
         (lambda: correlated_keys(0, 8, 0.1), "n must be a positive integer"),
         (lambda: correlated_keys(5, 8, 0.1, seed=-1), "seed must be a nonnegative integer"),
         (lambda: gaussian_inputs(0), "samples must be a positive integer"),
@@ -457,7 +457,7 @@ W4 = hopfield_weights(XI)
         (lambda: hebb(X, torch.zeros(2, dtype=F64)), "w0 must be nonzero"),
         (lambda: hebb(X[0], W0), "x must have 2 dimensions"),
         (lambda: oja(X, W0, eta=-0.1), "eta must be a positive finite number"),
-        (lambda: oja(X.float(), W0), "w0 must have dtype torch.float32"),
+        (lambda: oja(X.float(), W0), r"w0 must have shape \(2,\) and the dtype of x \(torch.float32\)"),
         (lambda: oja(torch.full((3, 2), math.inf, dtype=F64), W0), "x contains NaN or infinite values"),
         (lambda: hebb_flow(C2, W0, tensor([0.0, -1.0])), "times must be a nonempty 1-D tensor of nonnegative"),
         (lambda: hebb_flow(C2, W0, 1.0), "times must be a torch.Tensor"),
@@ -469,7 +469,7 @@ W4 = hopfield_weights(XI)
         (lambda: hopfield_weights(tensor([[1.0, math.nan]])), "patterns contains NaN"),
         (lambda: hopfield_energy(W4, torch.ones(3, dtype=F64)), "s must have 4 units in its last dimension"),
         (lambda: hopfield_energy(W4, XI[0], torch.zeros(3, dtype=F64)), r"b must have shape \(4,\)"),
-        (lambda: hopfield_energy(W4, XI[0].float()), "s must have dtype torch.float64"),
+        (lambda: hopfield_energy(W4, XI[0].float()), r"s must have 4 units in its last dimension and the dtype of W \(torch.float64\)"),
         (lambda: synchronous(torch.ones(4, 3, dtype=F64), XI[0]), r"W must be a square \(N, N\) matrix"),
         (lambda: synchronous(W4, XI[0], max_steps=0), "max_steps must be a positive integer"),
         (lambda: synchronous(W4, torch.ones(0, 4, dtype=F64)), "s0 must not be empty"),
@@ -477,16 +477,16 @@ W4 = hopfield_weights(XI)
         (lambda: asynchronous(W4, tensor([1.0, 0.0, -1.0, 1.0])), r"s0 must contain only -1 and \+1"),
         (lambda: asynchronous(W4, XI[0], max_sweeps=1.5), "max_sweeps must be a positive integer"),
         (lambda: asynchronous(W4, XI[0], seed=1.0), "seed must be a nonnegative integer"),
-        (lambda: corrupt(XI, 1.5), r"fraction must be a number in \[0, 1\]"),
-        (lambda: corrupt(XI, -0.1), r"fraction must be a number in \[0, 1\]"),
-        (lambda: corrupt(XI, math.nan), r"fraction must be a number in \[0, 1\]"),
+        (lambda: corrupt(XI, 1.5), r"fraction must be a finite number in \[0, 1\]"),
+        (lambda: corrupt(XI, -0.1), r"fraction must be a finite number in \[0, 1\]"),
+        (lambda: corrupt(XI, math.nan), r"fraction must be a finite number in \[0, 1\]"),
         (lambda: overlap(XI, torch.ones(5, dtype=F64)), "pattern must have 4 units in its last dimension"),
         (lambda: bit_error_probability(0.0), "alpha must be a positive finite number"),
         (lambda: bit_error_probability(tensor([0.1, -0.1])), "alpha must contain only positive loads"),
-        (lambda: capacity_curve(alphas=()), "alphas must be a nonempty sequence"),
-        (lambda: capacity_curve(alphas=(0.1, -0.2)), "alphas must contain only positive finite loads"),
-        (lambda: capacity_curve(alphas=0.1), "alphas must be a nonempty sequence"),
-        (lambda: capacity_curve(noise=2), r"noise must be a number in \[0, 1\]"),
+        (lambda: capacity_curve(alphas=()), "alphas must be a nonempty list of numbers"),
+        (lambda: capacity_curve(alphas=(0.1, -0.2)), r"alphas\[1\] must be a finite number in \(0, inf\]"),
+        (lambda: capacity_curve(alphas=0.1), "alphas must be a nonempty list of numbers"),
+        (lambda: capacity_curve(noise=2), r"noise must be a finite number in \[0, 1\]"),
         (lambda: capacity_curve(trials=0), "trials must be a positive integer"),
         (lambda: capacity_curve(N=2.5), "N must be a positive integer"),
     ],
@@ -494,3 +494,81 @@ W4 = hopfield_weights(XI)
 def test_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+@pytest.mark.parametrize("call", [
+    lambda dtype: random_patterns(2, 3, dtype=dtype),
+    lambda dtype: correlated_keys(2, 3, 0.1, dtype=dtype),
+], ids=["random_patterns", "correlated_keys"])
+def test_dtype_arguments_must_be_floating_point(call):
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        call(torch.int64)
+    with pytest.raises(TypeError, match="dtype must be a torch.dtype"):
+        call(None)
+    assert call(torch.float32).dtype == torch.float32
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 1.5, None, "0", True])
+@pytest.mark.parametrize("call", [
+    lambda seed: correlated_keys(2, 3, 0.1, seed=seed),
+    lambda seed: gaussian_inputs(3, seed=seed),
+    lambda seed: random_patterns(2, 3, seed=seed),
+    lambda seed: corrupt(XI, 0.25, seed=seed),
+    lambda seed: asynchronous(W4, XI[0], seed=seed),
+    lambda seed: capacity_curve(8, (0.25,), trials=1, seed=seed),
+], ids=["correlated_keys", "gaussian_inputs", "random_patterns", "corrupt", "asynchronous", "capacity_curve"])
+def test_every_seed_follows_the_one_seed_rule(call, seed):
+    with pytest.raises(ValueError, match="seed must be a nonnegative integer below 2\\*\\*64"):
+        call(seed)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: random_patterns(10**6, 10**6), "P and N"),
+    (lambda: capacity_curve(N=10**5, alphas=(0.1,)), "N, alphas and trials"),
+    (lambda: capacity_curve(N=100, alphas=(0.1,), trials=10**9), "N, alphas and trials"),
+    (lambda: capacity_curve(N=100, alphas=(1e300,)), "N, alphas and trials"),
+    (lambda: correlated_keys(2, 10**12, 0.1), "d"),
+    (lambda: gaussian_inputs(10**12), "samples"),
+])
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(call, name):
+    with pytest.raises(ValueError, match=f"^{name}: .* would need .*memory limit"):
+        call()
+
+
+def test_results_that_would_overflow_are_refused():
+    with pytest.raises(ValueError, match="Hebb's weights overflow torch.float64 after .* inputs x with eta"):
+        hebb(X, W0, eta=1e300)
+    with pytest.raises(ValueError, match="Oja's weights overflow"):
+        oja(X, W0, eta=1e300)
+    with pytest.raises(ValueError, match="times must stay below the overflow"):
+        hebb_flow(C2, W0, tensor([0.0, 1e4]))
+    with pytest.raises(ValueError, match="eta = 1e\\+300 makes the memory A overflow torch.float32"):
+        associator(KEYS.float(), VALUES.float(), eta=1e300)
+
+
+def test_figures_check_what_they_are_given():
+    with pytest.raises(TypeError, match="measured must be a nonempty dict"):
+        plot_crosstalk([])
+    with pytest.raises(ValueError, match=r"stages\['a'\] must have shape \(k, side\*\*2\)"):
+        plot_pattern_rows({"a": XI}, side=3)
+    with pytest.raises(ValueError, match="N must divide the number of updates"):
+        plot_energy_descent(torch.zeros(2, 5, dtype=F64), -1.0, corrupted=1, N=3)
+    with pytest.raises(ValueError, match="corrupted must be an integer in \\[0, 2\\]"):
+        plot_energy_descent(torch.zeros(2, 5, dtype=F64), -1.0, corrupted=3, N=2)
+    with pytest.raises(ValueError, match="overlap_of must be None or one of the sizes"):
+        plot_capacity({8: capacity_curve(8, (0.25,), trials=1)}, overlap_of=9)
+    with pytest.raises(ValueError, match="stored must have a square number of units"):
+        plot_recall_frame(XI[0, :3], XI[0, :3], None, 0.1, None)
+
+
+def test_matrices_built_from_small_inputs_are_guarded_too():
+    wide = torch.ones(1, 10**5, dtype=F64)
+    with pytest.raises(ValueError, match="^patterns: the \\(N, N\\) weights would need"):
+        hopfield_weights(wide)
+    with pytest.raises(ValueError, match="^keys and values: the memory A and the Gram matrix would need"):
+        associator(wide, wide)
+    with pytest.raises(ValueError, match="^s and pattern: the products of s and pattern would need"):
+        overlap(torch.ones(10**4, 1, 10, dtype=F64), torch.ones(10**4, 10, dtype=F64))

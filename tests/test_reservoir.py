@@ -24,7 +24,7 @@ from srnbook.reservoir import (
     ridge_regression,
 )
 from srnbook.tasks import make_task
-from srnbook.training import draw
+from srnbook.training import _draw
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 f64 = torch.float64
@@ -268,7 +268,7 @@ def test_memory_curve_is_the_squared_correlation_computed_by_numpy():
 def test_task_readout_uses_the_last_states_and_the_tasks_own_criterion():
     r = make_reservoir(8, 40, 0.9, density=0.2, input_scale=0.5, seed=0).with_leak(0.2)
     fit = fit_task(r, "temporal_order", 10, n_train=400, n_test=256, seed=0)
-    test = draw("temporal_order", 256, 10, seed=[0, 1])
+    test = _draw("temporal_order", 256, 10, np.random.default_rng([0, 1]))  # fit_task's test batch
     features = r.run(test.x.double())[:, -1]
     labels = (features @ fit.readout.V.T + fit.readout.c).argmax(1)
     assert fit.test_success == pytest.approx(float((labels == test.labels).double().mean()), abs=1e-12)
@@ -325,7 +325,7 @@ def test_reservoir_rejects_inconsistent_weights():
         Reservoir(U, torch.ones(3, 2, dtype=f64), b)
     with pytest.raises(ValueError, match="U must have shape"):
         Reservoir(torch.ones(2, 1, dtype=f64), W, b)
-    with pytest.raises(ValueError, match="U must have dtype"):
+    with pytest.raises(ValueError, match=r"U must have shape \(3, u\) with u >= 1 and the dtype of W"):
         Reservoir(U.float(), W, b)
     with pytest.raises(ValueError, match="b must have shape"):
         Reservoir(U, W, torch.zeros(2, dtype=f64))
@@ -340,7 +340,7 @@ def test_reservoir_rejects_inconsistent_weights():
 
 def test_run_rejects_bad_inputs_and_initial_states():
     r = make_reservoir(2, 4, density=1.0, seed=0)
-    with pytest.raises(ValueError, match="x must have dtype"):
+    with pytest.raises(ValueError, match="x must have shape .* and the reservoir's dtype torch.float64"):
         r.run(torch.zeros(3, 2))
     with pytest.raises(ValueError, match=r"x must have shape \(B, T, 2\)"):
         r.run(torch.zeros(3, 5, 1, dtype=f64))
@@ -360,7 +360,7 @@ def test_readout_functions_reject_bad_inputs():
         ridge_regression(X, torch.zeros(4, 1, dtype=f64))
     with pytest.raises(ValueError, match="ridge"):
         ridge_regression(X, Y, -1.0)
-    with pytest.raises(ValueError, match="Y must have dtype"):
+    with pytest.raises(ValueError, match=r"Y must have the dtype of X \(torch.float64\)"):
         ridge_regression(X, Y.float())
     states = torch.zeros(2, 6, 3, dtype=f64)
     with pytest.raises(ValueError, match="washout must be smaller"):
@@ -380,7 +380,7 @@ def test_echo_state_functions_reject_bad_inputs():
         echo_state_distance("reservoir", x)
     with pytest.raises(ValueError, match=r"x must have shape \(T, 1\)"):
         echo_state_distance(r, torch.zeros(20, 2, dtype=f64))
-    with pytest.raises(ValueError, match="n_initial must be at least 2"):
+    with pytest.raises(ValueError, match="n_initial must be an integer >= 2"):
         echo_state_distance(r, x, n_initial=1)
     with pytest.raises(ValueError, match="scale"):
         echo_state_distance(r, x, scale=0)
@@ -437,7 +437,7 @@ def test_a_float32_reservoir_gets_a_float64_readout_with_the_same_verdict_on_the
 def test_remaining_arguments_are_checked_too():
     r = make_reservoir(1, 6, density=0.5, seed=0)
     x = uniform_input(20)
-    with pytest.raises(ValueError, match="n_initial must be at least 2"):
+    with pytest.raises(ValueError, match="n_initial must be an integer >= 2"):
         echo_state_sweep(r, x, [0.5], [1.0], n_initial=1)
     with pytest.raises(ValueError, match="tol"):
         echo_state_sweep(r, x, [0.5], [1.0], tol=-1.0)
@@ -447,7 +447,7 @@ def test_remaining_arguments_are_checked_too():
         memory_capacity("reservoir")
     with pytest.raises(ValueError, match="reservoir must be"):
         fit_task(None, "adding", 10)
-    with pytest.raises(ValueError, match="states must have dtype"):
+    with pytest.raises(ValueError, match=r"states must have last dimension d = 3 and the dtype of V \(torch.float64\)"):
         Readout(torch.zeros(1, 3, dtype=f64), torch.zeros(1, dtype=f64)).predict(torch.zeros(4, 3))
     with pytest.raises(ValueError, match="X must have 2 dimensions"):
         ridge_regression(torch.zeros(5, dtype=f64), torch.zeros(5, 1, dtype=f64))
@@ -475,3 +475,100 @@ def test_the_stored_esn_comparison_is_what_esn_on_tasks_computes():
         assert a["leak"] == b["leak"] and a["success"] == pytest.approx(b["success"], abs=2e-3)
     with pytest.raises(ValueError, match="keys"):
         esn_on_tasks({"tasks": ["adding"]})
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+def test_dtype_arguments_must_be_floating_point():
+    with pytest.raises(ValueError, match="dtype must be one of torch.float64, torch.float32"):
+        make_reservoir(1, 4, dtype=torch.int64)
+    with pytest.raises(TypeError, match="dtype must be a torch.dtype"):
+        make_reservoir(1, 4, dtype="float32")
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        esn_on_task("adding", 10, size=4, n_train=8, n_test=8, dtype=torch.float16)
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 1.5, None, "0", True])
+@pytest.mark.parametrize("call", [
+    lambda seed: make_reservoir(1, 4, seed=seed),
+    lambda seed: echo_state_distance(make_reservoir(1, 4, density=1.0, seed=0), uniform_input(5), seed=seed),
+    lambda seed: has_echo_states(make_reservoir(1, 4, density=1.0, seed=0), uniform_input(5), seed=seed),
+    lambda seed: echo_state_sweep(make_reservoir(1, 4, density=1.0, seed=0), uniform_input(5), [0.5], [1.0], seed=seed),
+    lambda seed: memory_capacity(make_reservoir(1, 4, density=1.0, seed=0), 2, 10, 10, 5, seed=seed),
+    lambda seed: fit_task(make_reservoir(2, 4, density=1.0, seed=0), "adding", 10, 8, 8, seed=seed),
+    lambda seed: esn_on_task("adding", 10, size=4, density=1.0, n_train=8, n_test=8, seed=seed),
+], ids=["make_reservoir", "echo_state_distance", "has_echo_states", "echo_state_sweep", "memory_capacity",
+        "fit_task", "esn_on_task"])
+def test_every_seed_follows_the_one_seed_rule(call, seed):
+    with pytest.raises(ValueError, match="seed must be a nonnegative integer below 2\\*\\*64"):
+        call(seed)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: make_reservoir(1, 10**6), "size and input_size"),
+    (lambda: make_reservoir(10**12, 4), "size and input_size"),
+    (lambda: echo_state_distance(make_reservoir(1, 4, density=1.0, seed=0), uniform_input(5), n_initial=10**12), "n_initial"),
+    (lambda: echo_state_sweep(make_reservoir(1, 4, density=1.0, seed=0), uniform_input(5), [0.5] * 10**4, [1.0] * 10**4),
+     "radii, leaks and n_initial"),
+    (lambda: memory_capacity(make_reservoir(1, 4, density=1.0, seed=0), 2, 10**12, 10, 5), "n_train, n_test, washout and max_delay"),
+    (lambda: fit_task(make_reservoir(2, 4, density=1.0, seed=0), "adding", 10**6, 10**6, 8), "n_train, n_test and T"),
+    (lambda: ridge_regression(torch.zeros(1, 10**5, dtype=f64), torch.zeros(1, 1, dtype=f64)), "X"),
+])
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(call, name):
+    with pytest.raises(ValueError, match=f"^{name}: .* would need .*memory limit"):
+        call()
+
+
+def test_states_beyond_the_memory_limit_are_refused_before_the_run():
+    from srnbook import set_memory_limit
+
+    r = make_reservoir(1, 4, density=1.0, seed=0)
+    previous = set_memory_limit(2**16)
+    try:
+        with pytest.raises(ValueError, match="^x: the states would need .*memory limit"):
+            r.run(torch.zeros(2, 1000, 1, dtype=f64))
+    finally:
+        set_memory_limit(previous)
+
+
+def test_weights_and_states_that_would_overflow_are_refused():
+    with pytest.raises(ValueError, match="spectral_radius = 1e\\+300 makes the weights overflow torch.float32"):
+        make_reservoir(1, 4, 1e300, density=1.0, dtype=torch.float32)
+    with pytest.raises(ValueError, match="input_scale = 1e\\+300 makes the weights overflow torch.float32"):
+        make_reservoir(1, 4, input_scale=1e300, density=1.0, dtype=torch.float32)
+    linear = make_reservoir(1, 4, 2.0, density=1.0, activation="identity", seed=0)
+    with pytest.raises(ValueError, match="the states driven by x overflow torch.float64"):
+        linear.run(torch.ones(2000, 1, dtype=f64))
+    with pytest.raises(ValueError, match="scale = 1e\\+300 makes the distances between runs overflow"):
+        echo_state_distance(make_reservoir(1, 4, density=1.0, seed=0), uniform_input(5), scale=1e300)
+
+
+def test_a_tolerance_above_the_initial_distance_would_pass_every_reservoir_and_is_refused():
+    r, x = make_reservoir(1, 4, 5.0, density=1.0, seed=0), uniform_input(20)
+    with pytest.raises(ValueError, match="tol must be below the distance .* between the initial states"):
+        has_echo_states(r, x, tol=1e300)
+    with pytest.raises(ValueError, match="tol must be below the distance"):
+        echo_state_sweep(r, x, [0.5], [1.0], tol=1e300)
+
+
+def test_options_and_records_are_checked():
+    r, x = make_reservoir(1, 4, density=1.0, seed=0), uniform_input(5)
+    with pytest.raises(TypeError, match="steps is not an option of echo_state_distance"):
+        has_echo_states(r, x, steps=3)
+    with pytest.raises(ValueError, match=r"c must have shape \(1,\) and the dtype of V"):
+        Readout(torch.ones(1, 4, dtype=f64), torch.zeros(2, dtype=f64))
+    with pytest.raises(TypeError, match="config must be a dict"):
+        from srnbook.reservoir import esn_on_tasks
+        esn_on_tasks([("size", 4)])
+    with pytest.raises(ValueError, match=r"leaks\[0\] must be a finite number in \(0, 1\]"):
+        echo_state_sweep(r, x, [0.5], [1.5])
+    with pytest.raises(TypeError, match="radii must be a nonempty list of numbers"):
+        echo_state_sweep(r, x, 0.5, [1.0])
+
+
+def test_run_keeps_the_graph_when_the_input_requires_grad():
+    r = make_reservoir(1, 4, density=1.0, seed=0)
+    x = uniform_input(5).requires_grad_(True)
+    r.run(x).sum().backward()
+    assert x.grad is not None and bool(torch.isfinite(x.grad).all())

@@ -222,3 +222,44 @@ def test_letter_distribution_names_its_own_argument():
         letter_distribution(even_as(), [[1.0]])
     p = [[0.25, 0.75], [1.0, 0.0]]
     np.testing.assert_array_equal(letter_distribution(even_as(), p), p)
+
+
+# ---------------------------------------------------------------------- input contract (issue 20)
+
+
+@pytest.mark.parametrize("bad", [None, np.random.default_rng(0), -1, 2**64, 1.5, "3"])
+def test_seeds_are_integers_only(bad):
+    """One seed rule: an integer in [0, 2**64); a Generator or None is refused."""
+    for call in (sample_words, balanced_dataset):
+        with pytest.raises(ValueError, match=r"seed must be a nonnegative integer below 2\*\*64"):
+            call(even_as(), 4, seed=bad)
+
+
+def test_the_same_integer_seed_gives_the_same_balanced_words():
+    a, b = balanced_dataset(tomita(4), 50, seed=2**63), balanced_dataset(tomita(4), 50, seed=2**63)
+    np.testing.assert_array_equal(a.symbols, b.symbols)
+
+
+def test_sizes_beyond_the_memory_limit_are_refused_before_drawing():
+    with pytest.raises(ValueError, match=r"n and lam: 1000000000000 words of mean length 10 .* would need"):
+        sample_words(even_as(), 10**12)
+    with pytest.raises(ValueError, match=r"n and lam: 3 words of mean length 1e\+30 .* would need"):
+        balanced_dataset(even_as(), 3, lam=1e30)
+
+
+def test_words_check_their_fields():
+    good = dict(symbols=np.array([[0, 1]], dtype=np.uint8), lengths=np.array([2]), labels=np.array([True]),
+                alphabet=("a", "b"))
+    assert Words(**good).strings() == ["ab"]
+    for field, bad, match in [
+        ("symbols", np.array([[0, 2]]), r"symbols must be indices into alphabet, in \[0, 1\]"),
+        ("symbols", [[0, 1]], "symbols must be a NumPy integer array"),
+        ("lengths", np.array([3]), r"lengths must be in \[0, 2\]"),
+        ("lengths", np.array([1, 1]), "symbols must have one row per word"),
+        ("labels", np.array([1]), "labels must be a boolean array of length 1"),
+        ("alphabet", "ab", "alphabet must be a tuple or list of symbols, got the bare string 'ab'"),
+    ]:
+        with pytest.raises(ValueError, match=match):
+            Words(**{**good, field: bad})
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        Words(**good).one_hot(torch.int64)

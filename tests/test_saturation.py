@@ -76,7 +76,7 @@ def test_count_distinct_states_of_a_counter_modulo_two():
 @pytest.mark.parametrize(
     "call, match",
     [
-        (lambda: scaled(SRN(1, 1, 1), 0), "J must be a positive number"),
+        (lambda: scaled(SRN(1, 1, 1), 0), "J must be a positive"),
         (lambda: saturation_level(torch.ones(2), activation="relu"), "activation must be one of"),
         (lambda: saturated_fraction(torch.tensor([float("nan")])), "h contains NaN"),
         (lambda: all_words(0, 3), "n_symbols must be a positive integer"),
@@ -86,3 +86,49 @@ def test_count_distinct_states_of_a_counter_modulo_two():
 def test_bad_input_is_named(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+def test_scaled_refuses_a_non_finite_scale_and_one_whose_product_overflows():
+    torch.manual_seed(0)
+    m = SRN(2, 3, 1)
+    for J in (float("inf"), float("nan"), -1.0, True, "2"):
+        with pytest.raises(ValueError, match="J must be a positive finite number"):
+            scaled(m, J)
+    largest = max(float(p.detach().abs().max()) for p in (m.U, m.W, m.b))
+    limit = float(torch.finfo(torch.float32).max) / largest
+    assert bool(torch.isfinite(scaled(m, limit / 2).W).all())
+    with pytest.raises(ValueError, match="J = .* is too large: J times the largest weight"):
+        scaled(m, limit * 2)
+    with torch.no_grad():
+        m.W[0, 0] = float("nan")
+    with pytest.raises(ValueError, match="model has NaN or infinite weights"):
+        scaled(m, 2.0)
+
+
+def test_all_words_refuses_at_once_what_it_cannot_enumerate():
+    import time
+
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"at most 2\*\*20 words, got 2\*\*1000000000"):
+        all_words(2, 10**9)  # 2 ** (10 ** 9) is never computed
+    assert time.perf_counter() - start < 1.0
+    with pytest.raises(ValueError, match=r"n_symbols: .* would need [0-9.e+]+ GiB"):
+        all_words(2**20, 1)  # 2**20 words of one letter, one-hot over 2**20 symbols
+
+
+def test_hidden_values_must_be_values_of_sigma():
+    with pytest.raises(ValueError, match=r"h must hold values of sigmoid \(in \[0, 1\]\)"):
+        saturation_level(torch.tensor([0.5, 2.0]))
+    with pytest.raises(ValueError, match="h must hold at least one hidden value"):
+        saturated_fraction(torch.zeros(0, 3))
+
+
+def test_count_distinct_states_checks_its_inputs():
+    m = SRN(2, 3, 1)
+    with pytest.raises(ValueError, match=r"words must have shape \(B, T, 2\)"):
+        count_distinct_states(m, all_words(3, 2))
+    with pytest.raises(ValueError, match="words must have dtype torch.float32"):
+        count_distinct_states(m, all_words(2, 2, dtype=torch.float64))

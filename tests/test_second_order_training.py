@@ -169,7 +169,12 @@ def test_cg_stops_cleanly_when_float32_underflows_or_overflows():
 
 
 def test_pi_damping_names_overflowed_statistics():
-    from srnbook.optim.kfac import pi_damping
+    from srnbook.optim.kfac import LayerStatistics, pi_damping, precondition
 
-    with pytest.raises(ValueError, match="the K-FAC factors must be finite"):
+    with pytest.raises(ValueError, match="G contains NaN or infinite values"):
         pi_damping(torch.eye(2), torch.full((2, 2), float("inf")), 1e-2)
+    # statistics that overflowed in training: the factors' traces are infinite (overflowing off the diagonal)
+    huge = torch.full((2, 2), 1e308, dtype=torch.float64)
+    stats = LayerStatistics(huge, huge, huge, huge, 3)
+    with pytest.raises(ValueError, match="the K-FAC factors must be finite"):
+        precondition(stats, torch.ones(2, 2, dtype=torch.float64), 1e-2)

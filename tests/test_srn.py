@@ -1,5 +1,6 @@
 """Specification of srnbook.SRN (Definition 1) and its explicit BPTT backward."""
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -10,6 +11,7 @@ from srnbook import (
     flatten_parameters,
     get_activation,
     load_flat_parameters,
+    set_memory_limit,
     unflatten_parameters,
 )
 
@@ -238,7 +240,7 @@ def test_flat_parameters_round_trip_and_order():
     "kwargs, match",
     [
         ({"activation": "softplus"}, "activation must be one of"),
-        ({"activation": torch.sin}, "activation_derivative must be a callable"),
+        ({"activation": torch.sin}, "activation_derivative"),
         ({"output": "relu"}, "output must be one of"),
         ({"grad": "finite-differences"}, "grad must be one of"),
         ({"hidden_size": 0}, "hidden_size must be a positive integer"),
@@ -260,7 +262,7 @@ def test_bad_constructor_arguments_are_named(kwargs, match):
         (torch.full((2, 4, 3), float("nan")), {}, "x contains NaN"),
         (torch.randn(2, 4, 3), {"lengths": [4, 5]}, r"lengths must lie in \[1, 4\]"),
         (torch.randn(2, 4, 3), {"lengths": [0, 2]}, r"lengths must lie in \[1, 4\]"),
-        (torch.randn(2, 4, 3), {"lengths": [4]}, "lengths must be 2 integers"),
+        (torch.randn(2, 4, 3), {"lengths": [4]}, r"lengths must have shape \(2,\)"),
         (torch.randn(2, 4, 3), {"lengths": [4.0, 2.0]}, "lengths must be 2 integers"),
         (torch.randn(2, 4, 3), {"h0": torch.zeros(3)}, r"h0 must have shape \(4,\)"),
         (torch.randn(2, 4, 3), {"h0": torch.zeros(3, 4)}, r"h0 must have shape"),
@@ -295,3 +297,122 @@ def test_from_torch_with_a_readout_without_bias_has_zero_c():
     assert bool((m.c == 0).all()) and m.activation.name == "relu"
     x = torch.randn(2, 5, 3, dtype=F64)
     torch.testing.assert_close(m(x).y, readout(rnn(x)[0]))
+
+
+# --------------------------------------------------------------------------- higher derivatives (issue 20)
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS)
+def test_bptt_passes_gradgradcheck_in_float64(act):
+    """The explicit backward is itself differentiable: double backward agrees with finite differences."""
+    torch.manual_seed(1)
+    p = torch.randn(4, 2, 3, dtype=F64, requires_grad=True)
+    W = (0.5 * torch.randn(3, 3, dtype=F64)).requires_grad_()
+    h0 = torch.randn(2, 3, dtype=F64, requires_grad=True)
+    fn = get_activation(act)
+    assert torch.autograd.gradgradcheck(lambda p, W, h0: BPTT.apply(p, W, h0, fn), (p, W, h0))
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS)
+def test_tiny_srn_passes_gradcheck_and_gradgradcheck_in_x_and_the_parameters(act):
+    m = make(act, u=2, d=3, o=1, output="sigmoid")
+    x = torch.randn(2, 3, 2, dtype=F64, requires_grad=True)
+
+    def f(x, *params):
+        return torch.func.functional_call(m, dict(zip(["U", "W", "V", "b", "c"], params)), (x,)).y
+
+    inputs = (x, *(p.detach().clone().requires_grad_() for p in m.parameters()))
+    assert torch.autograd.gradcheck(f, inputs)
+    assert torch.autograd.gradgradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("act", ACTIVATIONS)
+def test_gradient_and_hessian_vector_product_equal_autograd_with_x_requiring_grad(act):
+    """Inputs that require grad, and create_graph=True, give autograd's numbers (no out= in the way)."""
+    results = {}
+    for mode in ("bptt", "autograd"):
+        m = make(act, output="sigmoid", grad=mode)
+        x = torch.linspace(-1, 1, 2 * 4 * 3, dtype=F64).view(2, 4, 3).requires_grad_(True)
+        loss = (m(x, torch.tensor([4, 2])).y ** 2).sum()
+        gx, gW = torch.autograd.grad(loss, [x, m.W], create_graph=True)
+        hv = torch.autograd.grad((gW * torch.ones_like(gW)).sum() + gx.sum(), [x, m.W, m.U])
+        results[mode] = (gx, gW, *hv)
+    for got, want in zip(results["bptt"], results["autograd"]):
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_bptt_forward_called_directly_on_tensors_requiring_grad_is_recorded_by_autograd():
+    p = torch.randn(3, 2, 4, dtype=F64, requires_grad=True)
+    W = torch.randn(4, 4, dtype=F64, requires_grad=True)
+    a, h = BPTT.forward(p, W, torch.zeros(2, 4, dtype=F64), get_activation("tanh"))
+    assert a.requires_grad and h.requires_grad
+    torch.testing.assert_close(h, torch.tanh(a))
+
+
+def test_bptt_refuses_gradients_of_the_wrong_shape_by_name():
+    p, W = torch.randn(3, 2, 4, dtype=F64), torch.randn(4, 4, dtype=F64, requires_grad=True)
+    a, h = BPTT.apply(p, W, torch.zeros(2, 4, dtype=F64), get_activation("tanh"))
+    with pytest.raises(ValueError, match=r"grad_h must have shape \(3, 2, 4\)"):
+        BPTT.backward(h.grad_fn, None, torch.ones(3, 2, 5, dtype=F64))
+    with pytest.raises(ValueError, match="W must have shape"):
+        BPTT.apply(p, torch.randn(4, 5, dtype=F64), torch.zeros(2, 4, dtype=F64), get_activation("tanh"))
+
+
+# --------------------------------------------------------------------------- lengths (issue 20)
+
+
+@pytest.mark.parametrize("dtype", [torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64])
+def test_lengths_of_any_integer_dtype_give_the_same_result(dtype):
+    m = make()
+    x = torch.randn(3, 5, 3, dtype=F64)
+    want = m(x, torch.tensor([5, 2, 1]))
+    got = m(x, torch.tensor([5, 2, 1], dtype=dtype))
+    for g, w in zip(got, want):
+        torch.testing.assert_close(g, w)
+    torch.testing.assert_close(m(x, [5, 2, 1]).h_last, want.h_last)
+    torch.testing.assert_close(m(x, np.array([5, 2, 1], dtype=np.uint8)).h_last, want.h_last)
+
+
+@pytest.mark.parametrize("lengths, match", [
+    (torch.tensor([5, 6, 1]), r"lengths must lie in \[1, 5\]"),
+    (torch.tensor([0, 2, 1], dtype=torch.uint8), r"lengths must lie in \[1, 5\]"),
+    (torch.tensor([[5, 2, 1]]), "lengths must have 1 dimensions"),
+    (torch.tensor([5, 2]), r"lengths must have shape \(3,\)"),
+    (torch.tensor([True, True, True]), "lengths must have an integer dtype"),
+    (torch.tensor([5.0, 2.0, 1.0]), "lengths must have an integer dtype"),
+    ("523", "lengths must be an integer torch.Tensor"),
+])
+def test_bad_lengths_are_refused_by_name(lengths, match):
+    with pytest.raises(ValueError, match=match):
+        make()(torch.randn(3, 5, 3, dtype=F64), lengths)
+
+
+# --------------------------------------------------------------------------- sizes (issue 20)
+
+
+def test_a_huge_srn_is_refused_before_its_parameters_are_allocated():
+    with pytest.raises(ValueError, match=r"hidden_size=60000.*13.4 GiB, more than the package's memory limit"):
+        SRN(2, 60000, 1)
+
+
+def test_a_forward_pass_beyond_the_memory_limit_is_refused():
+    previous = set_memory_limit(2**20)
+    try:
+        m = make(d=64)
+        m(torch.zeros(2, 4, 3, dtype=F64))  # small: fine
+        with pytest.raises(ValueError, match="x: the states and outputs of 64 sequences of 100 steps would need"):
+            m(torch.zeros(64, 100, 3, dtype=F64))
+    finally:
+        set_memory_limit(previous)
+
+
+# --------------------------------------------------------------------------- ignored arguments (issue 20)
+
+
+def test_arguments_the_configuration_would_ignore_are_refused():
+    with pytest.raises(ValueError, match="activation_derivative is only for a callable activation"):
+        SRN(2, 3, 1, activation="tanh", activation_derivative=lambda a: 1 - torch.tanh(a) ** 2)
+    with pytest.raises(ValueError, match="give readout .* or output_size, not both"):
+        SRN.from_torch(nn.RNN(3, 4), nn.Linear(4, 1), output_size=2)
+    with pytest.raises(ValueError, match="theta must have dtype torch.float64"):
+        unflatten_parameters(make(), torch.zeros(57))

@@ -26,11 +26,14 @@ from srnbook.dfa import DFA, ends_with_a, even_as, mlregtest, mlregtest_names
 from srnbook.ssrn import (
     SSRN,
     ExtractionError,
+    check_round_trip,
     dfa_to_ssrn,
     length_buckets,
     noise_robustness,
+    random_words as ssrn_random_words,
     saturating_scale,
     saturation,
+    scale_sweep,
     ssrn_to_dfa,
     stability_margin,
     tanh_basis,
@@ -508,7 +511,7 @@ def test_bad_arguments_raise_clear_errors():
         dfa_to_ssrn(dfa, J=1e-50)  # rounds to 0 in float32
     with pytest.raises(ValueError, match="dfa must be a srnbook.DFA"):
         dfa_to_ssrn([[1, 0], [0, 1]])
-    with pytest.raises(ValueError, match="dtype must be torch.float32 or torch.float64"):
+    with pytest.raises(ValueError, match="dtype must be one of torch.float32, torch.float64"):
         dfa_to_ssrn(dfa, dtype=torch.float16)
     m = dfa_to_ssrn(dfa)
     with pytest.raises(ValueError, match="unknown symbol 'z'"):
@@ -522,14 +525,162 @@ def test_bad_arguments_raise_clear_errors():
     with pytest.raises(ValueError, match="max_states must be a positive integer"):
         ssrn_to_dfa(m, max_states=0)
     with pytest.raises(ValueError, match="alphabet must have 2 symbols"):
-        ssrn_to_dfa(m, alphabet="abc")
+        ssrn_to_dfa(m, alphabet=("a", "b", "c"))
     with pytest.raises(ValueError, match="h0 must have dtype torch.float32"):
         ssrn_to_dfa(m, h0=torch.zeros(4, dtype=torch.float64))
     with pytest.raises(ValueError, match="output_size 1"):
         ssrn_to_dfa(SRN(2, 3, 2))
     with pytest.raises(ValueError, match="words must contain"):
         saturation(m, [""])
-    with pytest.raises(ValueError, match="beta must be a number in"):
+    with pytest.raises(ValueError, match=r"beta must be a finite number in \[0.5, 1\]"):
         stability_margin(m, beta=0.2)
     with pytest.raises(ValueError, match="n must be a positive integer"):
         tanh_basis(0)
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+def test_a_scale_whose_multiples_overflow_the_dtype_is_refused():
+    """At J = 1.2e38, 3J is inf in float32: the network would reject every nonempty word."""
+    with pytest.raises(ValueError, match=r"J = 1.2e\+38 is too large for torch.float32.*14J"):
+        dfa_to_ssrn(even_as(), J=1.2e38)
+    with pytest.raises(ValueError, match=r"J = 1e\+307 is too large for torch.float64"):
+        dfa_to_ssrn(even_as(), "tanh", J=1e307, dtype=torch.float64)
+    words = ["", "a", "ab", "aab", "bab", "abba"]
+    for activation, growth in (("sigmoid", 3 * 4 + 2), ("tanh", 6 * 4 + 2)):
+        largest = float(torch.finfo(torch.float32).max) / growth  # the largest J accepted
+        m = dfa_to_ssrn(even_as(), activation, J=largest)
+        assert (m.accepts(words) == even_as().accepts_many(words)).all()
+        assert ssrn_to_dfa(m).equivalent(even_as()) is None
+        with pytest.raises(ValueError, match="too large"):
+            dfa_to_ssrn(even_as(), activation, J=largest * 1.01)
+
+
+def test_extraction_refuses_a_nan_threshold_and_non_finite_weights():
+    m = dfa_to_ssrn(even_as())
+    for threshold in (float("nan"), float("inf"), 1.0, 0.0, -0.5, "0.5"):
+        with pytest.raises(ValueError, match="threshold must be"):
+            ssrn_to_dfa(m, threshold=threshold)
+    assert ssrn_to_dfa(m, threshold=0.25).equivalent(even_as()) is None
+    srn = SRN(2, 3, 1)
+    for value in (float("nan"), float("inf")):
+        with torch.no_grad():
+            srn.W[0, 0] = value
+        with pytest.raises(ValueError, match="model has NaN or infinite weights"):
+            ssrn_to_dfa(srn)
+    with pytest.raises(ValueError, match="h0 contains NaN"):
+        ssrn_to_dfa(m, h0=torch.tensor([float("nan"), 0.0, 0.0, 0.0]))
+
+
+def test_a_hidden_vector_that_overflows_stops_the_extraction():
+    srn = SRN(1, 2, 1, activation="relu", output="identity")
+    with torch.no_grad():  # h -> relu(1e38 h + 1e38): infinite after two steps
+        srn.W.fill_(1e38), srn.U.fill_(1e38), srn.b.zero_()
+    with pytest.raises(ValueError, match="model: a hidden vector reachable from h0, or its output, has NaN"):
+        ssrn_to_dfa(srn)
+
+
+def test_collections_of_words_refuse_a_bare_string():
+    """A bare string is not read as a list of one-letter words."""
+    dfa = even_as()
+    m = dfa_to_ssrn(dfa)
+    calls = [lambda: m.accepts("ab"), lambda: m.outputs("ab"), lambda: m.encode("ab"), lambda: m.codes("ab"),
+             lambda: m.run("ab"), lambda: saturation(m, "ab"), lambda: stability_margin(m, words="ab"),
+             lambda: noise_robustness(dfa, words="ab"), lambda: scale_sweep(dfa, [2.0], "ab")]
+    for call in calls:
+        with pytest.raises(ValueError, match="words must be a list of words, got a single string 'ab'"):
+            call()
+    with pytest.raises(ValueError, match="activations must be a tuple or list of names"):
+        scale_sweep(dfa, [2.0], ["ab"], activations="sigmoid")
+    with pytest.raises(ValueError, match="sigmas must be a nonempty list"):
+        noise_robustness(dfa, sigmas=0.1, words=["ab"])
+    with pytest.raises(ValueError, match="scales must be a nonempty list"):
+        scale_sweep(dfa, 2.0, ["ab"])
+    with pytest.raises(ValueError, match="alphabet must be a tuple or list of 2 symbols"):
+        ssrn_to_dfa(m, alphabet="ab")
+
+
+def test_measurements_check_their_numbers_before_computing():
+    dfa = even_as()
+    with pytest.raises(ValueError, match=r"scales\[1\] = 1e\+38 is too large for torch.float32"):
+        scale_sweep(dfa, [2.0, 1e38], ["ab"])
+    with pytest.raises(ValueError, match=r"sigmas\[1\] = 1e\+36 is too large"):
+        noise_robustness(dfa, sigmas=[0.0, 1e36], words=["ab"])
+    with pytest.raises(ValueError, match=r"sigmas\[0\] must be a finite number"):
+        noise_robustness(dfa, sigmas=[float("nan")], words=["ab"])
+    with pytest.raises(ValueError, match="words must contain at least one non-empty word"):
+        scale_sweep(dfa, [2.0], [""])
+    with pytest.raises(ValueError, match="give beta or words"):
+        stability_margin(dfa_to_ssrn(dfa), beta=0.9, words=["ab"])
+    with pytest.raises(ValueError, match="h0 must be None for an SSRN"):
+        saturation(dfa_to_ssrn(dfa), ["ab"], h0=torch.zeros(4))
+    sweep = scale_sweep(dfa, np.array([2.0, 100.0]), ["ab", "b"], activations=("tanh",))  # arrays are lists
+    assert [p.J for p in sweep["tanh"]] == [2.0, 100.0]
+
+
+def test_decode_and_readout_refuse_vectors_of_the_wrong_length():
+    m = dfa_to_ssrn(even_as())
+    for h in (torch.ones(3), torch.ones(2, 5), torch.ones(4, dtype=torch.float64), torch.ones(4).long()):
+        for method in (m.decode, m.readout):
+            with pytest.raises(ValueError, match="h must have"):
+                method(h)
+    assert m.decode(torch.tensor([0.0, 0, 1, 0])).item() == 1
+
+
+def test_an_ssrn_is_checked_when_built():
+    m = dfa_to_ssrn(even_as())
+    with pytest.raises(ValueError, match="srn must have input size 3"):
+        SSRN(m.srn, ends_with_a(), m.J, "sigmoid", m.h0)
+    with pytest.raises(ValueError, match="activation must be srn's activation"):
+        SSRN(m.srn, m.dfa, m.J, "tanh", m.h0)
+    with pytest.raises(ValueError, match="h0 must have shape"):
+        SSRN(m.srn, m.dfa, m.J, "sigmoid", torch.zeros(3))
+
+
+def test_length_buckets_refuse_zero_groups_and_lengths_that_are_not_counts():
+    with pytest.raises(ValueError, match="groups must be a positive integer, got 0"):
+        length_buckets([3, 2], 4, groups=0)
+    for lengths, match in (([3, -1], "nonnegative"), ([3.5, 2], "integers"), ([[3, 2]], "1-D"), (3, "1-D")):
+        with pytest.raises(ValueError, match=f"lengths must .*{match}"):
+            length_buckets(lengths, 4)
+    with pytest.raises(ValueError, match="width must be a positive integer, got 1.5"):
+        length_buckets([3, 2], 1.5)
+    assert sorted(np.concatenate(length_buckets([3, 2], 4, groups=1)).tolist()) == [0, 1]
+
+
+def test_size_guards_refuse_before_allocating():
+    big = DFA(np.zeros((100_000, 2), dtype=np.int64), np.zeros(100_000, dtype=bool))
+    with pytest.raises(ValueError, match=r"dfa: the 200000 x 200000 matrix W .* would need [0-9.]+ GiB"):
+        dfa_to_ssrn(big)
+    with pytest.raises(ValueError, match=r"n: .* would need [0-9.e+]+ GiB"):
+        tanh_basis(10**6)
+    with pytest.raises(ValueError, match=r"n/max_length: .* would need"):
+        ssrn_random_words(even_as(), 10**9, 100)
+    with pytest.raises(ValueError, match=r"n_words/max_length: .* would need"):
+        check_round_trip(even_as(), n_words=10, max_length=10**11)
+
+
+# ---------------------------------------------------------------------- max_states counts states
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh"])
+def test_max_states_counts_the_states_of_the_explored_automaton(activation):
+    """The even-a's SSRN reaches 4 hidden vectors (one per state and last letter) but 2 states:
+    max_states = 2 suffices, and the error at max_states = 1 says which count passed the limit."""
+    m = dfa_to_ssrn(even_as(), activation)
+    H = torch.cat([m.trace(w) for w in ("aab", "ab")])
+    assert torch.unique(H, dim=0).shape[0] == 4
+    assert ssrn_to_dfa(m, max_states=2).n_states == 2
+    with pytest.raises(ExtractionError, match=r"max_states=1 states .*\(2 states, \d+ distinct hidden"):
+        ssrn_to_dfa(m, max_states=1)
+
+
+def test_max_states_bounds_the_explored_automaton_before_minimization():
+    """A compiled 4-state DFA of the even-a's language explores its 4 reachable states; the DFA
+    returned is minimal (2 states)."""
+    redundant = DFA([[1, 0], [2, 1], [3, 2], [0, 3]], [True, False, True, False], ("a", "b"))
+    m = dfa_to_ssrn(redundant)
+    assert ssrn_to_dfa(m, max_states=4).n_states == 2
+    with pytest.raises(ExtractionError, match="max_states=3"):
+        ssrn_to_dfa(m, max_states=3)

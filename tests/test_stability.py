@@ -324,7 +324,7 @@ def test_latch_inputs_are_the_experiments_sequences():
     (r,) = latch_experiment((1.5,), T=5, noise_std=0.2, n_sequences=6, seed=3, pulse=2.0)
     kept = (torch.sign(latch(1.5, x).h[:, -1]) == bits).double().mean()
     assert r.retention == float(kept)
-    with pytest.raises(ValueError, match="noise_std must be nonnegative"):
+    with pytest.raises(ValueError, match=r"noise_std must be a finite number in \[0, inf\]"):
         latch_inputs(noise_std=-0.1)
 
 
@@ -367,16 +367,16 @@ W2, B2 = flip_flop()
     [
         (lambda: fixed_points(torch.zeros(2, 3, dtype=F64), torch.zeros(2, dtype=F64)), "W must be a square"),
         (lambda: fixed_points(W2, torch.zeros(3, dtype=F64)), r"b must have shape \(2,\)"),
-        (lambda: fixed_points(W2, B2.float()), "b must have dtype torch.float64"),
+        (lambda: fixed_points(W2, B2.float()), r"b must have shape \(2,\) and the dtype of W \(torch.float64\)"),
         (lambda: fixed_points(W2, B2, "softsign"), "activation must be one of"),
         (lambda: fixed_points(W2, B2, n_starts=0), "n_starts must be a positive integer"),
         (lambda: fixed_points([[1.0]], B2), "W must be a torch.Tensor"),
         (lambda: basins(torch.eye(3, dtype=F64), torch.zeros(3, dtype=F64)), "basins needs a 2-unit network"),
-        (lambda: basins(W2, B2, grid=1), "grid must be at least 2"),
-        (lambda: basins(W2, B2, grid=2.5), "grid must be a positive integer"),
+        (lambda: basins(W2, B2, grid=1), "grid must be an integer >= 2"),
+        (lambda: basins(W2, B2, grid=2.5), "grid must be an integer, got 2.5"),
         (lambda: basins(W2, B2, extent=(1, 0, 0, 1)), "extent must be"),
         (lambda: feedback_loop([1.0, 2.0], 0.5), "x must be a torch.Tensor"),
-        (lambda: feedback_loop(torch.ones(3, dtype=F64), "1"), "w must be a finite number"),
+        (lambda: feedback_loop(torch.ones(3, dtype=F64), "1"), "w must be a real number"),
         (lambda: lyapunov_energy(W2, B2, tensor([0.1, 0.2]), "relu"), "activation must be invertible"),
         (lambda: lyapunov_energy(W2, B2, tensor([0.1, 1.2])), r"h must lie in \[-1, 1\]"),
         (lambda: lyapunov_energy(W2, B2, tensor([0.1, 0.2, 0.3])), r"h must have shape \(2,\)"),
@@ -384,11 +384,98 @@ W2, B2 = flip_flop()
         (lambda: trajectory(W2, B2, tensor([1.0, 0.2]), 3, mode="continuous"), r"h0 must lie in \(-1, 1\)"),
         (lambda: trajectory(W2, B2, tensor([0.1, 0.2]), 0), "steps must be a positive integer"),
         (lambda: latch(1.5, torch.ones(3, dtype=F64)), "x must have 2 dimensions"),
-        (lambda: latch_experiment(()), "scales must contain at least one"),
-        (lambda: latch_experiment((1.5,), noise_std=-0.1), "noise_std must be nonnegative"),
-        (lambda: latch_experiment((0.0,)), "scales must be positive"),
+        (lambda: latch_experiment(()), "scales must be a nonempty list of numbers"),
+        (lambda: latch_experiment((1.5,), noise_std=-0.1), r"noise_std must be a finite number in \[0, inf\]"),
+        (lambda: latch_experiment((0.0,)), r"scales\[0\] must be a finite number in \(0, inf\]"),
     ],
 )
 def test_clear_errors(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+# ---------------------------------------------------------------------- the input contract (issue 20)
+
+
+def test_flip_flop_refuses_an_integer_dtype_that_would_truncate_its_weight_1_5():
+    with pytest.raises(ValueError, match="dtype must be one of"):
+        flip_flop(torch.int64)
+    with pytest.raises(TypeError, match="dtype must be a torch.dtype"):
+        flip_flop("float64")
+    W, _ = flip_flop(torch.float32)
+    assert W.dtype == torch.float32 and float(W[0, 0]) == 1.5
+
+
+@pytest.mark.parametrize("seed", [-1, 2**64, 1.5, None, "0", True])
+@pytest.mark.parametrize("call", [
+    lambda seed: fixed_points(*scalar(2.0), seed=seed),
+    lambda seed: basins(grid=3, steps=2, seed=seed),
+    lambda seed: latch_inputs(4, 3, seed=seed),
+    lambda seed: latch_experiment((1.5,), T=3, n_sequences=4, seed=seed),
+    lambda seed: plot_feedback_loop(steps=3, seed=seed),
+], ids=["fixed_points", "basins", "latch_inputs", "latch_experiment", "plot_feedback_loop"])
+def test_every_seed_follows_the_one_seed_rule(call, seed):
+    with pytest.raises(ValueError, match="seed must be a nonnegative integer below 2\\*\\*64"):
+        call(seed)
+
+
+def test_a_large_seed_is_a_seed():
+    x, _ = latch_inputs(4, 3, seed=10**12)
+    assert torch.equal(x, latch_inputs(4, 3, seed=10**12)[0])
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: fixed_points(*scalar(2.0), n_starts=10**12), "n_starts"),
+    (lambda: basins(grid=10**6), "grid"),
+    (lambda: trajectory(*flip_flop(), tensor([0.1, 0.2]), steps=10**12), "steps"),
+    (lambda: latch_inputs(10**6, 10**6), "n_sequences and T"),
+    (lambda: plot_feedback_loop(steps=10**12), "steps"),
+])
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(call, name):
+    with pytest.raises(ValueError, match=f"^{name}: .* would need .*memory limit"):
+        call()
+
+
+def test_results_that_would_overflow_are_refused():
+    with pytest.raises(ValueError, match="w = 10.0 and x give an output that overflows"):
+        feedback_loop(torch.ones(400, dtype=F64), 10.0)
+    with pytest.raises(ValueError, match="w = 1e\\+300 is too large for 3 steps"):
+        latch(1e300, torch.zeros(1, 3, dtype=F64))
+    with pytest.raises(ValueError, match="u = 1e\\+300 times the inputs x overflows torch.float32"):
+        latch(1.5, torch.ones(1, 3), u=1e300)
+    with pytest.raises(ValueError, match="noise_std = 1e\\+308 gives inputs that overflow"):
+        latch_inputs(50, 3, noise_std=1e308)
+
+
+def test_arguments_out_of_their_range_are_refused():
+    W, b = flip_flop()
+    with pytest.raises(ValueError, match="h0 must be a finite number in \\[-1, 1\\]"):
+        latch(1.5, torch.zeros(1, 3, dtype=F64), h0=2.0)
+    with pytest.raises(ValueError, match="dt must be a finite number in \\(0, 1\\]"):
+        trajectory(W, b, tensor([0.1, 0.2]), 3, mode="continuous", dt=2.0)
+    with pytest.raises(ValueError, match="tol must be a finite number in \\(0, 1\\)"):
+        fixed_points(W, b, tol=5.0)
+    with pytest.raises(ValueError, match="atol must be a finite number in \\(0, 1\\)"):
+        basins(grid=3, atol=1e300)
+    with pytest.raises(ValueError, match="x must not be empty"):
+        feedback_loop(torch.zeros(2, 0, dtype=F64), 0.5)
+    with pytest.raises(ValueError, match=r"ws\[1\] must be a finite number"):
+        plot_pitchfork([0.5, math.nan])
+
+
+def test_figures_check_what_they_are_given_and_leave_no_figure_open():
+    x, bits = latch_inputs(4, 3)
+    result = latch_experiment((1.5,), T=3, n_sequences=4)[0]
+    before = len(plt.get_fignums())
+    with pytest.raises(TypeError, match="result must be a LatchResult"):
+        plot_latch_frame((1.5, 3, 1.0, 0.0, 0.0, 0.9, 0.1), x, bits)
+    with pytest.raises(ValueError, match="bits must contain only -1 and \\+1"):
+        plot_latch_frame(result, x, bits * 0.5, shown=2)
+    with pytest.raises(ValueError, match="shown must be an integer in \\[1, 4\\]"):
+        plot_latch_frame(result, x, bits, shown=5)
+    with pytest.raises(TypeError, match="runs must be a dict with the keys"):
+        plot_energy_landscape(*flip_flop(), runs=[], energy={})
+    with pytest.raises(TypeError, match="title must be a string"):
+        plot_basins(basins(grid=3, steps=2), title=None)
+    assert isinstance(plot_latch_frame(result, x, bits, shown=2), Figure)
+    assert len(plt.get_fignums()) == before

@@ -237,8 +237,8 @@ def test_same_seed_same_batch_other_seed_other_batch(name):
         assert torch.equal(getattr(a, field), getattr(b, field))
     c = make_task(name, 50, 25, seed=8)
     assert a.x.shape != c.x.shape or not torch.equal(a.x, c.x)
-    assert torch.equal(make_task(name, 5, 25, seed=np.random.default_rng(3)).x,
-                       make_task(name, 5, 25, seed=3).x)
+    with pytest.raises(ValueError, match=r"seed must be a nonnegative integer below 2\*\*64"):
+        make_task(name, 5, 25, seed=np.random.default_rng(3))  # one seed rule: an integer
 
 
 def test_make_task_is_the_registry():
@@ -391,11 +391,42 @@ def test_bad_arguments_of_the_scoring_functions():
         success(b, torch.zeros(4, 1))
     with pytest.raises(ValueError, match="prediction must have 2 or 3 dimensions"):
         success(b, torch.zeros(3))
-    with pytest.raises(ValueError, match=r"seq must have shape \(B, T, o\) with B = 3"):
+    with pytest.raises(ValueError, match=r"prediction must have shape \(B, T, o\) with B = 3"):
         success(b, torch.zeros(3, 5, 1))  # shorter than the sequences
     with pytest.raises(ValueError, match="batch must be a srnbook.tasks.Batch"):
         success((b.x, b.y), b.y)
-    with pytest.raises(ValueError, match="tol must be a finite number > 0"):
+    with pytest.raises(ValueError, match=r"tol must be a finite number in \(0, inf\]"):
         success(b, b.y, tol=-0.1)
     with pytest.raises(ValueError, match="variable_length must be True or False"):
         adding(3, 20, variable_length="yes")
+
+
+# ---------------------------------------------------------------------- sizes and seeds (issue 20)
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_a_batch_beyond_the_memory_limit_is_refused_before_it_is_drawn(name):
+    with pytest.raises(ValueError, match=r"n and T: a batch of 1000000000000 sequences of length 10 would need"):
+        make_task(name, 10**12, 10)
+    with pytest.raises(ValueError, match=r"n and T: a batch of 2 sequences of length 1000000000000 would need"):
+        make_task(name, 2, 10**12)
+
+
+@pytest.mark.parametrize("seed", [None, -1, 2**64, 1.5, "0", np.random.default_rng(0), [0, 1]])
+def test_one_seed_rule_an_integer_in_0_to_2_to_the_64(seed):
+    with pytest.raises(ValueError, match=r"seed must be a nonnegative integer below 2\*\*64"):
+        adding(2, 10, seed=seed)
+    assert torch.equal(adding(2, 10, seed=2**64 - 1).x, adding(2, 10, seed=np.uint64(2**64 - 1)).x)
+
+
+def test_an_option_the_generator_does_not_take_is_refused():
+    with pytest.raises(ValueError, match="n_markers is not an option of task 'adding'"):
+        make_task("adding", 2, 10, n_markers=3)
+    with pytest.raises(ValueError, match="variable_length is not an option of task 'adding_slides'"):
+        make_task("adding_slides", 2, 10, variable_length=False)
+
+
+def test_chance_baselines_of_any_length_in_closed_form():
+    assert chance_baseline("parity", 10**12).success_rate == 0.5
+    with pytest.raises(ValueError, match="n_markers must be 2"):
+        chance_baseline("adding", 100, n_markers=5)  # checked even where it is not used

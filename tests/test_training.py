@@ -98,3 +98,37 @@ def test_model_errors():
         train(make_model("adding", 4), "temporal_order", 20, "sgd", max_sequences=8)
     with pytest.raises(ValueError, match="model must be an srnbook.SRN"):
         train(torch.nn.RNN(2, 4), "adding", 20, "sgd", max_sequences=8)
+
+
+# ---------------------------------------------------------------------- seeds, sizes, options (issue 20)
+
+
+def test_draw_takes_one_integer_seed():
+    from srnbook.tasks import make_task
+    from srnbook.training import draw
+
+    assert torch.equal(draw("adding", 4, 20, seed=3).x, make_task("adding", 4, 20, seed=3, variable_length=False).x)
+    with pytest.raises(ValueError, match=r"seed must be a nonnegative integer below 2\*\*64"):
+        draw("adding", 4, 20, seed=[3, 0])
+
+
+def test_sizes_beyond_the_memory_limit_are_refused_before_allocating():
+    with pytest.raises(ValueError, match="d: the parameters of an SRN with 100000 units would need"):
+        make_model("adding", 100_000)
+    model = make_model("adding", 4, seed=0)
+    with pytest.raises(ValueError, match="batch_size and T: a batch of 1000000000000 sequences"):
+        train(model, "adding", 20, "sgd", max_sequences=8, batch_size=10**12)
+    with pytest.raises(ValueError, match="eval_size and T: a validation batch of 1000000000000 sequences"):
+        train(model, "adding", 20, "sgd", max_sequences=8, eval_size=10**12)
+
+
+def test_options_and_flags_are_checked():
+    model = make_model("adding", 4, seed=0)
+    with pytest.raises(ValueError, match="options: 'seed' is not an option of KFAC that train leaves open"):
+        train(model, "adding", 20, "kfac_independent", max_sequences=8, options={"seed": 1})
+    with pytest.raises(ValueError, match="options: 'dampin' is not an option of HessianFree"):
+        train(model, "adding", 20, "hf", max_sequences=8, options={"dampin": 1.0})
+    with pytest.raises(ValueError, match="progress must be True or False"):
+        train(model, "adding", 20, "sgd", max_sequences=8, progress=1)
+    with pytest.raises(ValueError, match="lr = 1e.300 overflows the model's dtype torch.float32"):
+        train(model, "adding", 20, "sgd", max_sequences=8, lr=1e300)

@@ -68,10 +68,13 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from torch.func import functional_call, jvp, vjp
 
-from .._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from .._validation import (ArgumentTypeError, _shown, check_bool, check_callable, check_choice, check_dtype,
+                           check_float, check_instance, check_int_tensor, check_memory, check_positive_float,
+                           check_positive_int, check_seed, check_tensor)
 from ..srn import SRN, flatten_parameters, load_flat_parameters, unflatten_parameters
 
 Tensor = torch.Tensor
@@ -111,12 +114,27 @@ class Minibatch(NamedTuple):
 # ---------------------------------------------------------------------- checks
 
 
+def _scale_limit(dtype: torch.dtype) -> float:
+    r"""The largest scale (a damping, a learning rate, a weight scale) the module accepts in ``dtype``:
+    :math:`\sqrt{x_{\max}}`, so that the scale times a vector of norm up to the same bound stays finite."""
+    return math.sqrt(torch.finfo(dtype).max)
+
+
+def _check_scale(value, name: str, dtype: torch.dtype = torch.float64, *, allow_zero: bool = False) -> float:
+    """A finite scale in ``(0, _scale_limit(dtype)]`` (``[0, ...]`` with ``allow_zero``)."""
+    value = check_positive_float(value, name, allow_zero=allow_zero)
+    limit = _scale_limit(dtype)
+    if value > limit:
+        raise ValueError(f"{name} must be at most {limit:.3g} (the square root of the largest {dtype} "
+                         f"number, so that its products stay finite), got {value!r}")
+    return value
+
+
 def _check_model(model, second_order: bool = False) -> SRN:
     """An SRN of either backward: :class:`~srnbook.srn.BPTT` defines forward mode (``jvp``) and reverse
     mode, which Gauss-Newton-vector products need; ``second_order`` (forward over reverse, for
     :func:`hessian_vector_product`) needs ``grad="autograd"``."""
-    if not isinstance(model, SRN):
-        raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
+    check_instance(model, "model", SRN, "an srnbook.SRN")
     if second_order and model.grad != "autograd":
         raise ValueError("model must be built with grad='autograd' for Hessian-vector products (forward mode "
                          f"over the explicit BPTT backward is not defined), got grad={model.grad!r}")
@@ -142,20 +160,54 @@ def _check_theta(theta, model: SRN, name: str = "theta") -> Tensor:
     return theta
 
 
-def _check_batch(model: SRN, x, target, lengths) -> tuple[Tensor, Tensor, Tensor | None]:
+def _check_like(x, name: str, ref: Tensor, ref_name: str, ndim: int) -> Tensor:
+    """A finite ``ndim``-dimensional tensor of the dtype of ``ref`` (the argument ``ref_name``)."""
+    x = check_tensor(x, name, ndim=ndim)
+    if x.dtype != ref.dtype:
+        raise ValueError(f"{name} must have the dtype of {ref_name}, {ref.dtype}, got {x.dtype}")
+    return x
+
+
+def _check_target_values(target: Tensor, loss: str | None, name: str = "target") -> None:
+    """Cross-entropy targets are nonnegative (one-hot or class weights); binary ones lie in [0, 1]."""
+    if loss == "cross_entropy" and bool((target < 0).any()):
+        raise ValueError(f"{name} must be nonnegative for loss='cross_entropy', "
+                         f"got a minimum of {float(target.min())}")
+    if loss == "binary_cross_entropy" and bool(((target < 0) | (target > 1)).any()):
+        raise ValueError(f"{name} must lie in [0, 1] for loss='binary_cross_entropy', "
+                         f"got entries in [{float(target.min())}, {float(target.max())}]")
+
+
+def _check_lengths(lengths, B: int, T: int) -> Tensor | None:
+    """``None``, or ``(B,)`` integers in ``[1, T]`` (a tensor, a list or an array), as an int64 tensor."""
+    if lengths is None:
+        return None
+    if isinstance(lengths, (list, tuple, np.ndarray)):
+        array = np.asarray(lengths)
+        if array.dtype.kind in "iu":
+            lengths = torch.from_numpy(array.astype(np.int64))
+    lengths = check_int_tensor(lengths, "lengths", ndim=1, low=1, high=T)
+    if lengths.shape != (B,):
+        raise ValueError(f"lengths must have shape ({B},) (one per sequence), got {tuple(lengths.shape)}")
+    return lengths
+
+
+def _check_batch(model: SRN, x, target, lengths, h0=None,
+                 loss: str | None = None) -> tuple[Tensor, Tensor, Tensor | None]:
     dtype = model.W.dtype
     x = check_tensor(x, "x", ndim=3, dtype=dtype)
+    B, T, u = x.shape
+    if u != model.input_size or B == 0 or T == 0:
+        raise ValueError(f"x must have shape (B, T, {model.input_size}) with B, T >= 1, got {tuple(x.shape)}")
     target = check_tensor(target, "target", ndim=(2, 3), dtype=dtype)
-    B, T, _ = x.shape
     o = model.output_size
     ok = target.shape == (B, o) if target.dim() == 2 else target.shape == (B, T, o)
     if not ok:
         raise ValueError(f"target must have shape ({B}, {o}) or ({B}, {T}, {o}), got {tuple(target.shape)}")
-    if lengths is not None:
-        lengths = torch.as_tensor(lengths)
-        if lengths.shape != (B,) or lengths.dtype.is_floating_point or bool((lengths < 1).any()) \
-                or bool((lengths > T).any()):
-            raise ValueError(f"lengths must be ({B},) integers in [1, {T}], got {lengths.tolist()}")
+    _check_target_values(target, loss)
+    lengths = _check_lengths(lengths, B, T)
+    if h0 is not None:
+        model._initial_state(h0, B)  # checks h0: (d,) or (B, d), finite, the model's dtype
     return x, target, lengths
 
 
@@ -173,7 +225,12 @@ def network_function(model: SRN, x: Tensor, target: Tensor, lengths=None,
     so :func:`torch.func.jvp` and :func:`torch.func.vjp` apply to it.
     """
     model = _check_model(model)
-    x, target, lengths = _check_batch(model, x, target, lengths)
+    x, target, lengths = _check_batch(model, x, target, lengths, h0)
+    return _network(model, x, target, lengths, h0)
+
+
+def _network(model: SRN, x: Tensor, target: Tensor, lengths: Tensor | None, h0: Tensor | None):
+    """:func:`network_function` of checked arguments."""
     B, T, _ = x.shape
     if target.dim() == 2:
         last = (lengths - 1) if lengths is not None else torch.full((B,), T - 1)
@@ -202,8 +259,29 @@ def _targets(target: Tensor) -> Tensor:
     return target.unsqueeze(1) if target.dim() == 2 else target
 
 
+def _check_z(z, target, weight, loss) -> tuple[Tensor, Tensor, Tensor, str]:
+    loss = check_choice(loss, "loss", LOSSES)
+    z = check_tensor(z, "z", ndim=3)
+    if z.numel() == 0:
+        raise ValueError(f"z must have shape (B, K, o) with B, K, o >= 1, got {tuple(z.shape)}")
+    target = _check_like(target, "target", z, "z", 3)
+    if target.shape != z.shape:
+        raise ValueError(f"target must have the shape of z, {tuple(z.shape)}, got {tuple(target.shape)}")
+    _check_target_values(target, loss)
+    weight = _check_like(weight, "weight", z, "z", 2)
+    if weight.shape != z.shape[:2] or bool((weight < 0).any()):
+        raise ValueError(f"weight must have shape {tuple(z.shape[:2])} and nonnegative entries, "
+                         f"got shape {tuple(weight.shape)}")
+    return z, target, weight, loss
+
+
 def loss_from_z(z: Tensor, target: Tensor, weight: Tensor, loss: str) -> Tensor:
-    r""":math:`L(z)` of the list in the module docstring, ``z`` and ``target`` ``(B, K, o)``, ``weight`` ``(B, K)``."""
+    r""":math:`L(z)` of the list in the module docstring, ``z`` and ``target`` ``(B, K, o)``,
+    ``weight`` ``(B, K)`` (nonnegative, e.g. 1 at valid read-out steps and 0 at padding)."""
+    return _loss_from_z(*_check_z(z, target, weight, loss))
+
+
+def _loss_from_z(z: Tensor, target: Tensor, weight: Tensor, loss: str) -> Tensor:
     B = z.shape[0]
     if loss == "squared":
         per = 0.5 * ((z - target) ** 2).sum(-1)
@@ -215,12 +293,20 @@ def loss_from_z(z: Tensor, target: Tensor, weight: Tensor, loss: str) -> Tensor:
 
 
 def loss_hessian_vector_product(z: Tensor, target: Tensor, weight: Tensor, loss: str, u: Tensor) -> Tensor:
-    r""":math:`\nabla^2_z L\, u` in closed form (the list in the module docstring).
+    r""":math:`\nabla^2_z L\, u` in closed form (the list in the module docstring), ``u`` shaped like ``z``.
 
     For the softmax cross-entropy, with :math:`p = \operatorname{softmax}(z_t)`,
     :math:`\nabla^2_z L\,u = s\,(p \odot u - p\,(p^\top u))/B`; for the sigmoid cross-entropy,
     :math:`p \odot (1 - p) \odot u / B`; for the squared error, :math:`u / B`.
     """
+    z, target, weight, loss = _check_z(z, target, weight, loss)
+    u = _check_like(u, "u", z, "z", 3)
+    if u.shape != z.shape:
+        raise ValueError(f"u must have the shape of z, {tuple(z.shape)}, got {tuple(u.shape)}")
+    return _loss_hvp(z, target, weight, loss, u)
+
+
+def _loss_hvp(z: Tensor, target: Tensor, weight: Tensor, loss: str, u: Tensor) -> Tensor:
     B = z.shape[0]
     w = weight.unsqueeze(-1) / B
     if loss == "squared":
@@ -236,12 +322,9 @@ def loss_hessian_vector_product(z: Tensor, target: Tensor, weight: Tensor, loss:
 def objective(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, *, loss: str = "squared",
               lengths=None, h0: Tensor | None = None) -> Tensor:
     r""":math:`f(\theta) = L(F(\theta))` on one minibatch (``theta=None``: the model's current parameters)."""
-    model = _check_model(model)
-    _check_loss_kind(loss, model)
+    f = _loss_of_theta(model, x, target, loss, lengths, h0)
     theta = flatten_parameters(model).detach() if theta is None else _check_theta(theta, model)
-    F, weight = network_function(model, x, target, lengths, h0)
-    z, _ = F(theta)
-    return loss_from_z(z, _targets(target), weight, loss)
+    return f(theta)
 
 
 # ---------------------------------------------------------------------- curvature-vector products
@@ -265,10 +348,11 @@ def gauss_newton_operator(model: SRN, theta: Tensor | None, x: Tensor, target: T
     """
     model = _check_model(model)
     _check_loss_kind(loss, model)
-    beta = check_positive_float(structural, "structural", allow_zero=True)
+    beta = _check_scale(structural, "structural", model.W.dtype, allow_zero=True)
     theta = flatten_parameters(model).detach() if theta is None else _check_theta(theta, model)
     theta = theta.detach()
-    F, weight = network_function(model, x, target, lengths, h0)
+    x, target, lengths = _check_batch(model, x, target, lengths, h0, loss)
+    F, weight = _network(model, x, target, lengths, h0)
     y = _targets(target)
     (z, h), pullback = vjp(F, theta)
     z, B = z.detach(), x.shape[0]
@@ -276,7 +360,7 @@ def gauss_newton_operator(model: SRN, theta: Tensor | None, x: Tensor, target: T
     def apply(v: Tensor) -> Tensor:
         v = _check_theta(v, model, "v")
         _, (Jv, Jhv) = jvp(F, (theta,), (v,))
-        u = loss_hessian_vector_product(z, y, weight, loss, Jv)
+        u = _loss_hvp(z, y, weight, loss, Jv)
         uh = Jhv * (beta / B) if beta > 0 else torch.zeros_like(Jhv)
         (out,) = pullback((u, uh))
         return out.detach()
@@ -293,21 +377,34 @@ def gnvp(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor,
 
 
 def _loss_of_theta(model, x, target, loss, lengths, h0):
+    r""":math:`\theta \mapsto f(\theta)` on the batch, every argument checked."""
     _check_model(model)
     _check_loss_kind(loss, model)
-    F, weight = network_function(model, x, target, lengths, h0)
+    x, target, lengths = _check_batch(model, x, target, lengths, h0, loss)
+    F, weight = _network(model, x, target, lengths, h0)
     y = _targets(target)
-    return lambda theta: loss_from_z(F(theta)[0], y, weight, loss)
+    return lambda theta: _loss_from_z(F(theta)[0], y, weight, loss)
 
 
 def grad_and_value(f: Callable[[Tensor], Tensor], theta: Tensor) -> tuple[Tensor, Tensor]:
     r""":math:`(\nabla f(\theta), f(\theta))` by reverse mode (plain autograd, so that the explicit
-    :class:`~srnbook.srn.BPTT` backward runs when the model has ``grad="bptt"``)."""
+    :class:`~srnbook.srn.BPTT` backward runs when the model has ``grad="bptt"``). ``f`` maps a vector
+    like ``theta`` (1-D, of any floating dtype) to a scalar tensor."""
+    check_callable(f, "f")
+    theta = check_tensor(theta, "theta", ndim=1)
+    if theta.numel() == 0:
+        raise ValueError("theta must have at least one entry, got an empty vector")
+    return _grad_and_value(f, theta)
+
+
+def _grad_and_value(f: Callable[[Tensor], Tensor], theta: Tensor) -> tuple[Tensor, Tensor]:
     with torch.enable_grad():
         leaf = theta.detach().requires_grad_()
         value = f(leaf)
-        (g,) = torch.autograd.grad(value, leaf)
-    return g, value.detach()
+        if not isinstance(value, Tensor) or value.numel() != 1 or not value.requires_grad:
+            raise ValueError(f"f must return a scalar tensor that depends on theta, got {_shown(value)}")
+        (g,) = torch.autograd.grad(value.reshape(()), leaf)
+    return g, value.detach().reshape(())
 
 
 def hessian_vector_product(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor, *,
@@ -320,7 +417,7 @@ def hessian_vector_product(model: SRN, theta: Tensor | None, x: Tensor, target: 
     theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
     v = _check_theta(v, model, "v")
     _, Hv = jvp(torch.func.grad(f), (theta,), (v,))
-    return Hv
+    return Hv.detach()
 
 
 def finite_difference_hvp(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, v: Tensor, *,
@@ -336,14 +433,16 @@ def finite_difference_hvp(model: SRN, theta: Tensor | None, x: Tensor, target: T
     :math:`\epsilon \approx \sqrt{u}` (about :math:`10^{-8}` in float64 for unit-norm :math:`v`) and
     never better than about :math:`\sqrt u` relative. ``central=True`` uses
     :math:`(\nabla f(\theta + \epsilon v) - \nabla f(\theta - \epsilon v))/(2\epsilon)`: truncation
-    :math:`O(\epsilon^2)`, best near :math:`\epsilon \approx u^{1/3}`.
+    :math:`O(\epsilon^2)`, best near :math:`\epsilon \approx u^{1/3}`. ``eps`` lies in :math:`(0, 1]`.
     """
-    eps = check_positive_float(eps, "eps")
+    eps = check_float(eps, "eps", low=0.0, low_open=True, high=1.0)
+    central = check_bool(central, "central")
     f = _loss_of_theta(model, x, target, loss, lengths, h0)
     theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
     v = _check_theta(v, model, "v")
+
     def grad(t):
-        return grad_and_value(f, t)[0]
+        return _grad_and_value(f, t)[0]
 
     if central:
         return (grad(theta + eps * v) - grad(theta - eps * v)) / (2 * eps)
@@ -371,19 +470,40 @@ class CGResult(NamedTuple):
 
 
 def storage_iterations(max_iters: int, factor: float = CG_STORE_FACTOR) -> list[int]:
-    r"""The iterations :math:`\lceil \gamma^j \rceil \le` ``max_iters``, :math:`j = 0, 1, \dots`, without repeats."""
+    r"""The iterations :math:`\lceil \gamma^j \rceil \le` ``max_iters``, :math:`j = 0, 1, \dots`,
+    without repeats (``factor`` :math:`\gamma > 1`)."""
+    return _storage_iterations(max_iters, factor, "factor")
+
+
+def _storage_iterations(max_iters, factor, factor_name: str) -> list[int]:
     max_iters = check_positive_int(max_iters, "max_iters")
-    factor = check_positive_float(factor, "factor")
-    if factor <= 1:
-        raise ValueError(f"factor must be > 1, got {factor!r}")
+    factor = check_float(factor, factor_name, low=1.0, low_open=True)
+    log_f = math.log(factor)
+    # every integer below 1 / (factor - 1) may appear, then about log(max_iters) / log(factor) more
+    count = min(max_iters, 1 / (factor - 1) + math.log(max_iters) / log_f + 1)
+    check_memory(36 * count, f"the list of up to {count:.3g} storage iterations", factor_name)
     out, j = [], 0
-    while True:
+    while j * log_f <= math.log(max_iters) + 1e-9:
         i = math.ceil(factor ** j)
         if i > max_iters:
-            return out
+            break
         if not out or i != out[-1]:
             out.append(i)
-        j += 1
+        j = max(j + 1, math.floor(math.log(i) / log_f))  # the next j that can give a new i
+    return out
+
+
+def _apply_operator(Avp: Callable[[Tensor], Tensor], v: Tensor, source: str) -> Tensor:
+    """``Avp(v)``, checked: a vector of the shape and dtype of ``v`` (``source``: the arguments of ``v``)."""
+    try:
+        Av = Avp(v)
+    except (RuntimeError, TypeError, ValueError, IndexError) as error:
+        raise ValueError(f"Avp failed on a vector of shape {tuple(v.shape)} and dtype {v.dtype} "
+                         f"(from {source}): {error}") from error
+    if not isinstance(Av, Tensor) or Av.shape != v.shape or Av.dtype != v.dtype:
+        raise ValueError(f"Avp must return a vector of shape {tuple(v.shape)} and dtype {v.dtype} "
+                         f"(like {source}), got {_shown(Av)}")
+    return Av
 
 
 def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | None = None, *,
@@ -411,31 +531,35 @@ def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | 
     ``callback(i, x_i)``, if given, is called with the start :math:`x_0` and after every iteration
     (to record a path or the true residuals :math:`\|b - A x_i\|`).
     """
-    if not callable(Avp):
-        raise ValueError(f"Avp must be a callable v -> A v, got {type(Avp).__name__}")
-    b = check_tensor(b, "b", ndim=1)
+    check_callable(Avp, "Avp")
+    b = check_tensor(b, "b", ndim=1).detach()
+    if b.numel() == 0:
+        raise ValueError("b must have at least one entry, got an empty vector")
     max_iters = check_positive_int(max_iters, "max_iters")
-    epsilon = check_positive_float(epsilon, "epsilon")
+    epsilon = check_float(epsilon, "epsilon", low=0.0, low_open=True, high=1.0, high_open=True)
     min_window = check_positive_int(min_window, "min_window")
-    window_fraction = check_positive_float(window_fraction, "window_fraction", allow_zero=True)
-    rtol = check_positive_float(rtol, "rtol", allow_zero=True)
-    store = set(storage_iterations(max_iters, store_factor))
+    window_fraction = check_float(window_fraction, "window_fraction", low=0.0, high=1.0)
+    rtol = check_float(rtol, "rtol", low=0.0, high=1.0, high_open=True)
+    store = set(_storage_iterations(max_iters, store_factor, "store_factor"))
+    stored = min(len(store), max_iters) + 2
+    check_memory(stored * b.numel() * b.element_size(),
+                 f"{stored} stored CG iterates of {b.numel()} entries", "store_factor")
     if x0 is None:
         x = torch.zeros_like(b)
     else:
-        x = check_tensor(x0, "x0", ndim=1, dtype=b.dtype).clone()
+        x = _check_like(x0, "x0", b, "b", 1).detach().clone()
         if x.shape != b.shape:
             raise ValueError(f"x0 must have shape {tuple(b.shape)} (that of b), got {tuple(x.shape)}")
     if preconditioner is not None:
-        preconditioner = check_tensor(preconditioner, "preconditioner", ndim=1, dtype=b.dtype)
+        preconditioner = _check_like(preconditioner, "preconditioner", b, "b", 1).detach()
         if preconditioner.shape != b.shape or bool((preconditioner <= 0).any()):
             raise ValueError(f"preconditioner must be a positive vector of shape {tuple(b.shape)}")
-    if callback is not None and not callable(callback):
-        raise ValueError(f"callback must be a callable (i, x_i) -> None, got {type(callback).__name__}")
+    if callback is not None:
+        check_callable(callback, "callback")
     Minv = (lambda r: r) if preconditioner is None else (lambda r: preconditioner * r)
     report = callback if callback is not None else (lambda i, x: None)
 
-    Ax = Avp(x)
+    Ax = _apply_operator(Avp, x, "b")
     r = b - Ax
     phi = [float(0.5 * x @ Ax - b @ x)]  # phi(x) = 0.5 x^T A x - b^T x = -0.5 x^T (r + b)
     y = Minv(r)
@@ -451,7 +575,7 @@ def conjugate_gradient(Avp: Callable[[Tensor], Tensor], b: Tensor, x0: Tensor | 
         if ry == 0:  # the residual underflowed to zero: solved to working precision
             reason, i = "residual", i - 1
             break
-        Ap = Avp(p)
+        Ap = _apply_operator(Avp, p, "b")
         pAp = p @ Ap
         if not bool(torch.isfinite(pAp)) or pAp == 0:  # overflow or underflow: keep the last iterate
             reason, i = "breakdown", i - 1
@@ -496,18 +620,22 @@ def martens_preconditioner(model: SRN, theta: Tensor | None, x: Tensor, target: 
     """
     model = _check_model(model)
     _check_loss_kind(loss, model)
-    damping = check_positive_float(damping, "damping")
-    exponent = check_positive_float(exponent, "exponent", allow_zero=True)
+    damping = _check_scale(damping, "damping", model.W.dtype)
+    exponent = check_float(exponent, "exponent", low=0.0, high=1.0)
     theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
-    x, target, lengths = _check_batch(model, x, target, lengths)
+    x, target, lengths = _check_batch(model, x, target, lengths, None, loss)
     B = x.shape[0]
     sq = torch.zeros_like(theta)
     for i in range(B):
         li = None if lengths is None else lengths[i:i + 1]
         f_i = _loss_of_theta(model, x[i:i + 1], target[i:i + 1], loss, li, None)
-        g_i = grad_and_value(f_i, theta)[0] / B
+        g_i = _grad_and_value(f_i, theta)[0] / B
         sq += g_i * g_i
-    return (sq + damping) ** (-exponent)
+    diagonal = (sq + damping) ** (-exponent)
+    if not bool(torch.isfinite(diagonal).all()) or bool((diagonal <= 0).any()):
+        raise ValueError(f"damping={damping!r} is too small for {model.W.dtype}: (sum of squared gradients "
+                         f"+ damping)^(-{exponent}) is not a positive finite number")
+    return diagonal
 
 
 # ---------------------------------------------------------------------- damping
@@ -520,8 +648,18 @@ def reduction_ratio(f_new: float, f_old: float, model_change: float) -> float:
 
 
     A non-negative predicted change (no predicted decrease) gives :math:`-\infty`, so that
-    :math:`\lambda` grows.
+    :math:`\lambda` grows. ``f_old`` and ``model_change`` are finite; ``f_new`` may be NaN or
+    :math:`+\infty` (the loss diverged at the trial point): :math:`\rho` is then NaN or :math:`-\infty`,
+    which :func:`levenberg_marquardt` treats as a failed step.
     """
+    if not isinstance(f_new, (int, float)) or isinstance(f_new, bool) or f_new == -math.inf:
+        raise ValueError(f"f_new must be a real number, NaN or +inf, got {_shown(f_new)}")
+    f_old = check_float(f_old, "f_old")
+    model_change = check_float(model_change, "model_change")
+    return _reduction_ratio(float(f_new), f_old, model_change)
+
+
+def _reduction_ratio(f_new: float, f_old: float, model_change: float) -> float:
     if not model_change < 0:
         return -math.inf
     return (f_new - f_old) / model_change
@@ -536,11 +674,25 @@ def levenberg_marquardt(damping: float, rho: float, *, low: float = LM_LOW, high
         \lambda \leftarrow \begin{cases} \tfrac23 \lambda & \rho > \tfrac34 \\
         \tfrac32 \lambda & \rho < \tfrac14 \\ \lambda & \text{otherwise.} \end{cases}
 
-    A NaN :math:`\rho` (the loss became NaN) counts as :math:`\rho < 1/4`.
+    ``rho`` is any real number, :math:`\pm\infty` included; a NaN :math:`\rho` (the loss became NaN)
+    counts as :math:`\rho < 1/4`. The thresholds satisfy :math:`0 \le` ``low`` :math:`\le` ``high``
+    :math:`\le 1`; ``increase`` :math:`\ge 1` and ``decrease`` :math:`\in (0, 1]`; ``damping`` and
+    ``increase`` are at most :func:`_scale_limit` (float64), so that the result stays finite.
     """
-    damping = check_positive_float(damping, "damping")
+    damping = _check_scale(damping, "damping")
     if not isinstance(rho, (int, float)) or isinstance(rho, bool):
-        raise ValueError(f"rho must be a number, got {rho!r}")
+        raise ArgumentTypeError(f"rho must be a real number, got {_shown(rho)}")
+    low = check_float(low, "low", low=0.0, high=1.0)
+    high = check_float(high, "high", low=0.0, high=1.0)
+    if low > high:
+        raise ValueError(f"low must be <= high, got low={low!r} and high={high!r}")
+    increase = check_float(increase, "increase", low=1.0, high=_scale_limit(torch.float64))
+    decrease = check_float(decrease, "decrease", low=0.0, low_open=True, high=1.0)
+    return _levenberg_marquardt(damping, float(rho), low, high, increase, decrease)
+
+
+def _levenberg_marquardt(damping: float, rho: float, low: float = LM_LOW, high: float = LM_HIGH,
+                         increase: float = LM_INCREASE, decrease: float = LM_DECREASE) -> float:
     if math.isnan(rho) or rho < low:
         return damping * increase
     if rho > high:
@@ -574,12 +726,17 @@ class HessianFree(torch.optim.Optimizer):
     ``precondition=True`` preconditions CG with :func:`martens_preconditioner` (on the gradient
     minibatch, with the current :math:`\lambda`).
 
+    Accepted values: ``lr`` in :math:`(0, 1]`; ``damping`` :math:`> 0` and ``structural_damping``
+    :math:`\ge 0`, both at most :func:`_scale_limit` of the model's dtype; ``cg_decay`` in :math:`[0, 1]`;
+    ``cg_epsilon`` in :math:`(0, 1)`; ``cg_max_iters``, ``max_line_search`` and ``curvature_size``
+    positive integers (upper limits).
+
     The optimizer needs the model (``torch.func.functional_call`` evaluates it at trial
     parameters), so it is built from it: ``HessianFree(model, loss="squared", ...)``. The
     closure given to :meth:`step` takes no argument and returns the batches:
     either one :class:`Minibatch` (used for both gradient and curvature; with ``curvature_size``
-    the curvature uses its first ``curvature_size`` sequences) or a pair
-    ``(gradient_batch, curvature_batch)``. The closure does not need to call ``backward``.
+    the curvature uses its first ``curvature_size`` sequences, all of them if the minibatch is smaller)
+    or a pair ``(gradient_batch, curvature_batch)``. The closure does not need to call ``backward``.
 
     >>> opt = HessianFree(model, loss="squared", damping=1.0)          # doctest: +SKIP
     >>> opt.step(lambda: Minibatch(x, y, lengths))                       # doctest: +SKIP
@@ -594,21 +751,16 @@ class HessianFree(torch.optim.Optimizer):
                  curvature_size: int | None = None, max_line_search: int = 60, precondition: bool = False):
         model = _check_model(model)
         loss = _check_loss_kind(loss, model)
-        lr = check_positive_float(lr, "lr")
-        if lr > 1:
-            raise ValueError(f"lr must be in (0, 1], got {lr!r}")
-        damping = check_positive_float(damping, "damping")
-        mu = check_positive_float(structural_damping, "structural_damping", allow_zero=True)
+        lr = check_float(lr, "lr", low=0.0, low_open=True, high=1.0)
+        damping = _check_scale(damping, "damping", model.W.dtype)
+        mu = _check_scale(structural_damping, "structural_damping", model.W.dtype, allow_zero=True)
         cg_max_iters = check_positive_int(cg_max_iters, "cg_max_iters")
-        cg_decay = check_positive_float(cg_decay, "cg_decay", allow_zero=True)
-        if cg_decay > 1:
-            raise ValueError(f"cg_decay must be in [0, 1], got {cg_decay!r}")
-        cg_epsilon = check_positive_float(cg_epsilon, "cg_epsilon")
+        cg_decay = check_float(cg_decay, "cg_decay", low=0.0, high=1.0)
+        cg_epsilon = check_float(cg_epsilon, "cg_epsilon", low=0.0, low_open=True, high=1.0, high_open=True)
         if curvature_size is not None:
             check_positive_int(curvature_size, "curvature_size")
         max_line_search = check_positive_int(max_line_search, "max_line_search")
-        if not isinstance(precondition, bool):
-            raise ValueError(f"precondition must be True or False, got {precondition!r}")
+        precondition = check_bool(precondition, "precondition")
         self.precondition = precondition
         super().__init__(model.parameters(), {"lr": lr})
         self.model = model
@@ -621,18 +773,21 @@ class HessianFree(torch.optim.Optimizer):
 
     def _batches(self, closure) -> tuple[Minibatch, Minibatch]:
         if closure is None or not callable(closure):
-            raise ValueError("step needs a closure returning a Minibatch or a pair (gradient_batch, curvature_batch)")
+            raise ArgumentTypeError("closure must be a function returning a Minibatch or a pair "
+                                    f"(gradient_batch, curvature_batch), got {_shown(closure)}")
         got = closure()
         if isinstance(got, Minibatch):
             grad_batch = curv = got
-            if self.curvature_size is not None:
-                m = self.curvature_size
-                curv = Minibatch(got.x[:m], got.target[:m], None if got.lengths is None else got.lengths[:m])
         elif isinstance(got, tuple) and len(got) == 2 and all(isinstance(g, Minibatch) for g in got):
             grad_batch, curv = got
         else:
-            raise ValueError("the closure must return a Minibatch or a pair (gradient_batch, curvature_batch), "
-                             f"got {type(got).__name__}")
+            raise ValueError("closure must return a Minibatch or a pair (gradient_batch, curvature_batch), "
+                             f"got {_shown(got)}")
+        for batch in (grad_batch, curv):
+            _check_batch(self.model, batch.x, batch.target, batch.lengths, None, self.loss)
+        if curv is got and self.curvature_size is not None:
+            m = self.curvature_size
+            curv = Minibatch(got.x[:m], got.target[:m], None if got.lengths is None else got.lengths[:m])
         return grad_batch, curv
 
     def step(self, closure=None) -> Tensor:
@@ -642,7 +797,7 @@ class HessianFree(torch.optim.Optimizer):
         lam = st["damping"]
         theta = flatten_parameters(model).detach().clone()
         f = _loss_of_theta(model, grad_batch.x, grad_batch.target, self.loss, grad_batch.lengths, None)
-        g, f0 = grad_and_value(f, theta)
+        g, f0 = _grad_and_value(f, theta)
         f0 = float(f0)
         G = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths)
         Gs = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths,
@@ -670,8 +825,8 @@ class HessianFree(torch.optim.Optimizer):
                 j, best = j - 1, trial
             delta = cg.iterates[j][1]
             model_change = float(g @ delta + 0.5 * delta @ G(delta))
-            rho = reduction_ratio(best, f0, model_change)
-            st["damping"] = levenberg_marquardt(lam, rho)
+            rho = _reduction_ratio(best, f0, model_change)  # NaN or infinite losses count as failed steps
+            st["damping"] = _levenberg_marquardt(lam, rho)
 
             lr = self.param_groups[0]["lr"]
             slope = float(g @ delta)
@@ -694,11 +849,19 @@ class HessianFree(torch.optim.Optimizer):
 
 def matrix_from_products(Avp: Callable[[Tensor], Tensor], n: int, dtype: torch.dtype = torch.float64) -> Tensor:
     r"""The :math:`n \times n` matrix :math:`A` of a product :math:`v \mapsto A v`, column by column
-    (:math:`A e_j`, :math:`n` products): to look at the spectrum of a small curvature matrix."""
-    if not callable(Avp):
-        raise ValueError(f"Avp must be a callable v -> A v, got {type(Avp).__name__}")
+    (:math:`A e_j`, :math:`n` products): to look at the spectrum of a small curvature matrix. ``Avp``
+    takes and returns vectors of length ``n`` and dtype ``dtype``."""
+    check_callable(Avp, "Avp")
     n = check_positive_int(n, "n")
-    return torch.stack([Avp(e) for e in torch.eye(n, dtype=dtype)], 1)
+    dtype = check_dtype(dtype)
+    check_memory(n * n * torch.finfo(dtype).bits // 8, f"the {n} x {n} matrix", "n")
+    A = torch.empty(n, n, dtype=dtype)
+    e = torch.zeros(n, dtype=dtype)
+    for j in range(n):
+        e[j] = 1.0
+        A[:, j] = _apply_operator(Avp, e.clone(), "n and dtype")
+        e[j] = 0.0
+    return A
 
 
 def largest_eigenvalue(Avp: Callable[[Tensor], Tensor], n: int, *, iterations: int = 30, seed: int = 0,
@@ -706,31 +869,42 @@ def largest_eigenvalue(Avp: Callable[[Tensor], Tensor], n: int, *, iterations: i
     r"""The largest eigenvalue of a symmetric positive semidefinite :math:`A` by power iteration:
     :math:`v_{j+1} = A v_j / \|A v_j\|` from a seeded Gaussian :math:`v_0`, then the Rayleigh quotient
     :math:`v^\top A v` (a lower bound that converges like :math:`(\lambda_2/\lambda_1)^{2j}`).
-    Returns 0 when :math:`A v = 0`."""
-    if not callable(Avp):
-        raise ValueError(f"Avp must be a callable v -> A v, got {type(Avp).__name__}")
+    Returns 0 when :math:`A v = 0`. ``Avp`` takes and returns vectors of length ``n`` and dtype ``dtype``."""
+    check_callable(Avp, "Avp")
     n = check_positive_int(n, "n")
     iterations = check_positive_int(iterations, "iterations")
+    seed = check_seed(seed)
+    dtype = check_dtype(dtype)
+    check_memory(3 * n * torch.finfo(dtype).bits // 8, f"three vectors of length {n}", "n")
     v = torch.randn(n, generator=torch.Generator().manual_seed(seed), dtype=dtype)
     v = v / v.norm()
     for _ in range(iterations):
-        w = Avp(v)
+        w = _apply_operator(Avp, v, "n and dtype")
         norm = float(w.norm())
         if norm == 0.0:
             return 0.0
+        if not math.isfinite(norm):
+            raise ValueError(f"Avp returned a vector of norm {norm} from a unit vector: A is not finite")
         v = w / norm
-    return float(v @ Avp(v))
+    return float(v @ _apply_operator(Avp, v, "n and dtype"))
 
 
 def random_spd(eigenvalues, seed: int = 0) -> tuple[Tensor, Tensor]:
     r"""A symmetric positive definite :math:`A = Q \operatorname{diag}(\text{eigenvalues}) Q^\top`
     (:math:`Q` a seeded random orthogonal matrix) and a seeded right-hand side :math:`b`, in the
-    eigenvalues' dtype (float64 for a list)."""
-    eig = torch.as_tensor(eigenvalues, dtype=torch.float64) if not isinstance(eigenvalues, Tensor) else eigenvalues
-    eig = check_tensor(eig, "eigenvalues", ndim=1)
+    eigenvalues' dtype (float64 for a list). ``eigenvalues``: a non-empty list or 1-D tensor of
+    positive finite numbers."""
+    if isinstance(eigenvalues, (list, tuple)):
+        for i, value in enumerate(eigenvalues):
+            check_positive_float(value, f"eigenvalues[{i}]")
+        eigenvalues = torch.tensor([float(e) for e in eigenvalues], dtype=torch.float64)
+    eig = check_tensor(eigenvalues, "eigenvalues", ndim=1)
     if eig.numel() == 0 or bool((eig <= 0).any()):
         raise ValueError("eigenvalues must be a non-empty vector of positive numbers")
-    n, g = eig.numel(), torch.Generator().manual_seed(seed)
+    seed = check_seed(seed)
+    n = eig.numel()
+    check_memory(3 * n * n * eig.element_size(), f"three {n} x {n} matrices", "eigenvalues")
+    g = torch.Generator().manual_seed(seed)
     Q, _ = torch.linalg.qr(torch.randn(n, n, generator=g, dtype=eig.dtype))
     return Q @ torch.diag(eig) @ Q.t(), torch.randn(n, generator=g, dtype=eig.dtype)
 
@@ -739,11 +913,22 @@ def steepest_descent_path(A: Tensor, b: Tensor, x0: Tensor, iterations: int) -> 
     r"""Steepest descent with exact line search on :math:`\phi(x) = \tfrac12 x^\top A x - b^\top x`:
     :math:`x_{i+1} = x_i + \alpha_i r_i`, :math:`r_i = b - A x_i`,
     :math:`\alpha_i = r_i^\top r_i / r_i^\top A r_i`. Returns the path, ``(iterations + 1, n)``
-    (it stops early, repeating nothing, if :math:`r_i = 0`)."""
+    (it stops early, repeating nothing, if :math:`r_i = 0`). ``A`` is ``(n, n)``, ``b`` and ``x0``
+    ``(n,)``."""
     A = check_tensor(A, "A", ndim=2)
-    b = check_tensor(b, "b", ndim=1, dtype=A.dtype)
-    x = check_tensor(x0, "x0", ndim=1, dtype=A.dtype).clone()
+    n = A.shape[0]
+    if A.shape != (n, n) or n == 0:
+        raise ValueError(f"A must be a non-empty square matrix, got shape {tuple(A.shape)}")
+    b = _check_like(b, "b", A, "A", 1)
+    if b.shape != (n,):
+        raise ValueError(f"b must have shape ({n},) (A is {n} x {n}), got {tuple(b.shape)}")
+    x = _check_like(x0, "x0", A, "A", 1).detach().clone()
+    if x.shape != (n,):
+        raise ValueError(f"x0 must have shape ({n},) (A is {n} x {n}), got {tuple(x.shape)}")
     iterations = check_positive_int(iterations, "iterations")
+    check_memory((min(iterations, 2**62) + 1) * n * A.element_size(), f"a path of {iterations} + 1 points",
+                 "iterations")
+    A, b = A.detach(), b.detach()
     path = [x.clone()]
     for _ in range(iterations):
         r = b - A @ x
@@ -760,9 +945,15 @@ def finite_difference_errors(model: SRN, theta: Tensor | None, x: Tensor, target
                              h0: Tensor | None = None) -> list[float]:
     r"""The relative error :math:`\|\widehat{Hv}_\epsilon - Hv\| / \|Hv\|` of
     :func:`finite_difference_hvp` for each :math:`\epsilon` in ``eps_values``, against the exact
-    :func:`hessian_vector_product` computed in the model's dtype."""
+    :func:`hessian_vector_product` computed in the model's dtype. ``eps_values``: a non-empty list of
+    numbers in :math:`(0, 1]`."""
+    if not isinstance(eps_values, (list, tuple)) or len(eps_values) == 0:
+        raise ArgumentTypeError(f"eps_values must be a non-empty list of numbers, got {_shown(eps_values)}")
+    eps_values = [check_float(e, f"eps_values[{i}]", low=0.0, low_open=True, high=1.0)
+                  for i, e in enumerate(eps_values)]
+    check_bool(central, "central")
     exact = hessian_vector_product(model, theta, x, target, v, loss=loss, lengths=lengths, h0=h0)
-    scale = float(exact.norm())
+    scale = float(exact.detach().norm())
     if scale == 0.0:
         raise ValueError("the exact Hessian-vector product is zero: relative errors are undefined")
     return [float((finite_difference_hvp(model, theta, x, target, v, loss=loss, eps=float(e), central=central,
@@ -794,14 +985,15 @@ def damped_step(model: SRN, theta: Tensor | None, x: Tensor, target: Tensor, dam
     :func:`conjugate_gradient` from 0. By default CG is run to a tight residual (``rtol``) with the
     progress rule made inactive (tiny ``epsilon``), so that ``delta`` is the minimizer itself; pass
     ``epsilon=CG_EPSILON`` for Martens' truncated solve. Since :math:`G + \lambda\mu G_S \succeq 0`,
-    :math:`\|\delta\| \le \|g\|/\lambda`.
+    :math:`\|\delta\| \le \|g\|/\lambda`. ``damping`` :math:`> 0` and ``structural_damping`` :math:`\ge 0` are
+    at most :func:`_scale_limit` of the model's dtype.
     """
     model = _check_model(model)
-    damping = check_positive_float(damping, "damping")
-    mu = check_positive_float(structural_damping, "structural_damping", allow_zero=True)
+    damping = _check_scale(damping, "damping", model.W.dtype)
+    mu = _check_scale(structural_damping, "structural_damping", model.W.dtype, allow_zero=True)
     f = _loss_of_theta(model, x, target, loss, lengths, h0)
     theta = (flatten_parameters(model) if theta is None else _check_theta(theta, model)).detach()
-    g, f0 = grad_and_value(f, theta)
+    g, f0 = _grad_and_value(f, theta)
     G = gauss_newton_operator(model, theta, x, target, loss=loss, lengths=lengths, h0=h0,
                               structural=damping * mu)
     cg = conjugate_gradient(lambda v: G(v) + damping * v, -g, rtol=rtol, epsilon=epsilon, max_iters=max_iters,
@@ -826,6 +1018,26 @@ def hidden_state_change(model: SRN, theta: Tensor | None, delta: Tensor, x: Tens
     return float(change.norm()) / math.sqrt(x.shape[0])
 
 
+def _check_dfa_words(dfa, words) -> None:
+    from ..dfa import DFA
+    from ..sampling import Words
+
+    check_instance(dfa, "dfa", DFA, "a srnbook.dfa.DFA")
+    check_instance(words, "words", Words, "a srnbook.sampling.Words (labelled words)")
+    if tuple(words.alphabet) != tuple(dfa.alphabet):
+        raise ValueError(f"words must be over the DFA's alphabet {tuple(dfa.alphabet)!r}, "
+                         f"got {tuple(words.alphabet)!r}")
+    if not bool((words.lengths > 0).any()):
+        raise ValueError("words must contain at least one non-empty word")
+
+
+def _check_scales(scales, dtype: torch.dtype) -> list[float]:
+    """A non-empty list (or tuple) of weight scales, each positive and at most :func:`_scale_limit`."""
+    if not isinstance(scales, (list, tuple)) or len(scales) == 0:
+        raise ArgumentTypeError(f"scales must be a non-empty list of positive numbers, got {_shown(scales)}")
+    return [_check_scale(J, f"scales[{i}]", dtype) for i, J in enumerate(scales)]
+
+
 class SSRNProblem(NamedTuple):
     """A compiled saturated SRN as a training problem (:func:`ssrn_problem`): an autograd ``model``,
     one-hot inputs ``x`` ``(B, T, |Σ|)``, 0/1 ``target`` ``(B, 1)``, ``lengths`` ``(B,)`` and ``h0`` ``(B, d)``."""
@@ -848,20 +1060,12 @@ def ssrn_problem(dfa, J: float, words, dtype: torch.dtype = torch.float64) -> SS
     curvature products need forward-mode derivatives). Empty words are left out: the SRN reads at
     least one letter.
     """
-    from ..dfa import DFA
-    from ..sampling import Words
     from ..ssrn import dfa_to_ssrn
 
-    if not isinstance(dfa, DFA):
-        raise ValueError(f"dfa must be a srnbook.dfa.DFA, got {type(dfa).__name__}")
-    if not isinstance(words, Words):
-        raise ValueError(f"words must be a srnbook.sampling.Words (labelled words), got {type(words).__name__}")
-    if tuple(words.alphabet) != tuple(dfa.alphabet):
-        raise ValueError(f"words must be over the DFA's alphabet {tuple(dfa.alphabet)!r}, "
-                         f"got {tuple(words.alphabet)!r}")
+    _check_dfa_words(dfa, words)
+    dtype = check_dtype(dtype)
+    J = _check_scale(J, "J", dtype)
     words = words[words.lengths > 0]
-    if len(words) == 0:
-        raise ValueError("words must contain at least one non-empty word")
     compiled = dfa_to_ssrn(dfa, "sigmoid", J=J, dtype=dtype)
     source = compiled.srn
     model = SRN(source.input_size, source.hidden_size, 1, activation="sigmoid", output="sigmoid",
@@ -916,10 +1120,17 @@ def saturation_sweep(dfa, scales, words, *, damping: float = 1e-3, relative_damp
     step of order one; the sweep reports that step too.
 
     ``words`` are labelled words (:class:`srnbook.sampling.Words`); their labels are the targets.
-    Each solve runs :func:`conjugate_gradient` from 0 to the residual ``rtol``.
+    Each solve runs :func:`conjugate_gradient` from 0 to the residual ``rtol``. ``scales``: a non-empty
+    list of positive numbers.
     """
-    damping = check_positive_float(damping, "damping")
-    kappa = check_positive_float(relative_damping, "relative_damping")
+    dtype = check_dtype(dtype)
+    _check_dfa_words(dfa, words)
+    scales = _check_scales(scales, dtype)
+    damping = _check_scale(damping, "damping", dtype)
+    kappa = _check_scale(relative_damping, "relative_damping", dtype)
+    power_iterations = check_positive_int(power_iterations, "power_iterations")
+    cg_max_iters = check_positive_int(cg_max_iters, "cg_max_iters")
+    rtol = check_float(rtol, "rtol", low=0.0, high=1.0, high_open=True)
     rows = []
     for J in scales:
         p = ssrn_problem(dfa, J, words, dtype)

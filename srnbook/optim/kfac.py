@@ -105,8 +105,10 @@ from typing import NamedTuple
 
 import torch
 
-from .._validation import check_choice, check_positive_float, check_positive_int, check_tensor
+from .._validation import (check_bool, check_callable, check_choice, check_float, check_instance, check_int_tensor,
+                           check_memory, check_positive_int, check_seed, check_tensor)
 from ..srn import OUTPUTS, SRN, flatten_parameters, unflatten_parameters
+from .hessian_free import _check_like, _check_scale, _check_scales
 
 Tensor = torch.Tensor
 
@@ -142,15 +144,16 @@ class LayerStatistics(NamedTuple):
 
 
 def _check_srn(model) -> SRN:
-    if not isinstance(model, SRN):
-        raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
-    return model
+    return check_instance(model, "model", SRN, "an srnbook.SRN")
 
 
-def _check_x(model: SRN, x) -> Tensor:
+def _check_x(model: SRN, x, h0=None) -> Tensor:
+    """``x`` ``(B, T, u)`` with :math:`B, T \\ge 1`, in the model's dtype; and ``h0`` if given."""
     x = check_tensor(x, "x", ndim=3, dtype=model.W.dtype)
-    if x.shape[2] != model.input_size:
-        raise ValueError(f"x must have shape (B, T, {model.input_size}), got {tuple(x.shape)}")
+    if x.shape[2] != model.input_size or x.shape[0] == 0 or x.shape[1] == 0:
+        raise ValueError(f"x must have shape (B, T, {model.input_size}) with B, T >= 1, got {tuple(x.shape)}")
+    if h0 is not None:
+        model._initial_state(h0, x.shape[0])  # checks h0: (d,) or (B, d), finite, the model's dtype
     return x
 
 
@@ -166,10 +169,21 @@ def _check_likelihood(model: SRN, likelihood, logits: bool = False) -> str:
 
 
 def _check_decay(decay) -> float:
-    ok = isinstance(decay, (int, float)) and not isinstance(decay, bool) and 0 <= decay < 1
-    if not ok:
-        raise ValueError(f"decay must be a number in [0, 1), got {decay!r}")
-    return float(decay)
+    return check_float(decay, "decay", low=0.0, high=1.0, high_open=True)
+
+
+def _check_stats(stats, name: str = "stats") -> LayerStatistics:
+    """A :class:`LayerStatistics`: square finite factors, ``A1`` shaped like ``A0``, ``G1`` like ``G0``."""
+    check_instance(stats, name, LayerStatistics, "a LayerStatistics (from kfac_statistics)")
+    A0 = check_tensor(stats.A0, f"{name}.A0", ndim=2)
+    for field, like in (("A0", "A0"), ("A1", "A0"), ("G0", "G0"), ("G1", "G0")):
+        C = check_tensor(getattr(stats, field), f"{name}.{field}", ndim=2, dtype=A0.dtype)
+        n = getattr(stats, like).shape[0]
+        if C.shape != (n, n) or n == 0:
+            raise ValueError(f"{name}.{field} must be a non-empty square matrix like {name}.{like}, "
+                             f"got shape {tuple(C.shape)}")
+    check_positive_int(stats.T, f"{name}.T")
+    return stats
 
 
 # ---------------------------------------------------------------------- loss and output curvature
@@ -184,25 +198,35 @@ def nll_loss(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian", h0:
     (categorical: :math:`-\log \hat y_{y}`). ``h0``: the initial state (zeros by default).
     """
     _check_srn(model)
-    x = _check_x(model, x)
+    x = _check_x(model, x, h0)
     _check_likelihood(model, likelihood)
+    y = _check_y(model, x, y, likelihood)
     out = model(x, h0=h0)
-    yhat = out.y
     if likelihood == "bernoulli":
-        y = check_tensor(y, "y", ndim=3, dtype=yhat.dtype)
-        if y.shape != yhat.shape or bool(((y < 0) | (y > 1)).any()):
-            raise ValueError(f"y must have shape {tuple(yhat.shape)} and entries in [0, 1], got {tuple(y.shape)}")
         z = out.h @ model.V.t() + model.c
         return torch.nn.functional.binary_cross_entropy_with_logits(z, y, reduction="sum") / x.shape[0]
     if likelihood == "gaussian":
-        y = check_tensor(y, "y", ndim=3, dtype=yhat.dtype)
-        if y.shape != yhat.shape:
-            raise ValueError(f"y must have shape {tuple(yhat.shape)}, got {tuple(y.shape)}")
-        return 0.5 * ((y - yhat) ** 2).sum() / x.shape[0]
-    if not isinstance(y, torch.Tensor) or y.dtype != torch.long or y.shape != yhat.shape[:2]:
-        raise ValueError(f"y must be a long tensor of class indices of shape {tuple(yhat.shape[:2])}")
-    logp = torch.log(yhat.clamp_min(torch.finfo(yhat.dtype).tiny))
+        return 0.5 * ((y - out.y) ** 2).sum() / x.shape[0]
+    logp = torch.log(out.y.clamp_min(torch.finfo(out.y.dtype).tiny))
     return -logp.gather(2, y.unsqueeze(2)).sum() / x.shape[0]
+
+
+def _check_y(model: SRN, x: Tensor, y, likelihood: str) -> Tensor:
+    """The targets of :func:`nll_loss` for the checked batch ``x``."""
+    B, T, _ = x.shape
+    o = model.output_size
+    if likelihood == "categorical":
+        y = check_int_tensor(y, "y", ndim=2, low=0, high=o - 1)
+        if y.shape != (B, T):
+            raise ValueError(f"y must be class indices of shape ({B}, {T}), got {tuple(y.shape)}")
+        return y
+    y = check_tensor(y, "y", ndim=3, dtype=model.W.dtype)
+    if y.shape != (B, T, o):
+        raise ValueError(f"y must have shape ({B}, {T}, {o}), got {tuple(y.shape)}")
+    if likelihood == "bernoulli" and bool(((y < 0) | (y > 1)).any()):
+        raise ValueError(f"y must have entries in [0, 1] for the bernoulli likelihood, "
+                         f"got entries in [{float(y.min())}, {float(y.max())}]")
+    return y
 
 
 def _output_sqrt(model: SRN, z: Tensor, likelihood: str) -> Tensor:
@@ -277,14 +301,15 @@ def kfac_statistics(
     likelihood: str = "gaussian",
     exact: bool = False,
     n_samples: int = 1,
-    generator: torch.Generator | None = None,
+    seed: int = 0,
     outputs: str = "all",
     h0: Tensor | None = None,
 ) -> dict[str, LayerStatistics]:
     r"""The K-FAC statistics :math:`A_0, G_0, A_1, G_1` of ``"U"``, ``"W"`` and ``"V"`` on the batch ``x``.
 
     The gradients :math:`g_t` are those of :math:`-\log p(y \mid x)` at targets drawn from the
-    model (``n_samples`` draws per sequence, each weighted :math:`1/S`), or, with ``exact=True``,
+    model (``n_samples`` draws per sequence, each weighted :math:`1/S`, from a generator seeded with
+    ``seed``: the same seed gives the same statistics), or, with ``exact=True``,
     the :math:`T o` back-propagated columns of :math:`L_{s} e_k` (:math:`L L^\top = H`), which
     give the expectation over :math:`y` exactly (the targets of different steps are independent).
     The initial state is ``h0`` (zeros by default).
@@ -294,14 +319,30 @@ def kfac_statistics(
     :math:`t < T` and the statistics of ``"V"`` are those of the last step (:math:`T = 1`).
     """
     _check_srn(model)
-    x = _check_x(model, x)
+    x = _check_x(model, x, h0)
     _check_likelihood(model, likelihood, logits=True)
     check_choice(outputs, "outputs", OUTPUT_STEPS)
-    if not isinstance(exact, bool):
-        raise ValueError(f"exact must be a bool, got {exact!r}")
+    exact = check_bool(exact, "exact")
     n_samples = check_positive_int(n_samples, "n_samples")
+    generator = torch.Generator().manual_seed(check_seed(seed))
+    return _statistics(model, x, likelihood, exact, n_samples, generator, outputs, h0)
+
+
+def _statistics(model: SRN, x: Tensor, likelihood: str, exact: bool, n_samples: int, generator, outputs: str,
+                h0) -> dict[str, LayerStatistics]:
+    """:func:`kfac_statistics` of checked arguments, drawing from ``generator``; its size checked first."""
+    B, T, _ = x.shape
+    S = (T if outputs == "all" else 1) * model.output_size if exact else n_samples
+    _check_signal_memory(model, S, B, T, x.element_size(), "x" if exact else "n_samples")
     signals, weight = _layer_signals(model, x, likelihood, exact, n_samples, generator, outputs, h0)
     return {k: _moments(a_in, g, weight) for k, (a_in, g) in signals.items()}
+
+
+def _check_signal_memory(model: SRN, S: int, B: int, T: int, itemsize: int, name: str) -> None:
+    """The back-propagated signals :math:`D z` and :math:`D a`, ``(S, B, T, o)`` and ``(S, B, T, d)``, and a
+    working copy of each."""
+    nbytes = 2 * S * B * T * (model.output_size + model.hidden_size) * itemsize
+    check_memory(nbytes, f"the gradients of {S} targets per sequence on a batch of {B} x {T} steps", name)
 
 
 def _layer_signals(model: SRN, x: Tensor, likelihood: str, exact: bool, n_samples: int, generator,
@@ -346,10 +387,11 @@ def step_moments(model: SRN, x: Tensor, *, likelihood: str = "gaussian",
     Their averages over :math:`t` are the :math:`A_0, G_0` of :func:`kfac_statistics` (``exact=True``).
     """
     _check_srn(model)
-    x = _check_x(model, x)
+    x = _check_x(model, x, h0)
     _check_likelihood(model, likelihood, logits=True)
+    B, T, _ = x.shape
+    _check_signal_memory(model, T * model.output_size, B, T, x.element_size(), "x")
     signals, _ = _layer_signals(model, x, likelihood, True, 1, None, "all", h0)
-    B = x.shape[0]
     return {k: (torch.einsum("bti,btj->tij", a_in, a_in) / B, torch.einsum("sbti,sbtj->tij", g, g) / B)
             for k, (a_in, g) in signals.items()}
 
@@ -406,11 +448,14 @@ def block_indices(model: SRN, layer: str) -> Tensor:
 
 
 def layer_gradient(model: SRN, layer: str, grads: dict[str, Tensor] | None = None) -> Tensor:
-    """The layer's ``(out, in)`` gradient matrix from ``.grad`` (or from ``grads`` by parameter name)."""
+    """The layer's ``(out, in)`` gradient matrix from ``.grad`` (or from ``grads``, a dict
+    ``{parameter name: tensor}`` with at least the layer's parameters, each shaped like the parameter)."""
     _check_srn(model)
     check_choice(layer, "layer", LAYERS)
-    get = (lambda n: grads[n]) if grads is not None else (lambda n: model.get_parameter(n).grad)
     names = {"U": ("U", "b"), "W": ("W", None), "V": ("V", "c")}[layer]
+    if grads is not None:
+        _check_parameter_dict(model, grads, "grads", [n for n in names if n is not None])
+    get = (lambda n: grads[n]) if grads is not None else (lambda n: model.get_parameter(n).grad)
     for n in names:
         if n is not None and get(n) is None:
             raise ValueError(f"model.{n} has no gradient; call loss.backward() first")
@@ -419,22 +464,67 @@ def layer_gradient(model: SRN, layer: str, grads: dict[str, Tensor] | None = Non
     return torch.cat([get(names[0]), get(names[1]).unsqueeze(1)], 1)
 
 
+def _check_parameter_dict(model: SRN, values, name: str, required) -> dict[str, Tensor]:
+    """``{parameter name: tensor shaped like the parameter}``, the ``required`` names and no unknown one."""
+    check_instance(values, name, dict, "a dict {parameter name: tensor}")
+    params = dict(model.named_parameters())
+    unknown = sorted(str(k) for k in values if k not in params)
+    missing = [n for n in required if n not in values]
+    if unknown or missing:
+        raise ValueError(f"{name} must have an entry for each of {list(required)} and no other key, "
+                         f"missing {missing}, unknown {unknown}")
+    for n, value in values.items():
+        p = params[n]
+        check_tensor(value, f"{name}[{n!r}]", ndim=p.dim(), dtype=p.dtype)
+        if value.shape != p.shape:
+            raise ValueError(f"{name}[{n!r}] must have shape {tuple(p.shape)}, got {tuple(value.shape)}")
+    return values
+
+
 # ---------------------------------------------------------------------- damping and inverses
+
+
+def _check_square(C, name: str, like: tuple[Tensor, str] | None = None, symmetric: bool = False) -> Tensor:
+    """A non-empty finite square matrix (of the dtype of ``like = (tensor, its name)``; symmetric up to
+    rounding with ``symmetric``)."""
+    C = (check_tensor(C, name, ndim=2) if like is None else _check_like(C, name, *like, 2)).detach()
+    if C.shape[0] != C.shape[1] or C.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty square matrix, got shape {tuple(C.shape)}")
+    tolerance = math.sqrt(torch.finfo(C.dtype).eps) * float(C.abs().max())
+    if symmetric and float((C - C.t()).abs().max()) > tolerance:
+        gap = float((C - C.t()).abs().max())
+        raise ValueError(f"{name} must be symmetric, got |{name} - {name}^T| up to {gap:.3g}")
+    return C
 
 
 def damped_inverse(C: Tensor, damping: float) -> Tensor:
     r""":math:`(C + \delta I)^{-1}` of a symmetric PSD ``C`` via :math:`C = Q \Lambda Q^\top`:
-    :math:`Q (\Lambda + \delta I)^{-1} Q^\top`."""
-    C = check_tensor(C, "C", ndim=2)
-    damping = check_positive_float(damping, "damping", allow_zero=True)
+    :math:`Q (\Lambda + \delta I)^{-1} Q^\top`. ``damping`` :math:`\delta \ge 0` (at most
+    :func:`~srnbook.optim.hessian_free._scale_limit` of the dtype); :math:`C + \delta I` must be positive
+    definite."""
+    C = _check_square(C, "C", symmetric=True)
+    damping = _check_scale(damping, "damping", C.dtype, allow_zero=True)
     e, Q = torch.linalg.eigh(C)
+    if not float(e.min()) + damping > 0:
+        raise ValueError(f"C + damping I must be positive definite: the smallest eigenvalue of C is "
+                         f"{float(e.min()):.3g} and damping={damping!r}")
     return (Q / (e + damping)) @ Q.t()
 
 
 def pi_damping(A: Tensor, G: Tensor, damping: float, T: int = 1) -> tuple[float, float]:
-    r"""``(delta_A, delta_G)`` :math:`= (\pi\sqrt{\gamma/T}, \sqrt{\gamma/T}/\pi)`, Martens & Grosse (2015) sec. 6.3."""
-    damping = check_positive_float(damping, "damping", allow_zero=True)
+    r"""``(delta_A, delta_G)`` :math:`= (\pi\sqrt{\gamma/T}, \sqrt{\gamma/T}/\pi)`, Martens & Grosse (2015)
+    sec. 6.3.
+
+    ``A`` and ``G`` are square factors of one dtype; ``damping`` :math:`\gamma \ge 0` is at most
+    :func:`~srnbook.optim.hessian_free._scale_limit` of it; ``T`` a positive integer."""
+    A = _check_square(A, "A")
+    G = _check_square(G, "G", (A, "A"))
+    damping = _check_scale(damping, "damping", A.dtype, allow_zero=True)
     T = check_positive_int(T, "T")
+    return _pi_damping(A, G, damping, T)
+
+
+def _pi_damping(A: Tensor, G: Tensor, damping: float, T: int) -> tuple[float, float]:
     ta = float(torch.trace(A)) / A.shape[0]
     tg = float(torch.trace(G)) / G.shape[0]
     if not (math.isfinite(ta) and math.isfinite(tg)):
@@ -457,7 +547,7 @@ def _eye(n, like):
 
 
 def _damped(stats: LayerStatistics, damping: float):
-    dA, dG = pi_damping(stats.A0, stats.G0, damping, stats.T)
+    dA, dG = _pi_damping(stats.A0, stats.G0, damping, stats.T)
     A0 = stats.A0 + dA * _eye(stats.A0.shape[0], stats.A0)
     G0 = stats.G0 + dG * _eye(stats.G0.shape[0], stats.G0)
     return A0, G0
@@ -472,10 +562,16 @@ def _fejer(x: Tensor, T: int) -> Tensor:
 def kfac_block(stats: LayerStatistics, temporal: str = "independent", damping: float = 0.0) -> Tensor:
     """The dense approximate Fisher block (row-major, ``(out*in, out*in)``) of a temporal model.
 
-    ``damping`` is added to the factors as in :func:`precondition` (``0``: the undamped model;
-    options 1 and 2 need invertible :math:`A_0, G_0` then). For tiny layers only.
+    ``damping`` is added to the factors as in :func:`precondition` (``0``: the undamped model; where
+    :math:`A_0, G_0` are singular, option 1 floors the eigenvalues of :math:`V_0` at :math:`10^{-12}` times
+    the largest and option 2 uses pseudo-inverses). For tiny layers only: the size is checked against the
+    package's memory limit.
     """
+    stats = _check_stats(stats)
     check_choice(temporal, "temporal", TEMPORAL)
+    damping = _check_scale(damping, "damping", stats.A0.dtype, allow_zero=True)
+    n = stats.A0.shape[0] * stats.G0.shape[0]
+    check_memory(6 * n * n * stats.A0.element_size(), f"six {n} x {n} matrices", "stats")
     T = stats.T
     A0, G0 = _damped(stats, damping) if damping > 0 else (stats.A0, stats.G0)
     if damping > 0 and temporal == "independent":
@@ -494,6 +590,15 @@ def kfac_block(stats: LayerStatistics, temporal: str = "independent", damping: f
         return R @ (Q * _fejer(e, T)) @ Q.t() @ R
     Psi = torch.kron(stats.G1 @ torch.linalg.pinv(G0, hermitian=True), stats.A1 @ torch.linalg.pinv(A0, hermitian=True))
     return T * torch.linalg.solve(I - Psi, V0 - Psi @ V0 @ Psi.t()) @ torch.linalg.inv(I - Psi.t())
+
+
+def _require_definite(stats: LayerStatistics) -> None:
+    """Undamped inverses need positive definite factors."""
+    for field in ("A0", "G0"):
+        smallest = float(torch.linalg.eigvalsh(getattr(stats, field))[0])
+        if not smallest > 0:
+            raise ValueError(f"damping=0 needs positive definite factors, but stats.{field} has the smallest "
+                             f"eigenvalue {smallest:.3g}: use damping > 0")
 
 
 class _Inverse:
@@ -552,12 +657,17 @@ def precondition(stats: LayerStatistics, grad: Tensor, damping: float, temporal:
     ``"independent"``: :math:`\tfrac1T (G_0 + \delta_G I)^{-1} \nabla (A_0 + \delta_A I)^{-1}`
     (Martens & Grosse's :math:`A^{-1} \nabla G^{-1}` in the row-major orientation); options 1
     and 2 as in the module docstring. Equals ``solve(kfac_block(stats, temporal, damping), vec(grad))``.
+    ``damping`` :math:`\ge 0` (at most :func:`~srnbook.optim.hessian_free._scale_limit` of the dtype;
+    0 needs positive definite factors).
     """
-    damping = check_positive_float(damping, "damping", allow_zero=True)
+    stats = _check_stats(stats)
+    damping = _check_scale(damping, "damping", stats.A0.dtype, allow_zero=True)
     check_choice(temporal, "temporal", TEMPORAL)
-    grad = check_tensor(grad, "grad", ndim=2)
+    grad = check_tensor(grad, "grad", ndim=2, dtype=stats.A0.dtype)
     if grad.shape != (stats.G0.shape[0], stats.A0.shape[0]):
         raise ValueError(f"grad must have shape {(stats.G0.shape[0], stats.A0.shape[0])}, got {tuple(grad.shape)}")
+    if damping == 0:
+        _require_definite(stats)
     return _Inverse(stats, damping, temporal).apply(grad)
 
 
@@ -568,12 +678,17 @@ def exact_fisher(model: SRN, x: Tensor, likelihood: str = "gaussian", h0: Tensor
     r"""The exact Fisher :math:`F = \frac1B\sum_{n,t} J_{n,t}^\top H_{n,t} J_{n,t}` over all of :math:`\theta`.
 
     Ordered like :func:`srnbook.srn.flatten_parameters` (``U, W, V, b, c``, row by row).
-    Costs a full Jacobian: tiny models only. ``h0``: the initial state (zeros by default).
+    Costs a full Jacobian: tiny models only (its size is checked against the package's memory limit).
+    ``h0``: the initial state (zeros by default).
     """
     _check_srn(model)
-    x = _check_x(model, x)
+    x = _check_x(model, x, h0)
     _check_likelihood(model, likelihood)
     theta = flatten_parameters(model).detach()
+    B, T, _ = x.shape
+    P, rows = theta.numel(), B * T * model.output_size
+    check_memory((2 * rows * P + P * P) * x.element_size(),
+                 f"the {rows} x {P} Jacobian (twice) and the {P} x {P} Fisher", "x")
 
     def z_of(th):
         p = unflatten_parameters(model, th)
@@ -588,6 +703,21 @@ def exact_fisher(model: SRN, x: Tensor, likelihood: str = "gaussian", h0: Tensor
     return torch.einsum("btip,btiq->pq", M, M) / x.shape[0]
 
 
+def _check_problem(model, x, y, likelihood, h0) -> None:
+    """A model, a batch ``x`` with ``h0``, a likelihood that fits the model and targets ``y`` of it."""
+    _check_srn(model)
+    x = _check_x(model, x, h0)
+    _check_likelihood(model, likelihood)
+    _check_y(model, x, y, likelihood)
+
+
+def _solve(M: Tensor, g: Tensor, damping: float) -> Tensor:
+    try:
+        return torch.linalg.solve(M, g)
+    except torch.linalg.LinAlgError as error:
+        raise ValueError(f"the damped Fisher is singular at damping={damping!r}: use damping > 0") from error
+
+
 def _gradients(model: SRN, x, y, likelihood, h0) -> dict[str, Tensor]:
     """:math:`\\nabla L` as ``{name: tensor}`` (autograd; ``.grad`` is left alone)."""
     names = [n for n, _ in model.named_parameters()]
@@ -597,20 +727,23 @@ def _gradients(model: SRN, x, y, likelihood, h0) -> dict[str, Tensor]:
 
 def natural_gradient(model: SRN, x: Tensor, y: Tensor, likelihood: str = "gaussian", damping: float = 1e-3,
                      h0: Tensor | None = None):
-    r"""The exact natural-gradient step :math:`-(F + \lambda I)^{-1} \nabla L`, as ``{name: tensor}``."""
-    damping = check_positive_float(damping, "damping", allow_zero=True)
+    r"""The exact natural-gradient step :math:`-(F + \lambda I)^{-1} \nabla L`, as ``{name: tensor}``.
+
+    ``damping`` :math:`\lambda \ge 0` (at most :func:`~srnbook.optim.hessian_free._scale_limit` of the
+    model's dtype); 0 needs an invertible :math:`F`."""
+    _check_problem(model, x, y, likelihood, h0)
+    damping = _check_scale(damping, "damping", model.W.dtype, allow_zero=True)
     F = exact_fisher(model, x, likelihood, h0)
     g = step_vector(model, _gradients(model, x, y, likelihood, h0))
-    step = -torch.linalg.solve(F + damping * _eye(F.shape[0], F), g)
+    step = -_solve(F + damping * _eye(F.shape[0], F), g, damping)
     return {k: v.detach().clone() for k, v in unflatten_parameters(model, step).items()}
 
 
 def step_vector(model: SRN, step: dict[str, Tensor]) -> Tensor:
-    """A step given as ``{name: tensor}`` as one vector, ordered like :func:`srnbook.srn.flatten_parameters`."""
+    """A step given as ``{name: tensor}`` (one tensor shaped like each parameter) as one vector, ordered like
+    :func:`srnbook.srn.flatten_parameters`."""
     _check_srn(model)
-    missing = [n for n, _ in model.named_parameters() if n not in step]
-    if missing:
-        raise ValueError(f"step must have an entry for every parameter, missing {missing}")
+    _check_parameter_dict(model, step, "step", [n for n, _ in model.named_parameters()])
     return torch.cat([step[n].reshape(-1) for n, _ in model.named_parameters()])
 
 
@@ -623,16 +756,19 @@ def cosine(u: Tensor, v: Tensor, metric: Tensor | None = None) -> float:
     :math:`m(s) = \nabla L^\top s + \tfrac12 s^\top M s` that the best multiple :math:`\alpha u` attains
     (:math:`\min_\alpha m(\alpha u) = -\tfrac12 (\nabla L^\top u)^2 / u^\top M u` and
     :math:`\nabla L^\top u = -v^\top M u`).
-    Unlike the Euclidean cosine, it does not depend on how the parameters are scaled.
+    Unlike the Euclidean cosine, it does not depend on how the parameters are scaled. ``u``, ``v`` are
+    non-empty vectors of one dtype and shape; ``metric`` an ``(n, n)`` matrix of that dtype.
     """
-    u = check_tensor(u, "u", ndim=1)
-    v = check_tensor(v, "v", ndim=1)
+    u = check_tensor(u, "u", ndim=1).detach()
+    if u.numel() == 0:
+        raise ValueError("u must have at least one entry, got an empty vector")
+    v = _check_like(v, "v", u, "u", 1).detach()
     if u.shape != v.shape:
         raise ValueError(f"u and v must have the same shape, got {tuple(u.shape)} and {tuple(v.shape)}")
     if metric is None:
         uv, uu, vv = float(u @ v), float(u @ u), float(v @ v)
     else:
-        metric = check_tensor(metric, "metric", ndim=2, dtype=u.dtype)
+        metric = _check_like(metric, "metric", u, "u", 2).detach()
         if metric.shape != (len(u), len(u)):
             raise ValueError(f"metric must have shape {(len(u), len(u))}, got {tuple(metric.shape)}")
         uv, uu, vv = float(u @ metric @ v), float(u @ metric @ u), float(v @ metric @ v)
@@ -653,9 +789,11 @@ def kfac_direction(model: SRN, x: Tensor, y: Tensor, damping: float, temporal: s
 
     :math:`\tilde F_P` is the damped approximate block of :func:`precondition` (``temporal`` for
     ``W``; ``U`` and ``V`` use the independent model): :class:`KFAC`'s step with ``lr = 1``,
-    ``decay = 0`` and the expectation over :math:`y` taken exactly instead of sampled.
+    ``decay = 0`` and the expectation over :math:`y` taken exactly instead of sampled. ``damping`` as in
+    :func:`precondition`.
     """
-    damping = check_positive_float(damping, "damping", allow_zero=True)
+    _check_problem(model, x, y, likelihood, h0)
+    damping = _check_scale(damping, "damping", model.W.dtype, allow_zero=True)
     check_choice(temporal, "temporal", TEMPORAL)
     stats = kfac_statistics(model, x, likelihood=likelihood, exact=True, h0=h0)
     grads = _gradients(model, x, y, likelihood, h0)
@@ -672,15 +810,16 @@ def block_natural_gradient(model: SRN, x: Tensor, y: Tensor, damping: float, lik
 
     The blocks :math:`F_P` of :math:`[U \mid b]`, :math:`W` and :math:`[V \mid c]` are cut out of
     :func:`exact_fisher`: K-FAC's first approximation (no curvature between layers) without its
-    second (no Kronecker factors). Tiny models only.
+    second (no Kronecker factors). Tiny models only. ``damping`` as in :func:`natural_gradient`.
     """
-    damping = check_positive_float(damping, "damping", allow_zero=True)
+    _check_problem(model, x, y, likelihood, h0)
+    damping = _check_scale(damping, "damping", model.W.dtype, allow_zero=True)
     F = exact_fisher(model, x, likelihood, h0)
     g = step_vector(model, _gradients(model, x, y, likelihood, h0))
     step = torch.zeros_like(g)
     for layer in LAYERS:
         idx = block_indices(model, layer)
-        step[idx] = -torch.linalg.solve(F[idx][:, idx] + damping * _eye(len(idx), F), g[idx])
+        step[idx] = -_solve(F[idx][:, idx] + damping * _eye(len(idx), F), g[idx], damping)
     return {k: v.detach().clone() for k, v in unflatten_parameters(model, step).items()}
 
 
@@ -689,7 +828,8 @@ def approximation_errors(model: SRN, x: Tensor, likelihood: str = "gaussian",
     r"""Relative Frobenius errors :math:`\lVert \tilde F_P - F_P\rVert_F / \lVert F_P \rVert_F` of each variant.
 
     Uses exact statistics (``exact=True``, no sampling noise) and the undamped approximations;
-    keys ``(layer, temporal)``: ``"independent"`` for U, V, W and options 1, 2 for W.
+    keys ``(layer, temporal)``: ``"independent"`` for U, V, W and options 1, 2 for W. An exact block
+    that is zero gives ``nan`` (the relative error is undefined).
     """
     F = exact_fisher(model, x, likelihood, h0)
     stats = kfac_statistics(model, x, likelihood=likelihood, exact=True, h0=h0)
@@ -700,7 +840,8 @@ def approximation_errors(model: SRN, x: Tensor, likelihood: str = "gaussian",
         variants = TEMPORAL if layer == "W" else ("independent",)
         for temporal in variants:
             approx = kfac_block(stats[layer], temporal)
-            out[(layer, temporal)] = float(torch.linalg.norm(approx - block) / torch.linalg.norm(block))
+            norm = float(torch.linalg.norm(block))
+            out[(layer, temporal)] = float(torch.linalg.norm(approx - block)) / norm if norm > 0 else math.nan
     return out
 
 
@@ -741,14 +882,21 @@ def saturation_sweep(dfa, scales, x: Tensor, y: Tensor, *, damping: float = 1e-3
       :math:`\gamma \lVert s_P\rVert / \lVert \nabla_P L\rVert`; both tend to 1 when
       :math:`s_P \to -\nabla_P L / \gamma` (module docstring).
     """
+    from ..dfa import DFA
     from ..ssrn import dfa_to_ssrn  # here: ssrn is a heavier module that K-FAC does not need otherwise
 
-    damping = check_positive_float(damping, "damping")
+    check_instance(dfa, "dfa", DFA, "a srnbook.dfa.DFA")
+    scales = _check_scales(scales, torch.float64)
+    damping = _check_scale(damping, "damping")
     check_choice(temporal, "temporal", TEMPORAL)
-    scales = [check_positive_float(J, "scales") for J in scales]
-    if not scales:
-        raise ValueError("scales must contain at least one scale J")
     x = check_tensor(x, "x", ndim=3, dtype=torch.float64)
+    B, T, k = x.shape
+    if k != len(dfa.alphabet) or B == 0 or T == 0:
+        raise ValueError(f"x must have shape (B, T, {len(dfa.alphabet)}) (one-hot letters) with B, T >= 1, "
+                         f"got {tuple(x.shape)}")
+    y = check_tensor(y, "y", ndim=3, dtype=torch.float64)
+    if y.shape != (B, T, 1) or bool(((y < 0) | (y > 1)).any()):
+        raise ValueError(f"y must have shape ({B}, {T}, 1) and entries in [0, 1], got shape {tuple(y.shape)}")
     return [_saturation_point(dfa_to_ssrn(dfa, "sigmoid", J=J, dtype=torch.float64), x, y, damping, temporal)
             for J in scales]
 
@@ -767,7 +915,7 @@ def _saturation_point(net, x: Tensor, y: Tensor, damping: float, temporal: str) 
         g = layer_gradient(model, layer, grads)
         sp = layer_gradient(model, layer, step)
         top = float(torch.linalg.eigvalsh(s.G0)[-1])
-        dG = pi_damping(s.A0, s.G0, damping, s.T)[1]
+        dG = _pi_damping(s.A0, s.G0, damping, s.T)[1]
         gn, sn = float(torch.linalg.norm(g)), float(torch.linalg.norm(sp))
         fields["G_scale"][layer] = float(torch.trace(s.G0)) / s.G0.shape[0]
         fields["damping_ratio"][layer] = dG / top if top > 0 else math.inf
@@ -793,9 +941,11 @@ class KFAC(torch.optim.Optimizer):
     model
         The SRN whose ``U, W, V, b, c`` are optimized.
     lr
-        Learning rate :math:`\eta`.
+        Learning rate :math:`\eta > 0`.
     damping
         Tikhonov damping :math:`\gamma > 0`, split between the factors by the :math:`\pi` heuristic.
+        ``lr`` and ``damping`` are at most :func:`~srnbook.optim.hessian_free._scale_limit` of the
+        model's dtype.
     decay
         Running-average decay :math:`\epsilon \in [0, 1)` of the statistics,
         that is :math:`S \leftarrow \epsilon S + (1 - \epsilon) S_{\text{batch}}` (the first batch sets :math:`S`).
@@ -804,30 +954,31 @@ class KFAC(torch.optim.Optimizer):
     temporal
         Model of the recurrent block W: ``"independent"``, ``"option1"`` or ``"option2"``.
     likelihood
-        ``"gaussian"`` or ``"categorical"`` (see :func:`nll_loss`).
+        ``"gaussian"``, ``"categorical"`` or ``"bernoulli"`` (see :func:`nll_loss`).
     n_samples
         Targets drawn from the model per sequence for :math:`G`.
-    generator
-        Optional ``torch.Generator`` for those draws.
+    seed
+        Seeds the generator of those draws (an integer in :math:`[0, 2^{64})`): the same seed, model and
+        batches give the same steps.
     outputs
         ``"all"`` (a target at every step) or ``"last"`` (the last step only), see :func:`kfac_statistics`.
     """
 
     def __init__(self, model: SRN, lr: float = 0.1, damping: float = 1e-2, decay: float = 0.95,
                  inverse_every: int = 1, temporal: str = "independent", likelihood: str = "gaussian",
-                 n_samples: int = 1, generator: torch.Generator | None = None, outputs: str = "all"):
+                 n_samples: int = 1, seed: int = 0, outputs: str = "all"):
         self.model = _check_srn(model)
         self.outputs = check_choice(outputs, "outputs", OUTPUT_STEPS)
-        lr = check_positive_float(lr, "lr")
-        self.damping = check_positive_float(damping, "damping")
+        lr = _check_scale(lr, "lr", model.W.dtype)
+        self.damping = _check_scale(damping, "damping", model.W.dtype)
         self.decay = _check_decay(decay)
         self.inverse_every = check_positive_int(inverse_every, "inverse_every")
         self.temporal = check_choice(temporal, "temporal", TEMPORAL)
         self.likelihood = _check_likelihood(model, likelihood, logits=True)
         self.n_samples = check_positive_int(n_samples, "n_samples")
-        if generator is not None and not isinstance(generator, torch.Generator):
-            raise ValueError(f"generator must be a torch.Generator or None, got {type(generator).__name__}")
-        self.generator = generator
+        # what even a batch of one sequence of one step would need
+        _check_signal_memory(model, self.n_samples, 1, 1, model.W.element_size(), "n_samples")
+        self._generator = torch.Generator().manual_seed(check_seed(seed))
         super().__init__(model.parameters(), {"lr": lr})
         self.stats: dict[str, LayerStatistics] | None = None
         self._inverses: dict[str, _Inverse] = {}
@@ -835,8 +986,9 @@ class KFAC(torch.optim.Optimizer):
 
     def update_statistics(self, x: Tensor) -> None:
         """Fold the statistics of batch ``x`` into the running averages."""
-        new = kfac_statistics(self.model, x, likelihood=self.likelihood, n_samples=self.n_samples,
-                              generator=self.generator, outputs=self.outputs)
+        x = _check_x(self.model, x)
+        new = _statistics(self.model, x, self.likelihood, False, self.n_samples, self._generator,
+                          self.outputs, None)
         if self.stats is None or self.decay == 0:
             self.stats = new
             return
@@ -849,6 +1001,9 @@ class KFAC(torch.optim.Optimizer):
         """One K-FAC step; ``x`` (the batch) is required. ``closure`` re-evaluates the loss with gradients."""
         if x is None:
             raise ValueError("x must be given: K-FAC refreshes its statistics on the batch")
+        x = _check_x(self.model, x)
+        if closure is not None:
+            check_callable(closure, "closure")
         loss = None
         if closure is not None:
             with torch.enable_grad():
