@@ -240,6 +240,8 @@ def set_memory_limit(nbytes: int) -> int:
 
 
 def _gib(nbytes: float) -> str:
+    if nbytes >= 2**80:
+        return "more than 2**80 bytes"
     return f"{nbytes / 2**30:.3g} GiB" if nbytes >= 2**30 else f"{nbytes / 2**20:.3g} MiB"
 
 

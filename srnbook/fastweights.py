@@ -149,6 +149,10 @@ the associative LSTM of Danihelka et al. (2016), not implemented here."""
 class RetrievalBatch:
     """Sequences of the associative retrieval task and their answers.
 
+    The constructor checks that the three agree: :math:`B \\ge 1` sequences of the task's
+    form (as :func:`encode` checks them), and ``y`` and ``query_pair`` their answers.
+    Integer tensors of any integer dtype are stored as int64.
+
     Attributes
     ----------
     tokens
@@ -158,10 +162,6 @@ class RetrievalBatch:
         ``(B,)`` int64 targets: the digit (class 0-9) that followed the query key.
     query_pair
         ``(B,)`` int64: which pair ``k`` (0-based) was asked; its key is at index ``2k``.
-
-    The constructor checks that the three agree: :math:`B \\ge 1` sequences of the task's
-    form (as :func:`encode` checks them), and ``y`` and ``query_pair`` their answers.
-    Integer tensors of any integer dtype are stored as int64.
     """
 
     tokens: Tensor

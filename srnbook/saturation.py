@@ -21,8 +21,6 @@ from ._validation import (check_choice, check_dtype, check_instance, check_memor
 from .srn import SRN
 
 BOUNDS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
-MAX_WORDS = 2**20
-"""The most words :func:`all_words` enumerates."""
 
 
 def _check_finite_weights(model: SRN, name: str = "model") -> SRN:
@@ -105,20 +103,20 @@ def all_words(n_symbols: int, length: int, dtype=torch.float32) -> torch.Tensor:
     r"""Every word of exactly ``length`` symbols over an alphabet of ``n_symbols``, one-hot.
 
     Returns a tensor of shape :math:`(|\Sigma|^{T}, T, |\Sigma|)`, words in
-    lexicographic order. Their prefixes are all the shorter words. At most
-    :data:`MAX_WORDS` (:math:`2^{20}`) words, within the package's memory limit.
+    lexicographic order. Their prefixes are all the shorter words. Refused, before
+    anything is computed, when the words would not fit the package's memory limit.
     """
     k = check_positive_int(n_symbols, "n_symbols")
     T = check_positive_int(length, "length")
     dtype = check_dtype(dtype, "dtype")
-    if T * math.log2(k) > math.log2(MAX_WORDS):  # before computing k ** T, which can take forever
-        raise ValueError(f"n_symbols ** length must be at most 2**20 words, got {k}**{T} "
-                         f"(about 2**{T * math.log2(k):.4g})")
-    count = k ** T
     itemsize = torch.finfo(dtype).bits // 8
-    check_memory(count * T * (8 + 8 * (k + 1) + itemsize * k), f"{count} one-hot words of length {T} over "
-                 f"{k} symbols", "n_symbols")
-    idx = torch.tensor(list(itertools.product(range(k), repeat=T)), dtype=torch.long)
+    log2_count = T * math.log2(k)  # k ** T itself can take forever to compute
+    per_word = T * (8 + 8 * (k + 1) + itemsize * k)
+    check_memory(2.0**log2_count * per_word if log2_count < 1000 else math.inf,
+                 f"{k}**{T} one-hot words of length {T}", "n_symbols and length")
+    count = k**T
+    digits = k ** torch.arange(T - 1, -1, -1)  # word i spells i in base k
+    idx = torch.arange(count)[:, None] // digits % k
     return torch.nn.functional.one_hot(idx, k).to(dtype)
 
 
@@ -130,6 +128,18 @@ def count_distinct_states(model: SRN, words: torch.Tensor) -> list[int]:
     are inputs ``(B, T, u)`` in the model's dtype, as :func:`all_words` makes them.
     """
     model = _check_finite_weights(model)
+    words = _check_word_inputs(model, words)
+    B, T, _ = words.shape
+    with torch.no_grad():
+        h = model(words).h
+    counts = [1]
+    for t in range(h.shape[1]):
+        counts.append(int(torch.unique(h[:, t], dim=0).shape[0]))
+    return counts
+
+
+def _check_word_inputs(model: SRN, words) -> torch.Tensor:
+    """``words``: inputs ``(B, T, u)`` of ``model`` in its dtype, whose hidden states fit in memory."""
     words = check_tensor(words, "words", ndim=3, dtype=model.W.dtype)
     B, T, u = words.shape
     if u != model.input_size or B == 0 or T == 0:
@@ -137,9 +147,4 @@ def count_distinct_states(model: SRN, words: torch.Tensor) -> list[int]:
                          f"got {tuple(words.shape)}")
     check_memory(3 * B * T * model.hidden_size * words.element_size(), f"the hidden states of {B} words of "
                  f"length {T} ({model.hidden_size} units)", "words")
-    with torch.no_grad():
-        h = model(words).h
-    counts = [1]
-    for t in range(h.shape[1]):
-        counts.append(int(torch.unique(h[:, t], dim=0).shape[0]))
-    return counts
+    return words

@@ -282,9 +282,8 @@ class SRN(nn.Module):
         reference the tests compare against).
     dtype
         Parameter dtype, a floating-point ``torch.dtype`` (default: torch's default dtype).
-
-    Parameters that would need more than the package's memory limit
-    (:func:`srnbook.set_memory_limit`) are refused before they are allocated.
+        Parameters that would need more than the package's memory limit
+        (:func:`srnbook.set_memory_limit`) are refused before they are allocated.
 
     Examples
     --------

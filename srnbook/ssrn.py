@@ -36,7 +36,7 @@ from ._validation import (ArgumentTypeError, _shown, check_choice, check_dtype, 
                           check_positive_int, check_seed, check_tensor)
 from .activations import saturation_threshold
 from .dfa import DFA
-from .saturation import BOUNDS, _check_finite_weights, saturation_gap, saturation_level
+from .saturation import BOUNDS, _check_finite_weights, _check_word_inputs, saturation_gap, saturation_level
 from .srn import OUTPUTS, SRN, SRNOutput
 
 Tensor = torch.Tensor
@@ -664,15 +664,15 @@ def dfa_to_ssrn(dfa: DFA, activation: str = "sigmoid", J: float | None = None,
           :math:`J/2`); in float64 it exceeds 19.061547 by less than :math:`10^{-7}` up to :math:`d = 4000`.
           The margin is not idle: at ``J = saturating_scale("tanh")`` exactly, some
           tanh networks leave hidden values a rounding error short of :math:`\pm 1`.
+
         An explicit ``J`` must stay nonzero in ``dtype``, and the sums the network
         computes, up to :math:`(3d + 2)J` (sigmoid) or :math:`(6d + 2)J` (tanh) in
         magnitude, must stay finite: a larger ``J`` is refused (in float32,
         ``J = 1.2e38`` gives :math:`3J = \infty`).
     dtype
-        ``torch.float32`` (default) or ``torch.float64``.
-
-    The network's :math:`d \times d` matrix :math:`W` is built in float64 first: a
-    DFA whose :math:`W` would not fit in the package's memory limit is refused.
+        ``torch.float32`` (default) or ``torch.float64``. The network's
+        :math:`d \times d` matrix :math:`W` is built in float64 first: a DFA whose
+        :math:`W` would not fit in the package's memory limit is refused.
 
     Returns
     -------
@@ -938,13 +938,7 @@ def _hidden_states(model, words, h0) -> tuple[Tensor, str]:
         if name not in BOUNDS:
             raise ValueError(f"model's activation must be 'sigmoid' or 'tanh' (Definition 2 needs a bounded one), "
                              f"got {name!r}")
-        x = check_tensor(words, "words", ndim=3, dtype=model.W.dtype)
-        B, T, u = x.shape
-        if u != model.input_size or B == 0 or T == 0:
-            raise ValueError(f"words must have shape (B, T, {model.input_size}) with B, T >= 1, "
-                             f"got {tuple(x.shape)}")
-        check_memory(3 * B * T * model.hidden_size * x.element_size(), f"the hidden states of {B} words of "
-                     f"length {T}", "words")
+        x = _check_word_inputs(model, words)
         with torch.inference_mode():
             h = model(x, h0=h0).h
         return h.reshape(-1, model.hidden_size), name

@@ -63,3 +63,15 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+
+
+@pytest.fixture
+def memory_limit():
+    """Set the package's memory limit for one test, and put the previous one back:
+    ``memory_limit(2**20)`` inside the test."""
+    from srnbook import set_memory_limit
+
+    previous = []
+    yield lambda nbytes: previous.append(set_memory_limit(nbytes))
+    if previous:
+        set_memory_limit(previous[0])

@@ -600,17 +600,6 @@ def test_new_functions_reject_bad_inputs():
 NAN, INF = float("nan"), float("inf")
 
 
-@pytest.fixture
-def memory_limit():
-    """Set the package's memory limit for one test, and put the previous one back."""
-    from srnbook import set_memory_limit
-
-    previous = []
-    yield lambda nbytes: previous.append(set_memory_limit(nbytes))
-    if previous:
-        set_memory_limit(previous[0])
-
-
 @pytest.mark.parametrize("kw, name", [
     ({"low": NAN}, "low"), ({"high": NAN}, "high"), ({"low": -0.1}, "low"), ({"high": 1.5}, "high"),
     ({"low": 0.8, "high": 0.2}, "low"), ({"increase": NAN}, "increase"), ({"increase": 0.5}, "increase"),

@@ -546,17 +546,6 @@ def test_saturation_sweep_validates_inputs():
 NAN, INF = float("nan"), float("inf")
 
 
-@pytest.fixture
-def memory_limit():
-    """Set the package's memory limit for one test, and put the previous one back."""
-    from srnbook import set_memory_limit
-
-    previous = []
-    yield lambda nbytes: previous.append(set_memory_limit(nbytes))
-    if previous:
-        set_memory_limit(previous[0])
-
-
 @pytest.mark.parametrize("kw, name", [
     ({"lr": NAN}, "lr"), ({"lr": 1e300}, "lr"), ({"damping": INF}, "damping"), ({"damping": 1e300}, "damping"),
     ({"decay": NAN}, "decay"), ({"n_samples": 2.0}, "n_samples"), ({"outputs": "first"}, "outputs"),
