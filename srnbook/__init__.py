@@ -32,7 +32,8 @@ ArgumentTypeError, get_memory_limit, set_memory_limit
     package's memory limit (default 4 GiB) without saying how much it would need; every
     ``seed`` is an integer in ``[0, 2**64)``.
 
-The modules ``srnbook.gradients`` (gradients through time), ``srnbook.stability``
+The modules ``srnbook.gated`` (LSTM, with and without the forget gate, GRU and SCRN),
+``srnbook.gradients`` (gradients through time), ``srnbook.stability``
 (fixed points, basins, the latch dilemma), ``srnbook.memory`` (associative memory,
 Hebb, Hopfield networks), ``srnbook.fastweights`` (fast weights and the associative
 retrieval task), ``srnbook.reservoir`` (echo state networks), ``srnbook.backward_tuning``
