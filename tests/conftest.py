@@ -75,3 +75,9 @@ def memory_limit():
     yield lambda nbytes: previous.append(set_memory_limit(nbytes))
     if previous:
         set_memory_limit(previous[0])
+
+
+@pytest.fixture
+def one_mebibyte(memory_limit):
+    """The package's memory limit lowered to 1 MiB for one test."""
+    memory_limit(2**20)

@@ -370,16 +370,6 @@ def test_the_sparse_term_reweights_by_the_current_weights():
 # ---------------------------------------------------------------------- the input contract (issue 20)
 
 
-@pytest.fixture
-def one_mebibyte():
-    """The package's memory limit lowered to 1 MiB for one test."""
-    from srnbook import set_memory_limit
-
-    previous = set_memory_limit(2**20)
-    yield
-    set_memory_limit(previous)
-
-
 @pytest.mark.parametrize("call", [
     lambda seed: bt.init_weights(bt.make_unit("lnl", 2), seed),
     lambda seed: bt.GatedUnit(2, 1).init_weights(seed),

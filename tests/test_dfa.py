@@ -466,17 +466,12 @@ def test_coarsest_partition_checks_its_table():
         dfa_module.coarsest_partition(np.array([[0]]), np.array([1]))
 
 
-def test_equivalent_refuses_a_product_search_beyond_the_memory_limit():
-    from srnbook._validation import set_memory_limit
-
+def test_equivalent_refuses_a_product_search_beyond_the_memory_limit(memory_limit):
     cycle = DFA(((np.arange(30) + 1) % 30)[:, None], np.arange(30) == 0, ("a",))  # 30 pairs to visit
-    previous = set_memory_limit(10 * dfa_module._PAIR_BYTES)
-    try:
-        with pytest.raises(ValueError, match=r"other: the search over pairs of states \(of 30 x 30 pairs"):
-            cycle.equivalent(cycle)
-    finally:
-        set_memory_limit(previous)
     assert cycle.equivalent(cycle) is None
+    memory_limit(10 * dfa_module._PAIR_BYTES)
+    with pytest.raises(ValueError, match=r"other: the search over pairs of states \(of 30 x 30 pairs"):
+        cycle.equivalent(cycle)
 
 
 # ---------------------------------------------------------------------- malformed AT&T files

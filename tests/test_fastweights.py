@@ -420,16 +420,6 @@ def test_bad_inputs_raise_named_value_errors(call, name):
 # ---------------------------------------------------------------------- the input contract (issue 20)
 
 
-@pytest.fixture
-def one_mebibyte():
-    """The package's memory limit lowered to 1 MiB for one test."""
-    from srnbook import set_memory_limit
-
-    previous = set_memory_limit(2**20)
-    yield
-    set_memory_limit(previous)
-
-
 SEEDED = {
     "associative_retrieval": lambda seed: associative_retrieval(2, pairs=2, seed=seed),
     "retrieval_splits": lambda seed: retrieval_splits(pairs=2, sizes=(4, 2, 2), seed=seed),

@@ -4,7 +4,6 @@ import pytest
 import torch
 from torch import nn
 
-from srnbook import set_memory_limit
 from srnbook.gated import GRU, LSTM, SCRN
 
 F64 = torch.float64
@@ -247,13 +246,9 @@ def test_bad_constructor_arguments_name_the_argument(call, name):
         call()
 
 
-def test_huge_models_are_refused_before_allocation():
-    previous = set_memory_limit(2**20)
-    try:
-        with pytest.raises(ValueError, match="hidden_size"):
-            LSTM(10, 10**6)
-    finally:
-        set_memory_limit(previous)
+def test_huge_models_are_refused_before_allocation(one_mebibyte):
+    with pytest.raises(ValueError, match="hidden_size"):
+        LSTM(10, 10**6)
 
 
 X = torch.zeros(2, 4, 3, dtype=F64)

@@ -630,16 +630,10 @@ def test_init_orthogonal_gives_W_transpose_W_equal_gain_squared_identity():
 # ---------------------------------------------------------------------- sizes and overflow (issue 20)
 
 
-def test_jacobian_products_beyond_the_memory_limit_are_refused_before_allocating():
-    from srnbook import set_memory_limit
-
-    previous = set_memory_limit(2**20)
-    try:
-        jacobian_products(make(d=4), inputs(B=2, T=5))  # 2 * 25 * 16 numbers: fine
-        with pytest.raises(ValueError, match=r"x: the 8 x 200 x 200 Jacobians of size 4 x 4 would need"):
-            jacobian_products(make(d=4), inputs(B=8, T=200))
-    finally:
-        set_memory_limit(previous)
+def test_jacobian_products_beyond_the_memory_limit_are_refused_before_allocating(one_mebibyte):
+    jacobian_products(make(d=4), inputs(B=2, T=5))  # 2 * 25 * 16 numbers: fine
+    with pytest.raises(ValueError, match=r"x: the 8 x 200 x 200 Jacobians of size 4 x 4 would need"):
+        jacobian_products(make(d=4), inputs(B=8, T=200))
 
 
 def test_a_bound_that_would_overflow_float64_is_refused():

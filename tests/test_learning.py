@@ -427,16 +427,6 @@ def test_the_chapter_tables_and_figures_of_the_stored_experiment():
 # ---------------------------------------------------------------------- the input contract (issue 20)
 
 
-@pytest.fixture
-def one_mebibyte():
-    """The package's memory limit lowered to 1 MiB for one test."""
-    from srnbook import set_memory_limit
-
-    previous = set_memory_limit(2**20)
-    yield
-    set_memory_limit(previous)
-
-
 @pytest.mark.parametrize("seed", [np.random.default_rng(0), None, -1, 2**64, 1.0],
                          ids=["generator", "none", "negative", "2**64", "float"])
 def test_the_seed_of_train_pair_is_an_integer_below_2_to_the_64(seed):

@@ -520,16 +520,11 @@ def test_sizes_beyond_the_memory_limit_are_refused_before_allocating(call, name)
         call()
 
 
-def test_states_beyond_the_memory_limit_are_refused_before_the_run():
-    from srnbook import set_memory_limit
-
+def test_states_beyond_the_memory_limit_are_refused_before_the_run(memory_limit):
     r = make_reservoir(1, 4, density=1.0, seed=0)
-    previous = set_memory_limit(2**16)
-    try:
-        with pytest.raises(ValueError, match="^x: the states would need .*memory limit"):
-            r.run(torch.zeros(2, 1000, 1, dtype=f64))
-    finally:
-        set_memory_limit(previous)
+    memory_limit(2**16)
+    with pytest.raises(ValueError, match="^x: the states would need .*memory limit"):
+        r.run(torch.zeros(2, 1000, 1, dtype=f64))
 
 
 def test_weights_and_states_that_would_overflow_are_refused():

@@ -11,7 +11,6 @@ from srnbook import (
     flatten_parameters,
     get_activation,
     load_flat_parameters,
-    set_memory_limit,
     unflatten_parameters,
 )
 
@@ -395,15 +394,11 @@ def test_a_huge_srn_is_refused_before_its_parameters_are_allocated():
         SRN(2, 60000, 1)
 
 
-def test_a_forward_pass_beyond_the_memory_limit_is_refused():
-    previous = set_memory_limit(2**20)
-    try:
-        m = make(d=64)
-        m(torch.zeros(2, 4, 3, dtype=F64))  # small: fine
-        with pytest.raises(ValueError, match="x: the states and outputs of 64 sequences of 100 steps would need"):
-            m(torch.zeros(64, 100, 3, dtype=F64))
-    finally:
-        set_memory_limit(previous)
+def test_a_forward_pass_beyond_the_memory_limit_is_refused(one_mebibyte):
+    m = make(d=64)
+    m(torch.zeros(2, 4, 3, dtype=F64))  # small: fine
+    with pytest.raises(ValueError, match="x: the states and outputs of 64 sequences of 100 steps would need"):
+        m(torch.zeros(64, 100, 3, dtype=F64))
 
 
 # --------------------------------------------------------------------------- ignored arguments (issue 20)
