@@ -73,6 +73,11 @@ class Example:
     fixed: dict[str, str] = dataclasses.field(default_factory=dict)
 
 
+SEED_RULE = {"zero": "0 is a seed (the package's one seed rule: integers in [0, 2**64))",
+             "huge": "10**12 is a seed (the package's one seed rule: integers in [0, 2**64))"}
+"""Bad-value kinds that every ``seed`` argument takes (``srnbook._validation.check_seed``);
+an example states a narrower rule in its own ``valid``."""
+
 EXAMPLES: dict[str, Example] = {}
 RECORDS: dict[str, str] = {}
 
@@ -344,7 +349,7 @@ def _names(message: str, argument: str) -> bool:
 
 def classify(ex: Example, argument: str, kind: str, role: str, fn: Callable, kwargs: dict) -> Outcome:
     """Run one call and sort its result into the three outcomes."""
-    reason = ex.valid.get(argument, {}).get(kind)
+    reason = ex.valid.get(argument, {}).get(kind) or (SEED_RULE.get(kind) if argument == "seed" else None)
     if kind == "huge" and argument in ex.long:  # a budget: it runs past the limit, or another
         reason = ex.long[argument]              # limit of the call stops it first
     try:

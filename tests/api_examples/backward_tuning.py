@@ -13,7 +13,6 @@ record("srnbook.backward_tuning.Betas")
 record("srnbook.backward_tuning.FitResult")
 
 F64 = torch.float64
-SEED = {"zero": "0 is a seed", "huge": "every integer in [0, 2**64) is a seed"}
 SEED_PAIR = {"zero": "0 is a seed", "huge": "every integer in [0, 2**63) is a seed here (2 seed + 1 must be one)"}
 LINEAR = "C is linear in it: 1e300 gives a finite float64 value here (one whose result overflows is refused)"
 
@@ -100,7 +99,7 @@ def _gated():
 
 
 @example("srnbook.backward_tuning.GatedUnit.init_weights", valid={
-    "seed": SEED, "scale": {"huge": "N(0, scale^2) draws are finite float64 numbers for any finite scale "
+    "scale": {"huge": "N(0, scale^2) draws are finite float64 numbers for any finite scale "
                                     "below 1e306 (|N(0, 1)| < 40)"}})
 def _():
     return m.GatedUnit(2, 1).init_weights, dict(seed=1, scale=0.5)
@@ -142,7 +141,7 @@ def _():
 
 
 @example("srnbook.backward_tuning.init_weights", valid={
-    "seed": SEED, "scale": {"huge": "N(0, scale^2) draws are finite float64 numbers for any finite scale "
+    "scale": {"huge": "N(0, scale^2) draws are finite float64 numbers for any finite scale "
                                     "below 1e306 (|N(0, 1)| < 40)"}})
 def _():
     return m.init_weights, dict(unit=m.make_unit("lnl", 2), seed=1, scale=0.5)

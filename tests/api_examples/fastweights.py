@@ -10,7 +10,6 @@ record("srnbook.fastweights.RetrievalOutput")
 record("srnbook.fastweights.RetrievalResult")
 record("srnbook.fastweights.RetrievalSplits", "a record of three RetrievalBatch (train_retrieval checks them)")
 
-SEED = {"zero": "0 is a seed", "huge": "every integer in [0, 2**64) is a seed"}
 SMALL = dict(embedding=3, head_size=3)  # tiny models, for cheap calls
 
 
@@ -42,12 +41,12 @@ def _():
     return m.distinct_sequences, dict(pairs=3)
 
 
-@example("srnbook.fastweights.associative_retrieval", valid={"seed": SEED})
+@example("srnbook.fastweights.associative_retrieval")
 def _():
     return m.associative_retrieval, dict(n=3, pairs=2, seed=1)
 
 
-@example("srnbook.fastweights.retrieval_splits", valid={"seed": SEED})
+@example("srnbook.fastweights.retrieval_splits")
 def _():
     return m.retrieval_splits, dict(pairs=2, sizes=(4, 2, 2), seed=1)
 
@@ -139,7 +138,7 @@ def _():
 
 
 @example("srnbook.fastweights.make_retrieval_model", valid={
-    "seed": SEED, "embedding": {"none": "None feeds the one-hot input directly (documented)"}})
+    "embedding": {"none": "None feeds the one-hot input directly (documented)"}})
 def _():
     return m.make_retrieval_model, dict(name="irnn", hidden_size=3, seed=1, embedding=3, head_size=3)
 
@@ -156,8 +155,7 @@ def _():
 
 
 @example("srnbook.fastweights.train_retrieval",
-         valid={"seed": SEED,
-                "budget_seconds": {"huge": "a CPU budget longer than the run: max_sequences stops it"},
+         valid={"budget_seconds": {"huge": "a CPU budget longer than the run: max_sequences stops it"},
                 "eval_every": {"huge": "evaluates only at the end"},
                 "eval_batch": {"huge": "a chunk larger than a split evaluates it in one piece"}},
          long={"max_sequences": "a training budget: a huge one is valid and simply trains long"})

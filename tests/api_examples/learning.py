@@ -13,7 +13,6 @@ record("srnbook.learning.History")
 record("srnbook.learning.PairResult")
 record("srnbook.learning.ScalePoint")
 
-SEED = {"zero": "0 is a seed", "huge": "every integer in [0, 2**64) is a seed"}
 
 
 def _words(n=6, seed=0):
@@ -112,7 +111,7 @@ def _():
 
 
 @example("srnbook.learning.train_pair",
-         valid={"seed": SEED, "lam": {"zero": "lam = 0 turns the inverse-norm regularizer off"},
+         valid={"lam": {"zero": "lam = 0 turns the inverse-norm regularizer off"},
                 "n": {"huge": "the Nth root loss is defined for every n > 0 (lam and n are checked, though "
                               "only one loss uses each)"},
                 "batch_size": {"huge": "a batch larger than the training set is the whole set (full-batch "

@@ -10,7 +10,6 @@ f64 = torch.float64
 for _name in ("Capacity", "Crosstalk", "Learning", "Recall"):
     record(f"srnbook.memory.{_name}")
 
-SEED = {"zero": "0 is a valid seed", "huge": "10**12 is in [0, 2**64), a valid seed"}
 BUDGET = {"huge": "a largest number of steps: the run stops at its first fixed point (or 2-cycle)"}
 FLOAT32 = {"other precision": "the function works in the floating dtype it is given (float32 in, float32 out)"}
 
@@ -53,14 +52,14 @@ def _():
 
 
 @example("srnbook.memory.correlated_keys",
-         valid={"seed": SEED, "correlation": {"zero": "zero correlation gives orthonormal keys",
+         valid={"correlation": {"zero": "zero correlation gives orthonormal keys",
                                               "negative": "c = -1/(n-1) is the most negative Gram matrix "
                                                           "for n = 2 keys"}})
 def _():
     return m.correlated_keys, dict(n=2, d=3, correlation=0.5, seed=0, dtype=f64)
 
 
-@example("srnbook.memory.gaussian_inputs", valid={"seed": SEED, "C": FLOAT32})
+@example("srnbook.memory.gaussian_inputs", valid={"C": FLOAT32})
 def _():
     return m.gaussian_inputs, dict(samples=5, C=_C(), seed=0)
 
@@ -85,7 +84,7 @@ def _():
     return m.oja_flow, dict(C=_C(), w0=_w0(), times=torch.tensor([0.0, 0.5, 1.0], dtype=f64))
 
 
-@example("srnbook.memory.random_patterns", valid={"seed": SEED})
+@example("srnbook.memory.random_patterns")
 def _():
     return m.random_patterns, dict(P=2, N=5, seed=0, dtype=f64)
 
@@ -118,7 +117,7 @@ def _():
                                b=torch.zeros(6, dtype=f64), max_steps=5)
 
 
-@example("srnbook.memory.asynchronous", valid={"seed": SEED, "max_sweeps": BUDGET})
+@example("srnbook.memory.asynchronous", valid={"max_sweeps": BUDGET})
 def _():
     patterns = _patterns()
     return m.asynchronous, dict(W=m.hopfield_weights(patterns), s0=m.corrupt(patterns, 0.2),
@@ -126,7 +125,7 @@ def _():
 
 
 @example("srnbook.memory.corrupt",
-         valid={"seed": SEED, "fraction": {"zero": "flipping no bit gives a copy"},
+         valid={"fraction": {"zero": "flipping no bit gives a copy"},
                 "pattern": {**FLOAT32, "missing dimension": "one pattern (N,) is valid, as documented"}})
 def _():
     return m.corrupt, dict(pattern=_patterns(), fraction=0.2, seed=0)
@@ -139,7 +138,7 @@ def _():
 
 
 @example("srnbook.memory.capacity_curve",
-         valid={"seed": SEED, "max_sweeps": BUDGET,
+         valid={"max_sweeps": BUDGET,
                 "noise": {"zero": "recall from the stored pattern itself is valid"},
                 "threshold": {"zero": "a threshold of 0 (every nonnegative overlap counts) is valid, if lax"}})
 def _():
