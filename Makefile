@@ -57,6 +57,8 @@ benchmark: $(STAMP)
 # Long experiments: write the JSON results the chapters load (about 2.7 hours on two cores).
 experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --workers 2
+	$(BIN)/python -m srnbook.experiments vanishing_sweep --workers 2
+	$(BIN)/python -m srnbook.experiments long_lags --workers 2
 	$(BIN)/python -m srnbook.experiments fastweights --workers 2
 	$(BIN)/python -m srnbook.experiments fastweights_network
 	$(BIN)/python -m srnbook.experiments hessian_free --workers 2
@@ -67,6 +69,8 @@ experiments: $(STAMP)
 
 experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --quick --out /tmp/vanishing-quick.json
+	$(BIN)/python -m srnbook.experiments vanishing_sweep --quick --out /tmp/vanishing_sweep-quick.json
+	$(BIN)/python -m srnbook.experiments long_lags --quick --out /tmp/long_lags-quick.json
 	$(BIN)/python -m srnbook.experiments fastweights --quick --out /tmp/fastweights-quick.json
 	$(BIN)/python -m srnbook.experiments fastweights_network --quick --out /tmp/fastweights_network-quick.json
 	$(BIN)/python -m srnbook.experiments hessian_free --quick --out /tmp/hessian_free-quick.json

@@ -44,7 +44,7 @@ What this module provides:
 * the models, each "one-hot input -> learned embedding -> one recurrent layer ->
   ReLU hidden layer -> 10 logits" as in the paper: :class:`FastWeightsRNN`,
   :class:`IRNN` (Le, Jaitly & Hinton 2015, on :class:`torch.nn.RNN`), :class:`LSTMNet`
-  (:class:`torch.nn.LSTM`); :func:`make_retrieval_model`, :func:`count_parameters`;
+  (:class:`srnbook.gated.LSTM`); :func:`make_retrieval_model`, :func:`count_parameters`;
   :func:`fast_weights` (the :math:`A(t)` of given hidden states);
 * :func:`train_retrieval`: Adam on minibatches of the training split, with validation
   and test error along the way, a sequence and a CPU-time budget.
@@ -104,6 +104,7 @@ from tqdm.auto import tqdm
 from ._validation import (check_bool, check_choice, check_dtype, check_float, check_instance,
                           check_int_tensor, check_memory, check_positive_float, check_positive_int,
                           check_seed, check_tensor)
+from .gated import LSTM
 from .training import Summarized
 
 Tensor = torch.Tensor
@@ -138,8 +139,12 @@ PAPER_TABLE_1 = {
 }
 """Test error rates (percent) of Table 1 by model and number R of recurrent units.
 
-Not checked with the search tool: the values commonly cited for the paper. A-LSTM is
-the associative LSTM of Danihelka et al. (2016), not implemented here."""
+As cited: the paper's section 4.1 and Table 1 could not be opened in the sources searched
+(no arXiv version, v1 to v3, nor the NIPS text), so the versions could not be compared; all
+twelve values agree with a study note written from the paper's PDF, and no source gives
+other values. The public reimplementation of Fan Wu (github.com/jxwufan/AssociativeRetrieval)
+reports 0 % error for fast weights at R = 50, as in the table. A-LSTM is the associative
+LSTM of Danihelka et al. (2016), not implemented here."""
 
 
 # ---------------------------------------------------------------------- the task
@@ -664,7 +669,8 @@ class IRNN(nn.Module):
 
 
 class LSTMNet(nn.Module):
-    """An LSTM baseline (:class:`torch.nn.LSTM`, PyTorch's initialization) with the same embedding and head."""
+    """An LSTM baseline (:class:`srnbook.gated.LSTM` with the forget gate, initialized as
+    :class:`torch.nn.LSTM`) with the same embedding and head."""
 
     def __init__(self, input_size: int = N_SYMBOLS, hidden_size: int = 50, *,
                  embedding: int | None = PAPER_EMBEDDING,
@@ -676,7 +682,7 @@ class LSTMNet(nn.Module):
                             + _head_parameters(d, m, o), dtype, input_size=u, hidden_size=d, embedding=e,
                             head_size=m, classes=o)
         self.embed = _embedding(u, embedding, dtype)
-        self.lstm = nn.LSTM(e, d, batch_first=True, dtype=dtype)
+        self.lstm = LSTM(e, d, dtype=dtype)
         self.head = classifier_head(d, m, o, dtype=dtype)
         self._input_size = u
 
@@ -688,8 +694,8 @@ class LSTMNet(nn.Module):
 
     def forward(self, x: Tensor) -> RetrievalOutput:
         """Run over ``x`` ``(B, T, u)``; ``h`` are the LSTM's outputs (not its cell states)."""
-        x = _check_input(x, self.input_size, self.lstm.weight_hh_l0.dtype)
-        h, _ = self.lstm(x if self.embed is None else self.embed(x))
+        x = _check_input(x, self.input_size, self.lstm.weight_hh.dtype)
+        h = self.lstm(x if self.embed is None else self.embed(x)).h
         return RetrievalOutput(self.head(h[:, -1]), h, h[:, -1])
 
 

@@ -68,6 +68,7 @@ from torch import nn
 from ._validation import (
     ArgumentTypeError,
     check_bool,
+    check_choice,
     check_dtype,
     check_float,
     check_memory,
@@ -490,3 +491,343 @@ class SCRN(nn.Module):
             hs.append(h)
             ss.append(s)
         return SCRNOutput(_stack(hs, masks), _stack(ss, masks), h, s)
+
+
+# ---------------------------------------------------------------------- a gated layer with a readout
+
+
+class ReadoutOutput(NamedTuple):
+    """What :meth:`Readout.forward` returns.
+
+    Attributes
+    ----------
+    y: ``(B, T, o)`` outputs :math:`\\hat y_1, \\dots, \\hat y_T` (zero at padded steps).
+    states: the layer's own output (:class:`LSTMOutput`, :class:`GRUOutput` or :class:`SCRNOutput`).
+    """
+
+    y: Tensor
+    states: NamedTuple
+
+
+class Readout(nn.Module):
+    r"""A gated layer read out linearly: :math:`\hat y_t = V h_t + b_y` (SCRN: :math:`V [h_t; s_t] + b_y`).
+
+    The network the book trains on the long-lag tasks (:func:`srnbook.training.make_gated_model`):
+    the layer's states go through one linear map, with no output squashing (the outputs are the
+    prediction of a regression task or the logits of a classification task, as for
+    :func:`srnbook.training.make_model`'s SRNs).
+
+    Parameters
+    ----------
+    layer
+        An :class:`LSTM`, :class:`GRU` or :class:`SCRN`.
+    output_size
+        The size :math:`o` of each output.
+
+    Examples
+    --------
+    >>> net = Readout(GRU(2, 3), 1)
+    >>> tuple(net(torch.zeros(4, 5, 2)).y.shape)
+    (4, 5, 1)
+    """
+
+    def __init__(self, layer: nn.Module, output_size: int):
+        super().__init__()
+        if not isinstance(layer, (LSTM, GRU, SCRN)):
+            raise ArgumentTypeError(f"layer must be an srnbook.gated LSTM, GRU or SCRN, "
+                                    f"got {type(layer).__name__}")
+        o = check_positive_int(output_size, "output_size")
+        width = layer.hidden_size + (layer.context_size if isinstance(layer, SCRN) else 0)
+        dtype = next(layer.parameters()).dtype
+        check_memory(o * (width + 1) * dtype.itemsize, "the readout's parameters", "output_size")
+        self.layer = layer
+        self.readout = nn.Linear(width, o, dtype=dtype)
+
+    @property
+    def input_size(self) -> int:
+        return self.layer.input_size
+
+    @property
+    def output_size(self) -> int:
+        return self.readout.out_features
+
+    def forward(self, x: Tensor, lengths=None) -> ReadoutOutput:
+        r"""``y[:, t - 1]`` :math:`= V h_t + b_y` for ``x`` ``(B, T, u)`` and optional ``lengths`` ``(B,)``."""
+        states = self.layer(x, lengths)
+        h = torch.cat([states.h, states.s], -1) if isinstance(self.layer, SCRN) else states.h
+        y = self.readout(h)
+        masks = _step_masks(lengths, x.shape[0], x.shape[1], x.device)  # checked by the layer already
+        if masks is not None:
+            y = torch.where(masks.transpose(0, 1), y, 0.0)  # zero at padded steps, like the states
+        return ReadoutOutput(y, states)
+
+
+# ---------------------------------------------------------------------- Jacobians of the carried state
+
+
+def _check_recurrent(model) -> nn.Module:
+    """``model``: an :class:`~srnbook.srn.SRN`, :class:`LSTM`, :class:`GRU` or :class:`SCRN`."""
+    from .srn import SRN
+
+    if not isinstance(model, (SRN, LSTM, GRU, SCRN)):
+        raise ArgumentTypeError(f"model must be an srnbook SRN, LSTM, GRU or SCRN, got {type(model).__name__}")
+    return model
+
+
+def _state_layout(model) -> tuple[int, slice]:
+    """The size :math:`D` of the carried state and the slice of its memory part."""
+    if isinstance(model, LSTM):
+        d = model.hidden_size
+        return 2 * d, slice(d, 2 * d)  # (h, c): the cells
+    if isinstance(model, SCRN):
+        d, k = model.hidden_size, model.context_size
+        return d + k, slice(d, d + k)  # (h, s): the context units
+    return model.hidden_size, slice(0, model.hidden_size)  # SRN, GRU: h
+
+
+def _rows(v: Tensor, A: Tensor) -> Tensor:
+    """``diag(v) A`` for a batch: ``v`` ``(B, n)``, ``A`` ``(n, m)`` -> ``(B, n, m)``."""
+    return v.unsqueeze(-1) * A
+
+
+def _step_jacobian(model, x: Tensor, s: Tensor, truncated: bool) -> tuple[Tensor, Tensor]:
+    """One step from the carried state ``s`` ``(B, D)`` with input ``x`` ``(B, u)``: the new state
+    ``(B, D)`` and the step's Jacobian ``(B, D, D)``, in closed form (the tests check it with autograd)."""
+    if isinstance(model, LSTM):
+        d = model.hidden_size
+        h, c = s[:, :d], s[:, d:]
+        z = x @ model.weight_ih.t() + model.bias + h @ model.weight_hh.t()
+        R = model.weight_hh.chunk(4 if model.forget_gate else 3, dim=0)
+        if model.forget_gate:
+            (zi, zf, zg, zo), (Ri, Rf, Rg, Ro) = z.chunk(4, dim=1), R
+            f = torch.sigmoid(zf)
+        else:
+            (zi, zg, zo), (Ri, Rg, Ro) = z.chunk(3, dim=1), R
+            f = torch.ones_like(c)
+        i, g, o = torch.sigmoid(zi), torch.tanh(zg), torch.sigmoid(zo)
+        c_new = f * c + i * g
+        tc = torch.tanh(c_new)
+        h_new = o * tc
+        dc_dc = torch.diag_embed(f)  # the carousel: I without the forget gate
+        if truncated:
+            dc_dh = s.new_zeros(s.shape[0], d, d)
+            dh_dh = s.new_zeros(s.shape[0], d, d)
+        else:
+            dc_dh = _rows(g * i * (1 - i), Ri) + _rows(i * (1 - g ** 2), Rg)
+            if model.forget_gate:
+                dc_dh = dc_dh + _rows(c * f * (1 - f), Rf)
+            dh_dh = _rows(tc * o * (1 - o), Ro) + (o * (1 - tc ** 2)).unsqueeze(-1) * dc_dh
+        dh_dc = (o * (1 - tc ** 2)).unsqueeze(-1) * dc_dc
+        M = torch.cat([torch.cat([dh_dh, dh_dc], 2), torch.cat([dc_dh, dc_dc], 2)], 1)
+        return torch.cat([h_new, c_new], 1), M
+    if isinstance(model, GRU):
+        h = s
+        pr, pz, pn = (x @ model.weight_ih.t() + model.bias_ih).chunk(3, dim=1)
+        qr, qz, qn = (h @ model.weight_hh.t() + model.bias_hh).chunk(3, dim=1)
+        Rr, Rz, Rn = model.weight_hh.chunk(3, dim=0)
+        r, z = torch.sigmoid(pr + qr), torch.sigmoid(pz + qz)
+        n = torch.tanh(pn + r * qn)
+        dr = _rows(r * (1 - r), Rr)
+        dz = _rows(z * (1 - z), Rz)
+        dn = (1 - n ** 2).unsqueeze(-1) * (qn.unsqueeze(-1) * dr + _rows(r, Rn))
+        M = torch.diag_embed(z) + (h - n).unsqueeze(-1) * dz + (1 - z).unsqueeze(-1) * dn
+        return (1 - z) * n + z * h, M
+    if isinstance(model, SCRN):
+        d, k, a = model.hidden_size, model.context_size, model.alpha
+        h, ctx = s[:, :d], s[:, d:]
+        ctx_new = (1 - a) * (x @ model.B.t()) + a * ctx
+        h_new = torch.sigmoid(ctx_new @ model.P.t() + x @ model.A.t() + h @ model.R.t())
+        slope = h_new * (1 - h_new)
+        top = torch.cat([_rows(slope, model.R), a * _rows(slope, model.P)], 2)
+        bottom = torch.cat([s.new_zeros(s.shape[0], k, d),
+                            a * torch.eye(k, dtype=s.dtype, device=s.device).expand(s.shape[0], k, k)], 2)
+        return torch.cat([h_new, ctx_new], 1), torch.cat([top, bottom], 1)
+    a = x @ model.U.t() + s @ model.W.t() + model.b  # SRN
+    h_new = model.activation.fn(a)
+    return h_new, _rows(model.activation.derivative(a, h_new), model.W)
+
+
+def state_jacobians(model: nn.Module, x: Tensor, *, truncated: bool = False) -> Tensor:
+    r"""The Jacobians :math:`\partial s_T/\partial s_{T-n}` of the carried state, for every lag :math:`n`.
+
+    The carried state :math:`s_t` is what one step passes to the next: :math:`h_t` for an
+    :class:`~srnbook.srn.SRN` and a :class:`GRU`, the pair :math:`(h_t, c_t)` for an :class:`LSTM`
+    and :math:`(h_t, s_t)` for an :class:`SCRN` (in that order: ``D`` = :math:`d`, :math:`2d`,
+    :math:`d + k` numbers). One step is a map :math:`s_t = F_t(s_{t-1})` with Jacobian
+    :math:`M_t = \partial F_t/\partial s_{t-1}` (``D x D``, through every gate), and by the chain rule
+
+    .. math::
+
+        \frac{\partial s_T}{\partial s_{T-n}} = M_T M_{T-1} \cdots M_{T-n+1}, \qquad
+        \frac{\partial s_T}{\partial s_T} = I .
+
+    Each block is a partial derivative with the rest of :math:`s_{T-n}` held: the block
+    :math:`\partial c_T/\partial c_k` of an LSTM holds :math:`h_k` (it does not follow :math:`c_k`
+    through :math:`h_k = o_k \odot \tanh(c_k)`), so that at lag 1 it is exactly
+    :math:`\operatorname{diag}(f_T)` (:math:`I` without the forget gate).
+
+    Parameters
+    ----------
+    model
+        An :class:`~srnbook.srn.SRN`, :class:`LSTM`, :class:`GRU` or :class:`SCRN`.
+    x
+        ``(B, T, u)`` inputs (no padding) in the model's dtype, finite; the initial state is zero.
+    truncated
+        LSTM only: cut the dependence of the gates and the cell input on :math:`h_{t-1}` (treat
+        :math:`W h_{t-1}` as a constant), as the truncated gradient of Hochreiter & Schmidhuber
+        (1997) does. Then :math:`\partial c_t/\partial c_{t-1} = \operatorname{diag}(f_t)`, and
+        :math:`I` along the 1997 carousel, at every step.
+
+    Returns
+    -------
+    Tensor
+        ``(B, T + 1, D, D)``, detached: entry ``[i, n]`` is :math:`\partial s_T/\partial s_{T-n}`
+        for sequence ``i`` (:math:`n = T` is the initial state :math:`s_0`).
+
+    Examples
+    --------
+    >>> torch.manual_seed(0)
+    >>> J = state_jacobians(LSTM(2, 3, forget_gate=False), torch.randn(1, 5, 2), truncated=True)
+    >>> bool(torch.allclose(J[0, 5, 3:, 3:], torch.eye(3)))  # dc_T/dc_0 = I
+    True
+    """
+    model = _check_recurrent(model)
+    truncated = check_bool(truncated, "truncated")
+    if truncated and not isinstance(model, LSTM):
+        raise ValueError(f"truncated=True cuts the gates' dependence on h and applies to an LSTM only, "
+                         f"got a {type(model).__name__}")
+    dtype = next(model.parameters()).dtype
+    D, _ = _state_layout(model)
+    x, B, T = _check_input(x, model.input_size, dtype, D)
+    check_memory(2 * B * (T + 1) * D * D * dtype.itemsize, f"the {B} x {T + 1} Jacobians of size {D} x {D}", "x")
+    states, steps = [x.new_zeros(B, D)], []
+    with torch.no_grad():
+        for t in range(T):  # M_{t+1} = dF_{t+1}/ds_t, at s_t and the input x_{t+1} (x[:, t] in code)
+            state, M = _step_jacobian(model, x[:, t], states[-1], truncated)
+            states.append(state)
+            steps.append(M)
+        out = x.new_empty(B, T + 1, D, D)
+        out[:, 0] = torch.eye(D, dtype=dtype, device=x.device)
+        for n in range(1, T + 1):
+            out[:, n] = out[:, n - 1] @ steps[T - n]
+    return out.detach()
+
+
+def cell_jacobian_norms(model: nn.Module, x: Tensor, *, part: str = "memory", ord=2,
+                        truncated: bool = False) -> Tensor:
+    r"""Norms of :math:`\partial s_T/\partial s_{T-n}` against the lag :math:`n`: how much of an error
+    signal at the last step reaches each earlier state.
+
+    With the Jacobians of :func:`state_jacobians`, entry ``[i, n]`` is the norm of
+
+    * ``part="memory"``: the block of the unit that carries memory: :math:`\partial c_T/\partial c_{T-n}`
+      for an :class:`LSTM` (with :math:`h_{T-n}` held), :math:`\partial s_T/\partial s_{T-n}` of the
+      context units of an :class:`SCRN` (exactly :math:`\alpha^n I`), :math:`\partial h_T/\partial h_{T-n}`
+      for a :class:`GRU` and an :class:`~srnbook.srn.SRN`;
+    * ``part="state"``: the whole Jacobian of the carried state (:math:`(h, c)`, :math:`(h, s)` or :math:`h`).
+
+    Parameters
+    ----------
+    model
+        An :class:`~srnbook.srn.SRN`, :class:`LSTM`, :class:`GRU` or :class:`SCRN`.
+    x
+        ``(B, T, u)`` inputs (no padding) in the model's dtype, finite.
+    part
+        ``"memory"`` (default) or ``"state"``.
+    ord
+        The matrix norm (:func:`srnbook.gradients.matrix_norm`): ``2`` (spectral, default),
+        ``"fro"``, ``"max"``, ``1`` or ``math.inf``.
+    truncated
+        As in :func:`state_jacobians` (LSTM only).
+
+    Returns
+    -------
+    Tensor
+        ``(B, T + 1)`` norms, entry ``[i, n]`` for lag :math:`n` (1 at :math:`n = 0` for ``ord`` 2).
+
+    Examples
+    --------
+    >>> torch.manual_seed(0)
+    >>> norms = cell_jacobian_norms(SCRN(2, 3, 4, alpha=0.5), torch.randn(2, 3, 2))
+    >>> [round(v, 4) for v in norms[0].tolist()]
+    [1.0, 0.5, 0.25, 0.125]
+    """
+    from .gradients import _check_ord, _matrix_norm
+
+    model = _check_recurrent(model)
+    check_choice(part, "part", ("memory", "state"))
+    ord = _check_ord(ord)
+    J = state_jacobians(model, x, truncated=truncated)
+    if part == "memory":
+        _, memory = _state_layout(model)
+        J = J[..., memory, memory]
+    return _matrix_norm(J, ord)
+
+
+class LSTMTrace(NamedTuple):
+    """What :func:`lstm_trace` returns: the gates and states of an LSTM at every step, ``(B, T, d)`` each.
+
+    Attributes
+    ----------
+    i: input gates :math:`i_t`.
+    f: forget gates :math:`f_t` (all ones for the 1997 LSTM, which has none).
+    g: cell inputs :math:`g_t`.
+    o: output gates :math:`o_t`.
+    c: cell states :math:`c_t`.
+    h: hidden states :math:`h_t`.
+    """
+
+    i: Tensor
+    f: Tensor
+    g: Tensor
+    o: Tensor
+    c: Tensor
+    h: Tensor
+
+
+def lstm_trace(model: nn.Module, x: Tensor) -> LSTMTrace:
+    r"""Run an :class:`LSTM` over ``x`` and record its gates :math:`i_t, f_t, o_t`, cell input :math:`g_t`
+    and states :math:`c_t, h_t` at every step (the equations of the module docstring).
+
+    Parameters
+    ----------
+    model
+        An :class:`LSTM`, or a :class:`Readout` whose layer is one.
+    x
+        ``(B, T, u)`` inputs (no padding) in the model's dtype, finite; the initial state is zero.
+
+    Returns
+    -------
+    LSTMTrace
+        ``(i, f, g, o, c, h)``, each ``(B, T, d)`` and detached; step :math:`t` is index ``t - 1``.
+
+    Examples
+    --------
+    >>> torch.manual_seed(0)
+    >>> trace = lstm_trace(LSTM(2, 3, forget_gate=False), torch.randn(4, 5, 2))
+    >>> tuple(trace.o.shape), bool((trace.f == 1).all())
+    ((4, 5, 3), True)
+    """
+    layer = model.layer if isinstance(model, Readout) else model
+    if not isinstance(layer, LSTM):
+        raise ArgumentTypeError(f"model must be an srnbook LSTM or a Readout of one, got {type(model).__name__}"
+                                + (f" of a {type(layer).__name__}" if isinstance(model, Readout) else ""))
+    d = layer.hidden_size
+    x, B, T = _check_input(x, layer.input_size, layer.weight_hh.dtype, 12 * d)
+    h, c = x.new_zeros(B, d), x.new_zeros(B, d)
+    rows = {name: [] for name in LSTMTrace._fields}
+    with torch.no_grad():
+        for t in range(T):
+            z = x[:, t] @ layer.weight_ih.t() + layer.bias + h @ layer.weight_hh.t()
+            if layer.forget_gate:
+                zi, zf, zg, zo = z.chunk(4, dim=1)
+                f = torch.sigmoid(zf)
+            else:
+                zi, zg, zo = z.chunk(3, dim=1)
+                f = torch.ones_like(c)
+            i, g, o = torch.sigmoid(zi), torch.tanh(zg), torch.sigmoid(zo)
+            c = f * c + i * g
+            h = o * torch.tanh(c)
+            for name, value in zip(LSTMTrace._fields, (i, f, g, o, c, h)):
+                rows[name].append(value)
+    return LSTMTrace(*(torch.stack(rows[name], 1).detach() for name in LSTMTrace._fields))

@@ -1214,3 +1214,145 @@ def plot_output_match(target: torch.Tensor, output: torch.Tensor, title: str = "
         top.set_title(title, fontsize=10)
     plt.close(fig)
     return fig
+
+
+# ---- gated units chapter
+
+
+def plot_gradient_flow(profiles: dict, floor: float = 1e-30, title: str = ""):
+    r"""How far an error signal travels back, for several networks on one pair of axes.
+
+    ``profiles`` maps a label to a ``(n,)`` sequence of norms (>= 0) indexed by the lag
+    :math:`T - k`, e.g. the median over a batch of :func:`srnbook.gated.cell_jacobian_norms`
+    (:math:`\|\partial c_T/\partial c_k\|_2` for an LSTM, :math:`\|\partial h_T/\partial h_k\|_2` for
+    an SRN). The norm axis is logarithmic, exact zeros are drawn at ``floor`` (in (0, 1]), and a
+    dotted line marks the norm 1 of the identity (an error signal kept unchanged)."""
+    profiles = _labelled(profiles, "profiles")
+    floor = _floor(floor)
+    title = _text(title, "title")
+    lines = {label: _values(v, f"profiles[{label!r}]", low=0.0) for label, v in profiles.items()}
+    fig, ax = plt.subplots(figsize=(6.4, 3.8), layout="tight")
+    for j, (label, values) in enumerate(lines.items()):
+        ax.plot(range(len(values)), values.clamp_min(floor).numpy(), color=f"C{j}", lw=1.8, label=label)
+    ax.axhline(1.0, color="k", ls=":", lw=1)
+    ax.set_yscale("log")
+    ax.set_xlabel("lag $T - k$")
+    ax.set_ylabel("median norm of the Jacobian")
+    ax.legend(fontsize=8, loc="lower left")
+    if title:
+        ax.set_title(title, fontsize=10)
+    plt.close(fig)
+    return fig
+
+
+def plot_success_curves(runs, target: float = 0.99, labels: dict | None = None):
+    r"""Validation success rate against the training sequences seen, one line per run.
+
+    ``runs`` is a nonempty list of dicts with keys ``"task"``, ``"network"`` and ``"history"`` (a
+    list of ``[sequences seen, loss, success rate]`` rows, as :func:`srnbook.training.train`'s
+    summary stores them), e.g. ``result["runs"]`` of :mod:`srnbook.experiments.long_lags`. One panel
+    per task, one colour per network (``labels`` maps a network to its legend label), and a dashed
+    line at ``target`` (in (0, 1]), the success rate that counts as solved."""
+    if not isinstance(runs, (list, tuple)) or not runs:
+        raise ArgumentTypeError(f"runs must be a nonempty list of run dicts, got {_shown(runs)}")
+    target = check_float(target, "target", low=0.0, low_open=True, high=1.0)
+    if labels is not None and not isinstance(labels, dict):
+        raise ArgumentTypeError(f"labels must be a dict network -> label, got {_shown(labels)}")
+    curves = []
+    for j, run in enumerate(runs):
+        if not isinstance(run, dict) or not {"task", "network", "history"} <= set(run):
+            raise ValueError(f"runs[{j}] must be a dict with 'task', 'network' and 'history', got {_shown(run)}")
+        history = _values(run["history"], f"runs[{j}]['history']", ndim=2)
+        if history.shape[1] != 3:
+            raise ValueError(f"runs[{j}]['history'] must have rows [seen, loss, success rate], "
+                             f"got shape {tuple(history.shape)}")
+        _values(history[:, 2], f"runs[{j}]['history'] (success rates)", low=0.0, high=1.0)
+        curves.append((_text(run["task"], f"runs[{j}]['task']"), _text(run["network"], f"runs[{j}]['network']"),
+                       history))
+    tasks = list(dict.fromkeys(task for task, _, _ in curves))
+    networks = list(dict.fromkeys(network for _, network, _ in curves))
+    fig, axes = plt.subplots(1, len(tasks), figsize=(3.6 * len(tasks) + 0.6, 3.2), squeeze=False, sharey=True,
+                             layout="tight")
+    for ax, task in zip(axes[0], tasks):
+        for _, network, history in (c for c in curves if c[0] == task):
+            ax.plot(history[:, 0].numpy(), history[:, 2].numpy(), color=f"C{networks.index(network)}",
+                    lw=1.2, alpha=0.8)
+        ax.axhline(target, color="k", ls="--", lw=0.8)
+        ax.set_xlabel("training sequences seen")
+        ax.set_title(task.replace("_", " "), fontsize=9)
+        ax.set_ylim(-0.02, 1.02)
+    axes[0][0].set_ylabel("validation success rate")
+    for j, network in enumerate(networks):
+        name = labels.get(network, network) if labels else network
+        axes[0][-1].plot([], [], color=f"C{j}", label=str(name))
+    axes[0][-1].legend(fontsize=8, loc="center right")
+    plt.close(fig)
+    return fig
+
+
+def plot_lstm_step(trace, x, step: int, marked=(), prediction: float | None = None):
+    r"""One frame of the LSTM stepper: the sequence up to step ``step`` (1-based) of one sequence.
+
+    ``trace`` is an :class:`srnbook.gated.LSTMTrace` of one sequence (fields ``(1, T, d)`` or
+    ``(T, d)``), ``x`` its ``(T, u)`` inputs. Rows: the inputs, the input gates :math:`i_t`, the forget
+    gates :math:`f_t` (only if the LSTM has them, i.e. they are not all 1), the output gates
+    :math:`o_t` and the cell states :math:`c_t` (cells on the vertical axis), shown up to ``step``;
+    the steps in ``marked`` (1-based, e.g. the adding problem's marked steps) are outlined in red.
+    ``prediction`` (optional) is written in the title."""
+    from .gated import LSTMTrace
+
+    if not isinstance(trace, LSTMTrace):
+        raise ArgumentTypeError(f"trace must be an srnbook.gated.LSTMTrace, got {_shown(trace)}")
+    fields = {}
+    for name in LSTMTrace._fields:
+        value = _values(getattr(trace, name), f"trace.{name}", ndim=(2, 3))
+        if value.dim() == 3:
+            if value.shape[0] != 1:
+                raise ValueError(f"trace.{name} must hold one sequence, got shape {tuple(value.shape)}")
+            value = value[0]
+        fields[name] = value
+    T, d = fields["c"].shape
+    if any(v.shape != (T, d) for v in fields.values()):
+        raise ValueError("trace must have fields of one shape (T, d)")
+    x = _values(x, "x", ndim=2)
+    if x.shape[0] != T:
+        raise ValueError(f"x must have the {T} steps of trace, got shape {tuple(x.shape)}")
+    step = check_int(step, "step", low=1, high=T)
+    if isinstance(marked, torch.Tensor) and not marked.is_floating_point() and marked.dim() == 1:
+        marked = marked.tolist()
+    if not isinstance(marked, (list, tuple)):
+        raise ArgumentTypeError(f"marked must be a list of steps (integers), got {_shown(marked)}")
+    marked = [check_int(m, f"marked[{j}]", low=1, high=T) for j, m in enumerate(marked)]
+    if prediction is not None:
+        prediction = check_float(prediction, "prediction")
+    rows = [("input $x_t$\n(blue -1, red 1)", x, (-1.0, 1.0), "coolwarm"),
+            ("input gate $i_t$\n(dark 0, yellow 1)", fields["i"], (0.0, 1.0), "viridis")]
+    if not bool((fields["f"] == 1).all()):
+        rows.append(("forget gate $f_t$\n(dark 0, yellow 1)", fields["f"], (0.0, 1.0), "viridis"))
+    bound = max(1.0, float(fields["c"].abs().max()))
+    rows += [("output gate $o_t$\n(dark 0, yellow 1)", fields["o"], (0.0, 1.0), "viridis"),
+             (f"cell state $c_t$\n(blue {-bound:.1f}, red {bound:.1f})", fields["c"], (-bound, bound), "coolwarm")]
+    heights = [0.6 if name.startswith("input $") else 1.0 for name, *_ in rows]
+    # no colour bars and a fixed layout: a frame of the stepper is drawn many times, and cheaply
+    fig, axes = plt.subplots(len(rows), 1, figsize=(6.4, 0.6 + 0.75 * len(rows)), sharex=True,
+                             gridspec_kw={"height_ratios": heights, "hspace": 0.25})
+    fig.subplots_adjust(left=0.25, right=0.98, top=0.9, bottom=0.12)
+    for ax, (name, values, (low, high), cmap) in zip(axes, rows):
+        shown = values.t().clone()
+        shown[:, step:] = float("nan")
+        ax.imshow(shown.numpy(), aspect="auto", cmap=cmap, vmin=low, vmax=high, interpolation="nearest",
+                          extent=(0.5, T + 0.5, shown.shape[0] + 0.5, 0.5))
+        ax.set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+        ax.set_yticks([])
+        ax.grid(False)
+        for m in marked:
+            ax.add_patch(plt.Rectangle((m - 0.5, 0.5), 1, shown.shape[0], fill=False, ec="red", lw=1.5))
+        ax.axvline(step + 0.5, color="k", lw=1)
+    axes[-1].set_xlabel("step $t$")
+    axes[-1].set_xticks(range(1, T + 1, max(1, T // 10)))
+    text = f"step {step} of {T}"
+    if prediction is not None:
+        text += f"; output at the last step {float(prediction):.3f}"
+    axes[0].set_title(text, fontsize=9)
+    plt.close(fig)
+    return fig

@@ -643,12 +643,12 @@ def _batch(name: str, x: np.ndarray, y: np.ndarray, lengths: np.ndarray, positio
     x[np.arange(x.shape[1]) >= lengths[:, None]] = 0.0
     kind = "classification" if name in ("xor", "temporal_order", "temporal_order_3bit", "parity") else "regression"
     return Batch(
-        x=torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
-        y=torch.from_numpy(np.ascontiguousarray(y, dtype=np.float32)),
-        lengths=torch.from_numpy(lengths.astype(np.int64)),
+        x=torch.as_tensor(np.ascontiguousarray(x, dtype=np.float32)),  # on the default device
+        y=torch.as_tensor(np.ascontiguousarray(y, dtype=np.float32)),
+        lengths=torch.as_tensor(lengths.astype(np.int64)),
         kind=kind,
         task=name,
-        positions=torch.from_numpy(positions.astype(np.int64)),
+        positions=torch.as_tensor(positions.astype(np.int64)),
     )
 
 

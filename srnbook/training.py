@@ -10,7 +10,7 @@ r"""One small training loop for the long-time-lag tasks of :mod:`srnbook.tasks`.
 * ``"normalized"`` -- Galvan's normalized temporal components
   (:class:`srnbook.gradients.NormalizedComponents` on
   :func:`srnbook.gradients.temporal_components`);
-* ``"adam"`` -- :class:`torch.optim.Adam`, as a reference;
+* ``"adam"`` -- :class:`torch.optim.Adam`, as a reference (optionally after clipping, ``clip``);
 * ``"hf"`` -- Hessian-free optimization (:class:`srnbook.optim.HessianFree`), with the squared loss
   or the cross-entropy of the logits;
 * ``"kfac_independent"``, ``"kfac_option1"``, ``"kfac_option2"`` -- K-FAC
@@ -23,6 +23,10 @@ read at the last step :math:`T` only: the mean squared error
 cross-entropy of the softmax of :math:`\hat y_T` for classification tasks. So the model's
 output function :math:`g` must be the identity (:func:`make_model` builds it so): the
 outputs are the prediction (regression) or the logits (classification).
+
+The same loop trains a gated network (:class:`srnbook.gated.Readout`, built by
+:func:`make_gated_model`) with the methods that need only its gradient,
+:data:`GATED_METHODS`.
 
 Training stops when the success rate (:func:`srnbook.tasks.success`) on a fixed, seeded
 validation batch reaches ``target`` ("solved"), or when the budget runs out: a number of
@@ -73,10 +77,11 @@ from .gradients import (
     omega,
     temporal_components,
 )
+from .gated import GRU, LSTM, SCRN, Readout
 from .optim import KFAC, HessianFree
 from .optim.hessian_free import Minibatch
 from .srn import SRN, _parameter_bytes
-from .tasks import _MIN_T, TASKS, Batch, _batch_bytes, _make_task, make_task, success_rate
+from .tasks import _MIN_T, TASKS, TOLERANCE, Batch, _batch_bytes, _make_task, make_task, success_rate
 
 Tensor = torch.Tensor
 
@@ -84,7 +89,13 @@ METHODS = ("sgd", "sgd_clip", "sgd_clip_omega", "normalized", "adam", "hf",
            "kfac_independent", "kfac_option1", "kfac_option2")
 """The training methods of :func:`train`."""
 
-INITS = ("small", "sparse", "esn", "identity", "orthogonal", "martens_sutskever")
+GATED_METHODS = ("sgd", "sgd_clip", "adam")
+"""The methods of :func:`train` for a gated network (those that need nothing but the gradient)."""
+
+GATED_KINDS = ("lstm1997", "lstm", "gru", "scrn")
+"""The gated networks of :func:`make_gated_model`."""
+
+INITS = ("small", "sparse", "esn", "identity", "orthogonal", "martens_sutskever", "pascanu")
 """The initializations of :func:`make_model`."""
 
 DEFAULT_LR = {"sgd": 0.1, "sgd_clip": 0.1, "sgd_clip_omega": 0.1, "normalized": 0.1, "adam": 0.01, "hf": 1.0,
@@ -170,7 +181,10 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
     * ``"martens_sutskever"`` -- the initialization of the HF code released with Martens & Sutskever
       (2011) (Sutskever's "release A", ``opt/r/demo.py``, read through the code search): 15 nonzero
       incoming weights per unit from :math:`\mathcal N(0, 1/15)` (:func:`~srnbook.gradients.init_sparse`
-      with scale :math:`1/\sqrt{15}`, no spectral-radius rescaling), then :math:`U \leftarrow U/4`.
+      with scale :math:`1/\sqrt{15}`, no spectral-radius rescaling), then :math:`U \leftarrow U/4`;
+    * ``"pascanu"`` -- the "smart tanh" initialization of Pascanu, Mikolov & Bengio (2013, sec. 4.1):
+      :math:`W` sparse, 15 nonzero incoming weights per unit, rescaled to :math:`\rho(W) = 0.95`;
+      :math:`U` and :math:`V` from :math:`\mathcal N(0, 0.01^2)`; biases 0.
 
     Where an initialization only sets :math:`W`, the other parameters keep the default
     uniform :math:`[-1/\sqrt d, 1/\sqrt d]` draw, made with the same seed. ``grad`` is the SRN's
@@ -194,6 +208,11 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
         init_esn(model, generator=g)
     elif init == "identity":
         init_identity(init_small_random(model, generator=g))
+    elif init == "pascanu":
+        init_sparse(model, nonzero=15, spectral_radius=0.95, generator=g)
+        with torch.no_grad():
+            for p in (model.U, model.V):
+                p.copy_(0.01 * torch.randn(p.shape, generator=g, dtype=p.dtype))
     elif init == "martens_sutskever":
         init_sparse(model, nonzero=15, scale=15 ** -0.5, generator=g)
         with torch.no_grad():
@@ -201,6 +220,32 @@ def make_model(task: str, d: int, activation: str = "tanh", init: str = "orthogo
     else:
         init_orthogonal(model, generator=g)
     return model
+
+
+def make_gated_model(task: str, kind: str, d: int, seed: int = 0) -> Readout:
+    r"""A gated network sized for ``task``: a layer of ``kind`` with :math:`d` units, read out linearly.
+
+    ``kind`` is one of :data:`GATED_KINDS`: ``"lstm1997"`` (:class:`~srnbook.gated.LSTM` without the
+    forget gate, Hochreiter & Schmidhuber 1997), ``"lstm"`` (with it, Gers et al. 2000), ``"gru"``
+    (:class:`~srnbook.gated.GRU`) or ``"scrn"`` (:class:`~srnbook.gated.SCRN` with :math:`d` sigmoid
+    and :math:`d` context units). Parameters are drawn as :class:`torch.nn.LSTM` draws them, seeded by
+    ``seed``; the readout (:class:`~srnbook.gated.Readout`) is linear, as :func:`make_model`'s output.
+    """
+    u, o = task_sizes(task)
+    check_choice(kind, "kind", GATED_KINDS)
+    d = check_positive_int(d, "d")
+    check_memory(4 * d * (u + d + 1) * torch.get_default_dtype().itemsize,
+                 f"the parameters of a gated layer with {d} units", "d")
+    seed = check_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if kind == "scrn":
+            layer = SCRN(u, d, d)
+        elif kind == "gru":
+            layer = GRU(u, d)
+        else:
+            layer = LSTM(u, d, forget_gate=kind == "lstm")
+        return Readout(layer, o)
 
 
 # ---------------------------------------------------------------------- the loss
@@ -222,10 +267,10 @@ def loss_function(batch: Batch) -> Callable[[Tensor], Tensor]:
 # ---------------------------------------------------------------------- training
 
 
-def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequences: int,
+def train(model: SRN | Readout, task: str, T: int, method: str, *, seed: int = 0, max_sequences: int,
           budget_seconds: float | None = None, batch_size: int = 32, lr: float | None = None,
           clip: float | None = None, omega_weight: float = 0.0, target: float = 0.99,
-          eval_every: int = 1024, eval_size: int = 512, progress: bool = False,
+          eval_every: int = 1024, eval_size: int = 512, tol: float = TOLERANCE, progress: bool = False,
           options: dict | None = None) -> TrainResult:
     r"""Train ``model`` in place on ``task`` with minimal length ``T`` by ``method`` (one of :data:`METHODS`).
 
@@ -239,7 +284,8 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
 
     Every ``eval_every`` sequences (and at the end) the success rate on a fixed validation batch
     of ``eval_size`` sequences (seeded by ``seed``, drawn apart from the training batches) is
-    measured; training stops once it is at least ``target``, after ``max_sequences`` training
+    measured, a regression output counting as right within ``tol`` of its target
+    (:func:`srnbook.tasks.success`); training stops once it is at least ``target``, after ``max_sequences`` training
     sequences, after ``budget_seconds`` of CPU time (:func:`time.process_time`, checked after
     each step), or on a NaN or infinite loss. With ``progress=True`` a tqdm bar shows the
     sequences seen. ``options`` are keyword arguments of the optimizer of ``"hf"``
@@ -261,8 +307,8 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
                  f"a validation batch of {eval_size} sequences of length {T}", "eval_size and T")
     budget_seconds = None if budget_seconds is None else check_positive_float(budget_seconds, "budget_seconds")
     lr = DEFAULT_LR[method] if lr is None else check_positive_float(lr, "lr")
-    if lr > torch.finfo(model.W.dtype).max:
-        raise ValueError(f"lr = {lr!r} overflows the model's dtype {model.W.dtype}: "
+    if lr > torch.finfo(next(model.parameters()).dtype).max:
+        raise ValueError(f"lr = {lr!r} overflows the model's dtype {next(model.parameters()).dtype}: "
                          f"every step would be infinite")
     if clip is None and method in ("sgd_clip", "sgd_clip_omega"):
         clip = DEFAULT_CLIP
@@ -272,6 +318,7 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
         raise ValueError(f"omega_weight is for method 'sgd_clip_omega' only, got {omega_weight!r} with {method!r}")
     if method == "sgd_clip_omega" and omega_weight == 0:
         omega_weight = DEFAULT_OMEGA_WEIGHT
+    tol = check_positive_float(tol, "tol")
     target = check_positive_float(target, "target")
     if target > 1:
         raise ValueError(f"target must be a success rate in (0, 1], got {target!r}")
@@ -294,7 +341,7 @@ def train(model: SRN, task: str, T: int, method: str, *, seed: int = 0, max_sequ
             out_of_budget = seen >= max_sequences or diverged or (
                 budget_seconds is not None and time.process_time() - start_cpu >= budget_seconds)
             if seen >= next_eval or out_of_budget:
-                rate = evaluate(model, validation)
+                rate = evaluate(model, validation, tol)
                 history.append((seen, loss, rate))
                 bar.set_postfix(loss=f"{loss:.3g}", success=f"{rate:.2f}")
                 next_eval = seen + eval_every
@@ -320,15 +367,16 @@ def _draw(task: str, n: int, T: int, rng: np.random.Generator) -> Batch:
 
 
 @torch.no_grad()
-def evaluate(model: SRN, batch: Batch) -> float:
-    """The success rate of ``model`` on ``batch`` (:func:`srnbook.tasks.success_rate`); the batch's
-    float32 inputs are cast to the model's dtype."""
-    check_instance(model, "model", SRN, "an srnbook.SRN")
+def evaluate(model: SRN | Readout, batch: Batch, tol: float = TOLERANCE) -> float:
+    """The success rate of ``model`` on ``batch`` (:func:`srnbook.tasks.success_rate` with tolerance
+    ``tol``); the batch's float32 inputs are cast to the model's dtype."""
+    check_instance(model, "model", (SRN, Readout), "an srnbook.SRN or an srnbook.gated.Readout")
     check_instance(batch, "batch", Batch, "a srnbook.tasks.Batch")
     if batch.x.shape[2] != model.input_size or batch.y.shape[1] != model.output_size:
         raise ValueError(f"batch must have inputs of size {model.input_size} and targets of size "
                          f"{model.output_size} for model, got {batch.x.shape[2]} and {batch.y.shape[1]}")
-    return success_rate(batch, model(batch.x.to(model.W.dtype), batch.lengths).y)
+    dtype = next(model.parameters()).dtype
+    return success_rate(batch, model(batch.x.to(dtype), batch.lengths).y, tol)
 
 
 def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_weight: float,
@@ -420,11 +468,13 @@ def _check_options(options, method: str, model: SRN) -> dict:
 
 
 def _check_problem(model, task, T, method):
-    if not isinstance(model, SRN):
-        raise ValueError(f"model must be an srnbook.SRN, got {type(model).__name__}")
+    if not isinstance(model, (SRN, Readout)):
+        raise ValueError(f"model must be an srnbook.SRN or an srnbook.gated.Readout, got {type(model).__name__}")
     check_choice(task, "task", tuple(TASKS))
     check_choice(method, "method", METHODS)
-    if model.output != "identity":
+    if isinstance(model, Readout) and method not in GATED_METHODS:
+        raise ValueError(f"method must be one of {GATED_METHODS} for a gated network, got {method!r}")
+    if isinstance(model, SRN) and model.output != "identity":
         raise ValueError(f"model.output must be 'identity' (the loss applies softmax itself), got {model.output!r}")
     u, o = task_sizes(task)
     if (model.input_size, model.output_size) != (u, o):

@@ -214,3 +214,42 @@ class DFAStepper(anywidget.AnyWidget):
     def __repr__(self) -> str:  # short and stable (the default would print every trait)
         return (f"DFAStepper({len(self.delta)} states, alphabet {tuple(self.alphabet)}, "
                 f"word {self.word!r}, position {self.position}, J = {self.J:.4g})")
+
+
+def lstm_stepper(model, x, marked=(), description: str = "step t") -> FrameSlider:
+    r"""A slider over the steps of one sequence that shows an LSTM's gates and cell states up to that step.
+
+    Each frame is :func:`srnbook.plotting.plot_lstm_step`: the inputs, the input gates :math:`i_t`,
+    the forget gates :math:`f_t` (if the LSTM has them), the output gates :math:`o_t` and the cell
+    states :math:`c_t`, with the steps in ``marked`` outlined. The frames are computed now
+    (:func:`frame_slider`), so the slider also works in the static HTML book.
+
+    Parameters
+    ----------
+    model
+        An :class:`srnbook.gated.LSTM`, or a :class:`srnbook.gated.Readout` of one (then the frame's
+        title gives its output at the last step).
+    x
+        ``(T, u)`` inputs of one sequence, in the model's dtype, finite.
+    marked
+        Steps to outline (1-based integers in :math:`[1, T]`), e.g. the marked steps of the adding problem.
+    description
+        The slider's label.
+    """
+    from .gated import Readout, lstm_trace
+    from .plotting import plot_lstm_step
+
+    check_instance(description, "description", str, "a string")
+    if not isinstance(x, torch.Tensor) or x.dim() != 2:
+        raise ValueError(f"x must be a (T, u) tensor of one sequence, got {_shown(x)}")
+    trace = lstm_trace(model, x.unsqueeze(0))
+    prediction = None
+    if isinstance(model, Readout):
+        with torch.no_grad():
+            prediction = float(model(x.detach().unsqueeze(0)).y[0, -1, 0])
+    T = x.shape[0]
+    plot_lstm_step(trace, x.detach(), T, marked)  # checks marked before the frames are drawn
+    return frame_slider(list(range(1, T + 1)),
+                        lambda t: plot_lstm_step(trace, x.detach(), t, marked,
+                                                 prediction if t == T else None),
+                        description=description, value=T)

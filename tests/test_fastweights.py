@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import torch
 
+import srnbook.gated
+
 from srnbook.fastweights import (
     DEFAULT_PAIRS,
     IRNN,
@@ -225,7 +227,7 @@ def test_fast_weights_defaults_and_lstm():
     assert m.U.abs().max() <= 1 / math.sqrt(6)
     assert m.embed.in_features == 37 and m.embed.out_features == 100 and m.embed.bias is None
     lstm = make_retrieval_model("lstm", 6)
-    assert isinstance(lstm, LSTMNet) and isinstance(lstm.lstm, torch.nn.LSTM)
+    assert isinstance(lstm, LSTMNet) and isinstance(lstm.lstm, srnbook.gated.LSTM)
 
 
 # ---------------------------------------------------------------------- the fast-weights step, by hand

@@ -285,3 +285,96 @@ def test_bad_gru_inputs_name_the_argument(call, name):
 def test_bad_scrn_state_names_the_argument():
     with pytest.raises(ValueError, match=r"state\[1\] \(s0\)"):
         SCRN(3, 4, 2, dtype=F64)(X, state=(torch.zeros(4, dtype=F64), torch.zeros(4, dtype=F64)))
+
+
+# ---------------------------------------------------------------------- Jacobians of the carried state
+
+from srnbook import SRN  # noqa: E402
+from srnbook.gated import Readout, cell_jacobian_norms, lstm_trace, state_jacobians  # noqa: E402
+
+
+def _reference(model, x, k):
+    """d s_T / d s_k by autograd through the model's own forward, from the state after k steps."""
+    B = x.shape[0]
+    rows = torch.arange(B)
+    if isinstance(model, SRN):
+        start = model(x[:, :k]).h[:, -1] if k else x.new_zeros(B, model.hidden_size)
+        J = torch.autograd.functional.jacobian(lambda h: model(x[:, k:], h0=h).h[:, -1], start)
+        return J[rows, :, rows]
+    if isinstance(model, GRU):
+        start = model(x[:, :k]).h_last if k else x.new_zeros(B, model.hidden_size)
+        J = torch.autograd.functional.jacobian(lambda h: model(x[:, k:], state=h).h_last, start)
+        return J[rows, :, rows]
+    out = model(x[:, :k])
+    start = (out[2], out[3])
+    J = torch.autograd.functional.jacobian(lambda a, b: torch.cat(model(x[:, k:], state=(a, b))[2:], -1), start)
+    return torch.cat([j[rows, :, rows] for j in J], -1)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: LSTM(2, 3, forget_gate=False, dtype=F64), lambda: LSTM(2, 3, dtype=F64),
+    lambda: GRU(2, 3, dtype=F64), lambda: SCRN(2, 3, 2, alpha=0.7, dtype=F64),
+    lambda: SRN(2, 3, 1, activation="tanh", dtype=F64)])
+def test_state_jacobians_match_autograd(make):
+    torch.manual_seed(0)
+    model = make()
+    x = torch.randn(2, 6, 2, dtype=F64)
+    J = state_jacobians(model, x)
+    assert torch.equal(J[:, 0], torch.eye(J.shape[-1], dtype=F64).expand_as(J[:, 0]))
+    for k in (1, 3, 5):
+        torch.testing.assert_close(J[:, 6 - k], _reference(model, x, k), atol=1e-12, rtol=1e-10)
+
+
+@pytest.mark.parametrize("forget_gate", [False, True])
+def test_truncated_lstm_carousel(forget_gate):
+    torch.manual_seed(1)
+    model = LSTM(2, 4, forget_gate=forget_gate, dtype=F64)
+    x = torch.randn(3, 8, 2, dtype=F64)
+    J = state_jacobians(model, x, truncated=True)[..., 4:, 4:]
+    f = lstm_trace(model, x).f  # (B, T, d)
+    expected = torch.ones(3, 4, dtype=F64)
+    for n in range(1, 9):
+        expected = expected * f[:, 8 - n]
+        torch.testing.assert_close(J[:, n], torch.diag_embed(expected), atol=1e-14, rtol=0)
+    if not forget_gate:
+        assert torch.equal(J[:, 8], torch.eye(4, dtype=F64).expand(3, 4, 4))
+
+
+def test_cell_jacobian_norms_parts_and_scrn_decay():
+    torch.manual_seed(0)
+    scrn = SCRN(2, 3, 4, alpha=0.9, dtype=F64)
+    x = torch.randn(2, 5, 2, dtype=F64)
+    norms = cell_jacobian_norms(scrn, x)
+    torch.testing.assert_close(norms, (0.9 ** torch.arange(6, dtype=F64)).expand(2, 6))
+    lstm = LSTM(2, 3, dtype=F64)
+    full = cell_jacobian_norms(lstm, x, part="state", ord="fro")
+    J = state_jacobians(lstm, x)
+    torch.testing.assert_close(full, torch.linalg.matrix_norm(J, "fro"))
+    assert cell_jacobian_norms(lstm, x).shape == (2, 6)
+
+
+def test_state_jacobians_refuse_bad_input():
+    lstm = LSTM(2, 3)
+    with pytest.raises(ValueError, match="truncated"):
+        state_jacobians(GRU(2, 3), torch.zeros(1, 2, 2), truncated=True)
+    with pytest.raises(TypeError, match="model"):
+        state_jacobians(nn.Linear(2, 3), torch.zeros(1, 2, 2))
+    with pytest.raises(ValueError, match="x"):
+        state_jacobians(lstm, torch.zeros(1, 2, 3))
+    with pytest.raises(ValueError, match="part"):
+        cell_jacobian_norms(lstm, torch.zeros(1, 2, 2), part="cells")
+    with pytest.raises(ValueError, match="ord"):
+        cell_jacobian_norms(lstm, torch.zeros(1, 2, 2), ord=3)
+
+
+def test_lstm_trace_matches_forward():
+    torch.manual_seed(0)
+    for forget_gate in (False, True):
+        model = LSTM(2, 3, forget_gate=forget_gate, dtype=F64)
+        x = torch.randn(2, 5, 2, dtype=F64)
+        trace, out = lstm_trace(Readout(model, 1), x), model(x)
+        torch.testing.assert_close(trace.c, out.c)
+        torch.testing.assert_close(trace.h, out.h)
+        torch.testing.assert_close(trace.c[:, 1:], trace.f[:, 1:] * trace.c[:, :-1] + trace.i[:, 1:] * trace.g[:, 1:])
+    with pytest.raises(TypeError, match="model"):
+        lstm_trace(Readout(GRU(2, 3), 1), torch.zeros(1, 2, 2))

@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from srnbook import SRN
-from srnbook.training import INITS, METHODS, TrainResult, make_model, train
+from srnbook.gated import Readout
+from srnbook.training import (GATED_KINDS, INITS, METHODS, TrainResult, draw, evaluate, make_gated_model,
+                              make_model, train)
 
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -132,3 +134,44 @@ def test_options_and_flags_are_checked():
         train(model, "adding", 20, "sgd", max_sequences=8, progress=1)
     with pytest.raises(ValueError, match="lr = 1e.300 overflows the model's dtype torch.float32"):
         train(model, "adding", 20, "sgd", max_sequences=8, lr=1e300)
+
+
+# ---------------------------------------------------------------------- gated networks
+
+
+@pytest.mark.parametrize("kind", GATED_KINDS)
+def test_make_gated_model_sizes_the_network_for_the_task(kind):
+    a = make_gated_model("temporal_order", kind, 5, seed=2)
+    assert isinstance(a, Readout) and (a.input_size, a.output_size) == (8, 4)
+    assert torch.equal(flat(a), flat(make_gated_model("temporal_order", kind, 5, seed=2)))
+    assert not torch.equal(flat(a), flat(make_gated_model("temporal_order", kind, 5, seed=3)))
+    forget = {"lstm1997": False, "lstm": True}
+    if kind in forget:
+        assert a.layer.forget_gate is forget[kind]
+
+
+def test_a_1997_lstm_learns_the_adding_problem():
+    model = make_gated_model("adding", "lstm1997", 8, seed=0)
+    r = train(model, "adding", 10, "adam", seed=0, max_sequences=32_000, lr=0.01, clip=1.0, eval_every=1024,
+              eval_size=256)
+    assert r.solved and r.history[-1][2] >= 0.99 > r.history[0][2]
+
+
+@pytest.mark.parametrize("method", ["sgd_clip_omega", "normalized", "hf", "kfac_option1"])
+def test_methods_that_need_an_srn_refuse_a_gated_network(method):
+    with pytest.raises(ValueError, match="method must be one of .* for a gated network"):
+        train(make_gated_model("adding", "gru", 3), "adding", 10, method, max_sequences=8)
+
+
+def test_the_tolerance_decides_what_a_regression_output_gets_right():
+    model = make_model("adding", 4, seed=0)
+    batch = draw("adding", 64, 20, seed=0)
+    strict, loose = evaluate(model, batch, tol=1e-6), evaluate(model, batch, tol=10.0)
+    assert strict == 0.0 and loose == 1.0
+
+
+def test_pascanus_smart_tanh_initialization():
+    model = make_model("adding", 50, init="pascanu", seed=0)
+    assert (model.W != 0).sum(1).tolist() == [15] * 50
+    assert abs(float(torch.linalg.eigvals(model.W.detach().double()).abs().max()) - 0.95) < 1e-6
+    assert 0.005 < float(model.U.std()) < 0.02 and float(model.b.abs().max()) == 0.0

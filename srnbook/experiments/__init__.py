@@ -6,13 +6,14 @@ the names the command line accepts to those modules.
 """
 
 from . import (backward_tuning, fastweights, fastweights_network, hessian_free, kfac, learning_ssrn,
-               reservoir_esn, vanishing)
+               long_lags, reservoir_esn, vanishing, vanishing_sweep)
 
 EXPERIMENTS = {"backward_tuning": backward_tuning, "fastweights": fastweights,
                "fastweights_network": fastweights_network, "hessian_free": hessian_free,
-               "kfac": kfac, "learning_ssrn": learning_ssrn, "reservoir_esn": reservoir_esn,
-               "vanishing": vanishing}
+               "kfac": kfac, "learning_ssrn": learning_ssrn, "long_lags": long_lags, "reservoir_esn": reservoir_esn,
+               "vanishing": vanishing, "vanishing_sweep": vanishing_sweep}
 """The experiments by name."""
 
 __all__ = ["EXPERIMENTS", "backward_tuning", "fastweights", "fastweights_network", "hessian_free", "kfac",
-           "learning_ssrn", "reservoir_esn", "vanishing"]
+           "learning_ssrn", "long_lags", "reservoir_esn", "vanishing",
+           "vanishing_sweep"]

@@ -11,10 +11,11 @@ reports the test error at the best validation error, beside the published Table 
     :math:`R = 20`, the three models, small splits (4000 / 1000 / 1000), 6000 training
     sequences per run: a few seconds, for tests and notebooks.
 :data:`FULL`
-    :math:`R \in \{20, 50, 100\}`, the three models, the paper's splits, one seed,
-    240 CPU seconds per run (one thread): 9 runs, 36 CPU minutes (roughly halved in wall
-    time by ``--workers 2``). The paper trained for far longer; the budget is stated beside every
-    measured number.
+    :math:`R \in \{20, 50, 100\}`, the three models, the paper's splits, three seeds,
+    120 CPU seconds per run (one thread): 27 runs, 54 CPU minutes (about half an hour of
+    wall time with ``--workers 2``). The paper trained for far longer; the budget is stated beside
+    every measured number. A CPU budget gives the larger models fewer sequences: compare
+    them at equal sequences seen with :func:`plot_learning_curves`.
 """
 
 from __future__ import annotations
@@ -48,18 +49,18 @@ QUICK = {
 FULL = {
     "models": list(MODELS),
     "R": [20, 50, 100],
-    "seeds": 1,
+    "seeds": 3,
     "pairs": 4,
     "splits": list(PAPER_SPLITS),
     "max_sequences": 100_000_000,
-    "budget_seconds": 240.0,
+    "budget_seconds": 120.0,
     "batch_size": 128,
     "lr": 1e-3,
     "eval_every": 25_600,
     "threads": 1,
     "progress": True,
 }
-"""The full configuration: 9 runs of 240 CPU seconds each."""
+"""The full configuration: 27 runs of 120 CPU seconds each."""
 
 KEYS = tuple(QUICK)
 
@@ -92,18 +93,39 @@ def run(config: dict, argv: list[str] | None = None, workers: int = 1) -> dict:
 def table(result: dict) -> list[list]:
     """Rows (model, R, error, source) of the comparison: Table 1 (published) beside the measured runs.
 
-    Errors are percentages; a measured row gives the test error at the best validation error
-    and the training sequences seen (each the median over seeds, :func:`_median_of_runs`)."""
+    Errors are percentages; a measured row gives the median test error at the best validation
+    error over the seeds, the smallest and largest in brackets, and the median training
+    sequences seen (each median :func:`_median_of_runs`)."""
     rows = []
     for model, row in result["published"].items():
         for R, error in row.items():
             rows.append([LABELS.get(model, model), int(R), f"{error:.2f}",
-                         "published (Ba et al. 2016, Table 1)"])
+                         "published (Ba et al. 2016, Table 1, as cited)"])
     for model, R in itertools.product(result["config"]["models"], result["config"]["R"]):
-        error = _median_of_runs(result, model, R, lambda r: 100 * r["test_at_best_valid"])
+        errors = sorted(100 * r["test_at_best_valid"] for r in _runs(result, model, R))
         seen = _median_of_runs(result, model, R, lambda r: r["sequences_seen"])
-        rows.append([LABELS[model], R, f"{error:.2f}", f"measured ({seen:,} sequences seen)"])
+        rows.append([LABELS[model], R, f"{_median_of_runs(result, model, R, lambda r: 100 * r['test_at_best_valid']):.2f} "
+                     f"({errors[0]:.2f} to {errors[-1]:.2f})",
+                     f"measured, {len(errors)} seeds ({seen:,} sequences seen)"])
     return rows
+
+
+def validation_error_at(result: dict, model: str, R: int, sequences: int) -> float:
+    """The median over seeds of the validation error (%) at the last evaluation after at most
+    ``sequences`` training sequences: models compared at equal training, not equal CPU time."""
+    errors = []
+    for r in _runs(result, model, R):
+        before = [row for row in r["history"] if row[0] <= sequences]
+        if not before:
+            raise ValueError(f"sequences: run {model} R={R} seed={r['seed']} has no evaluation at or before "
+                             f"{sequences:,} sequences")
+        errors.append(100 * before[-1][3])
+    errors.sort()
+    return errors[(len(errors) - 1) // 2]
+
+
+def _runs(result: dict, model: str, R: int) -> list[dict]:
+    return [r for r in result["runs"] if (r["model"], r["R"]) == (model, R)]
 
 
 def _median_of_runs(result: dict, model: str, R: int, value):
@@ -135,8 +157,9 @@ def _check_config(config) -> dict:
 
 
 def plot_summary(result: dict, chance: float = 90.0, digits_alone: float | None = None):
-    """Test error (%) by model and number :math:`R` of recurrent units: measured runs of
-    ``result`` as bars, the published Table 1 of Ba et al. (2016) as black markers.
+    """Test error (%) by model and number :math:`R` of recurrent units: the median of the measured
+    seeds of ``result`` as bars, each seed as a circle, the published Table 1 of Ba et al. (2016)
+    as black markers.
 
     Dotted line: the chance level; dashed line (if given): the error of guessing from the
     digits alone. Returns the figure (closed, so that a notebook shows it once)."""
@@ -149,7 +172,11 @@ def plot_summary(result: dict, chance: float = 90.0, digits_alone: float | None 
         xs = [k + (i - (len(models) - 1) / 2) * width for k in range(len(Rs))]
         measured = [_median_of_runs(result, model, R, lambda r: 100 * r["test_at_best_valid"])
                     for R in Rs]
-        ax.bar(xs, measured, width, color=f"C{i}", label=f"{LABELS[model]} (measured)")
+        ax.bar(xs, measured, width, color=f"C{i}", alpha=0.75, label=f"{LABELS[model]} (measured, median)")
+        for x, R in zip(xs, Rs):
+            seeds = [100 * r["test_at_best_valid"] for r in _runs(result, model, R)]
+            ax.plot([x] * len(seeds), seeds, "o", ms=3, mfc="white", mec=f"C{i}", mew=1,
+                    label="one seed" if (i, R) == (0, Rs[0]) else None)
         published = result["published"].get(model, {})
         ax.plot(xs, [published.get(str(R), float("nan")) for R in Rs], "k_", ms=14, mew=2,
                 label="published (Ba et al. 2016, Table 1)" if i == 0 else None)

@@ -92,3 +92,39 @@ def _():
 @example("srnbook.gated.SCRN.extra_repr")
 def _():
     return _scrn().extra_repr, dict()
+
+
+record("srnbook.gated.ReadoutOutput")
+
+
+def _readout():
+    torch.manual_seed(0)
+    return m.Readout(m.SCRN(2, 3, 2, dtype=F64), 1)
+
+
+@example("srnbook.gated.Readout")
+def _():
+    return m.Readout, dict(layer=_lstm(), output_size=2)
+
+
+@example("srnbook.gated.Readout.forward")
+def _():
+    return _readout().forward, dict(x=_x(), lengths=torch.tensor([4, 2]))
+
+
+record("srnbook.gated.LSTMTrace")
+
+
+@example("srnbook.gated.state_jacobians")
+def _():
+    return m.state_jacobians, dict(model=_lstm(forget_gate=False), x=_x(), truncated=True)
+
+
+@example("srnbook.gated.cell_jacobian_norms")
+def _():
+    return m.cell_jacobian_norms, dict(model=_lstm(), x=_x(), part="memory", ord=2, truncated=False)
+
+
+@example("srnbook.gated.lstm_trace")
+def _():
+    return m.lstm_trace, dict(model=_lstm(), x=_x())

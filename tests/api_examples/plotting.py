@@ -237,3 +237,28 @@ def _():
     history = {key: [1.0, 0.5] for key in m.HISTORY_KEYS}
     history["epoch"] = [0, 1]
     return m.plot_pair_histories, dict(histories={"a": history}, title="A title")
+
+
+@example("srnbook.plotting.plot_gradient_flow", valid={"title": TEXT})
+def _():
+    return m.plot_gradient_flow, dict(profiles={"a": [1.0, 0.5, 0.25]}, floor=1e-30, title="A title")
+
+
+@example("srnbook.plotting.plot_success_curves",
+         valid={"target": {"huge": "a target above every success rate; " + WHEREVER}})
+def _():
+    runs = [{"task": "adding", "network": "gru", "history": [[256, 0.1, 0.2], [512, 0.05, 0.5]]}]
+    return m.plot_success_curves, dict(runs=runs, target=0.99, labels={"gru": "GRU"})
+
+
+@example("srnbook.plotting.plot_lstm_step",
+         valid={"x": PRECISION, "marked": {"empty": "no step outlined"},
+                "prediction": {kind: "the network's output may be any finite number"
+                               for kind in ("negative", "zero", "huge")}})
+def _():
+    from srnbook.gated import LSTM, lstm_trace
+
+    torch.manual_seed(0)
+    x = torch.randn(1, 4, 2)
+    return m.plot_lstm_step, dict(trace=lstm_trace(LSTM(2, 3), x), x=x[0], step=2, marked=[1, 3],
+                                  prediction=0.5)

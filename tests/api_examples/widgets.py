@@ -1,5 +1,6 @@
 """Examples for srnbook.widgets."""
 
+import torch
 import ipywidgets
 import matplotlib.pyplot as plt
 
@@ -36,3 +37,13 @@ def _():
          valid={"position": {"zero": "position 0: before the first letter"}})
 def _():
     return m.DFAStepper, dict(dfa=even_as(), word="aba", activation="sigmoid", J=2.0, n_scales=5, position=1)
+
+
+@example("srnbook.widgets.lstm_stepper", valid={"description": {"unknown string": "any text is a label",
+                                                                "empty string": "a slider without a label"},
+                                                "marked": {"empty": "no step outlined"}})
+def _():
+    from srnbook.gated import LSTM
+
+    torch.manual_seed(0)
+    return m.lstm_stepper, dict(model=LSTM(2, 3), x=torch.randn(3, 2), marked=[1], description="step t")
