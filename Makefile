@@ -54,7 +54,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/gnvp_cost.py
 	$(BIN)/python benchmarks/kfac_step.py
 
-# Long experiments: write the JSON results the chapters load (about 2.7 hours on two cores).
+# Long experiments: write the JSON results the chapters load (about 5 hours on two cores).
 experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --workers 2
 	$(BIN)/python -m srnbook.experiments vanishing_sweep --workers 2

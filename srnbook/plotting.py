@@ -1279,6 +1279,7 @@ def plot_success_curves(runs, target: float = 0.99, labels: dict | None = None):
                     lw=1.2, alpha=0.8)
         ax.axhline(target, color="k", ls="--", lw=0.8)
         ax.set_xlabel("training sequences seen")
+        ax.xaxis.set_major_formatter(lambda value, _: f"{value / 1000:.0f}k")
         ax.set_title(task.replace("_", " "), fontsize=9)
         ax.set_ylim(-0.02, 1.02)
     axes[0][0].set_ylabel("validation success rate")

@@ -230,6 +230,13 @@ def make_gated_model(task: str, kind: str, d: int, seed: int = 0) -> Readout:
     (:class:`~srnbook.gated.GRU`) or ``"scrn"`` (:class:`~srnbook.gated.SCRN` with :math:`d` sigmoid
     and :math:`d` context units). Parameters are drawn as :class:`torch.nn.LSTM` draws them, seeded by
     ``seed``; the readout (:class:`~srnbook.gated.Readout`) is linear, as :func:`make_model`'s output.
+
+    ``"lstm1997"`` is initialized as in 1997 (their section 5.4 and Table 10): every weight and bias
+    uniform in :math:`[-0.1, 0.1]`, then the input gates of the cells, in blocks of two, biased
+    negative so that the cells start closed and the carousels do not fill with noise: block
+    :math:`k = 0, 1, \dots` gets :math:`-\beta(1 + k \bmod 2)`, with :math:`\beta = 2` for
+    ``"temporal_order"`` (their :math:`-2, -4`) and :math:`\beta = 3` otherwise (their :math:`-3, -6`
+    for the adding problem).
     """
     u, o = task_sizes(task)
     check_choice(kind, "kind", GATED_KINDS)
@@ -245,7 +252,20 @@ def make_gated_model(task: str, kind: str, d: int, seed: int = 0) -> Readout:
             layer = GRU(u, d)
         else:
             layer = LSTM(u, d, forget_gate=kind == "lstm")
-        return Readout(layer, o)
+        network = Readout(layer, o)
+        if kind == "lstm1997":
+            _init_hochreiter_1997_(network, 2.0 if task == "temporal_order" else 3.0)
+        return network
+
+
+@torch.no_grad()
+def _init_hochreiter_1997_(network: Readout, beta: float) -> None:
+    """Weights and biases uniform in [-0.1, 0.1]; input-gate biases -beta, -2 beta by blocks of two cells."""
+    for p in network.parameters():
+        p.uniform_(-0.1, 0.1)
+    d = network.layer.hidden_size
+    blocks = torch.arange(d) // 2
+    network.layer.bias[:d] = -beta * (1 + blocks % 2).to(network.layer.bias.dtype)  # the i rows of [i; g; o]
 
 
 # ---------------------------------------------------------------------- the loss

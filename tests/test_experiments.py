@@ -154,7 +154,7 @@ def test_long_lags_trains_every_network_with_the_same_budget():
     for cell in result["cells"]:
         assert cell["solved"] == sum(n is not None for n in cell["sequences"])
     sizes = {c["network"]: c["parameters"] for c in result["cells"]}
-    assert sizes["lstm1997"] == 3 * 8 * (2 + 8 + 1) + 9  # three gates' worth of weights, and the readout
+    assert sizes["lstm1997"] == 3 * 4 * (2 + 4 + 1) + 5  # three gates' worth of weights, and the readout
     assert result["published"] == long_lags.PUBLISHED
 
 

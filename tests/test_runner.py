@@ -108,7 +108,7 @@ def test_restart_forgets_the_saved_runs(tmp_path, monkeypatch, capsys):
 def test_runs_sent_to_a_local_dask_cluster_give_the_same_result():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is pinned in requirements.txt")
     here = vanishing.run(TINY, argv=["test"])
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
                                   silence_logs=40) as cluster:
         with execution(scheduler=cluster.scheduler_address):
             there = vanishing.run(TINY, argv=["test"])

@@ -11,13 +11,14 @@ in 1997 (lengths from :math:`T` to :math:`T + T/10`), and the wrong predictions 
 
 The networks (:func:`srnbook.training.make_gated_model`, :func:`srnbook.training.make_model`):
 
-* ``"lstm1997"`` -- the LSTM without forget gate, :math:`d` = ``d_gated`` cells;
-* ``"gru"`` -- the GRU, ``d_gated`` units;
+* ``"lstm1997"`` -- the LSTM without forget gate, ``d_lstm`` cells (4: the paper's two blocks of
+  two cells), initialized as in 1997 (weights in :math:`[-0.1, 0.1]`, input gates biased shut);
+* ``"gru"`` -- the GRU, ``d_gru`` units, PyTorch's initialization;
 * ``"srn"`` -- the SRN, ``d_srn`` tanh units, orthogonal :math:`W`.
 
 :data:`QUICK` (the adding problem at :math:`T = 20`, one seed, 512 sequences) takes seconds;
 :data:`FULL` (adding and temporal order at :math:`T = 100`, 5 seeds, at most 150 000 sequences
-per run: twice the 74 000 of Hochreiter & Schmidhuber) takes about 40 minutes on two cores
+per run: twice the 74 000 of Hochreiter & Schmidhuber) takes about an hour on two cores
 (``python -m srnbook.experiments long_lags --workers 2``).
 """
 
@@ -47,7 +48,8 @@ QUICK = {
     "T": [20],
     "networks": list(NETWORKS),
     "seeds": 1,
-    "d_gated": 8,
+    "d_lstm": 4,
+    "d_gru": 8,
     "d_srn": 16,
     "batch_size": 32,
     "lr": 0.01,
@@ -118,7 +120,7 @@ def _one_run(config: dict, task: str, T: int, network: str, seed: int) -> dict:
     if network == "srn":
         model = make_model(task, config["d_srn"], "tanh", "orthogonal", seed)
     else:
-        model = make_gated_model(task, network, config["d_gated"], seed)
+        model = make_gated_model(task, network, config["d_lstm" if network == "lstm1997" else "d_gru"], seed)
     result = train(model, task, T, "adam", seed=seed, max_sequences=config["max_sequences"],
                    batch_size=config["batch_size"], lr=config["lr"], clip=config["clip"],
                    target=config["target"], eval_every=config["eval_every"], eval_size=config["eval_size"])
@@ -150,7 +152,7 @@ def _check_config(config) -> dict:
     for T in config["T"]:
         if isinstance(T, bool) or not isinstance(T, int) or T < smallest:
             raise ValueError(f"config['T'] must hold integers >= {smallest} for tasks {config['tasks']}, got {T!r}")
-    for key in ("seeds", "d_gated", "d_srn", "batch_size", "max_sequences", "eval_every", "eval_size",
+    for key in ("seeds", "d_lstm", "d_gru", "d_srn", "batch_size", "max_sequences", "eval_every", "eval_size",
                 "test_size", "threads"):
         check_positive_int(config[key], f"config[{key!r}]")
     return config

@@ -207,6 +207,7 @@ def plot_curves(result: dict, T: int, chance: dict[str, float] | None = None):
             ax.axhline(chance[task], color="0.4", ls=":", lw=1, label="chance")
         ax.set_title(f"{task.replace('_', ' ')}, $T = {T}$", fontsize=9)
         ax.set_xlabel("training sequences seen")
+        ax.xaxis.set_major_formatter(lambda value, _: f"{value / 1000:.0f}k")
         ax.set_ylim(-0.02, 1.02)
     axes[0][0].set_ylabel("validation success rate")
     axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
