@@ -678,7 +678,7 @@ class LSTMNet(nn.Module):
         super().__init__()
         u, d, e, m, o = _check_sizes_of_model(input_size, hidden_size, embedding, head_size, classes)
         dtype = _check_model_dtype(dtype)
-        _check_model_memory(u * (e if embedding is not None else 0) + 4 * (d * e + d * d + 2 * d)
+        _check_model_memory(u * (e if embedding is not None else 0) + 4 * (d * e + d * d + d)
                             + _head_parameters(d, m, o), dtype, input_size=u, hidden_size=d, embedding=e,
                             head_size=m, classes=o)
         self.embed = _embedding(u, embedding, dtype)

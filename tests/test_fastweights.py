@@ -200,7 +200,7 @@ def test_parameter_counts():
     embed = u * e
     assert count_parameters(make_retrieval_model("fast_weights", d)) == embed + e * d + d + d * d + 2 * d + head
     assert count_parameters(make_retrieval_model("irnn", d)) == embed + e * d + d * d + 2 * d + head
-    assert count_parameters(make_retrieval_model("lstm", d)) == embed + 4 * (e * d + d * d + 2 * d) + head
+    assert count_parameters(make_retrieval_model("lstm", d)) == embed + 4 * (e * d + d * d + d) + head  # one bias per gate
     m = make_retrieval_model("fast_weights", d, embedding=None)
     assert count_parameters(m) == sum(p.numel() for p in m.parameters()) == u * d + d + d * d + 2 * d + head
 
