@@ -108,7 +108,7 @@ def test_restart_forgets_the_saved_runs(tmp_path, monkeypatch, capsys):
 def test_runs_sent_to_a_local_dask_cluster_give_the_same_result():
     distributed = pytest.importorskip("distributed", reason="dask.distributed is pinned in requirements.txt")
     here = vanishing.run(TINY, argv=["test"])
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
                                   silence_logs=40) as cluster:
         with execution(scheduler=cluster.scheduler_address):
             there = vanishing.run(TINY, argv=["test"])
@@ -119,7 +119,7 @@ def test_the_command_line_takes_a_scheduler_address(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed", reason="dask.distributed is pinned in requirements.txt")
     monkeypatch.setattr(vanishing, "QUICK", {**TINY, "methods": ["sgd"]})
     out = tmp_path / "v.json"
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None,
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=":0",
                                   silence_logs=40) as cluster:
         main(["vanishing", "--quick", "--no-progress", "--scheduler", cluster.scheduler_address, "--out", str(out)])
     assert len(json.loads(out.read_text())["runs"]) == 2

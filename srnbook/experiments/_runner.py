@@ -121,12 +121,15 @@ def _call(function: Callable, threads: int, device: str, job: tuple):
     caller's settings are restored afterwards."""
     before = torch.get_num_threads(), torch.get_default_device()
     torch.set_num_threads(threads)
-    torch.set_default_device(device)
+    move = torch.device(device) != before[1]  # a default device costs a Python hook on every torch call
+    if move:
+        torch.set_default_device(device)
     try:
         return function(*job)
     finally:
         torch.set_num_threads(before[0])
-        torch.set_default_device(before[1])
+        if move:
+            torch.set_default_device(before[1])
 
 
 @contextlib.contextmanager
