@@ -174,4 +174,4 @@ def test_pascanus_smart_tanh_initialization():
     model = make_model("adding", 50, init="pascanu", seed=0)
     assert (model.W != 0).sum(1).tolist() == [15] * 50
     assert abs(float(torch.linalg.eigvals(model.W.detach().double()).abs().max()) - 0.95) < 1e-6
-    assert 0.005 < float(model.U.std()) < 0.02 and float(model.b.abs().max()) == 0.0
+    assert 0.005 < float(model.U.detach().std()) < 0.02 and float(model.b.detach().abs().max()) == 0.0
