@@ -53,6 +53,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/minimize.py
 	$(BIN)/python benchmarks/gnvp_cost.py
 	$(BIN)/python benchmarks/kfac_step.py
+	$(BIN)/python benchmarks/hf_iteration.py
 
 # Long experiments: write the JSON results the chapters load (about 5 hours on two cores).
 experiments: $(STAMP)

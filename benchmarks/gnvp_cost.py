@@ -9,15 +9,17 @@ one torch thread. In one process, interleaving the candidates, it times
   the default ``SRN(grad="bptt")`` (the explicit back-propagation through time);
 * one product :math:`(G + \\beta G_S) v` of ``srnbook.optim.hessian_free.gauss_newton_operator``
   applied to a random ``v``, with structural damping off (:math:`\\beta = 0`) and on, the operator
-  built beforehand (as Hessian-free optimization does once per step before tens of CG iterations),
-  for both models: with ``grad="bptt"`` the forward mode is ``BPTT.jvp`` (the R-operator
-  recursion) and the reverse mode the explicit backward; with ``grad="autograd"`` both go through
-  every recorded operation;
-* building the operator (the forward pass and its ``vjp``), once per HF step,
+  built beforehand (as Hessian-free optimization does once per step before tens of CG
+  iterations), by the two implementations: *written out* (the default for sequences of one
+  length from the zero state: the R-operator recursion and back-propagation in explicit loops,
+  ``_fused_products``) and *torch.func* (``jvp``/``vjp`` of the network function, used with
+  ``lengths`` or ``h0``, and for every product before issue 22), the latter selected here by
+  passing ``lengths`` equal to T for every sequence;
+* building each operator (the forward pass; for torch.func also its ``vjp``), once per HF step,
 
 and prints the median times and their ratios to each gradient. The issue's target: one product
-costs at most 3 gradients. The headline ratio is the default model's product against the
-default model's gradient (both ``grad="bptt"``).
+costs at most 1.5 gradients. The headline ratio is the default product against the default
+model's gradient (``grad="bptt"``).
 """
 
 from __future__ import annotations
@@ -67,12 +69,14 @@ def main() -> None:
     x, y = torch.randn(B, T, u), torch.randn(B, o)
     v = torch.randn(sum(p.numel() for p in auto.parameters()))
     candidates = {"gradient, autograd": gradient(auto, x, y), "gradient, bptt": gradient(bptt, x, y)}
-    for name, model in (("bptt", bptt), ("autograd", auto)):
-        G = gauss_newton_operator(model, None, x, y, loss="squared")
-        Gs = gauss_newton_operator(model, None, x, y, loss="squared", structural=args.structural)
+    full = torch.full((B,), T)
+    for name, kw in (("written out", {}), ("torch.func", {"lengths": full})):
+        G = gauss_newton_operator(bptt, None, x, y, loss="squared", **kw)
+        Gs = gauss_newton_operator(bptt, None, x, y, loss="squared", structural=args.structural, **kw)
         candidates[f"Gv, {name}"] = lambda G=G: G(v)
         candidates[f"(G+{args.structural:g}G_S)v, {name}"] = lambda Gs=Gs: Gs(v)
-        candidates[f"build operator, {name}"] = lambda m=model: gauss_newton_operator(m, None, x, y, loss="squared")
+        candidates[f"build operator, {name}"] = lambda kw=kw: gauss_newton_operator(
+            bptt, None, x, y, loss="squared", **kw)
     for fn in candidates.values():  # warm-up
         fn()
     times = {name: [] for name in candidates}
@@ -84,11 +88,11 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread, float32, B={B}, T={T}, u={u}, "
           f"d={d} (tanh), o={o}, last-step squared loss, median of {args.repeats} runs")
     ref_a, ref_b = med["gradient, autograd"], med["gradient, bptt"]
-    print(f"{'':>28} {'median ms':>10} {'/ grad autograd':>16} {'/ grad bptt':>12}")
+    print(f"{'':>30} {'median ms':>10} {'/ grad autograd':>16} {'/ grad bptt':>12}")
     for name, m in med.items():
-        print(f"{name:>28} {1000 * m:>10.2f} {m / ref_a:>16.2f} {m / ref_b:>12.2f}")
-    print(f"one Gauss-Newton-vector product = {med['Gv, bptt'] / ref_b:.2f} gradients (default SRN, grad='bptt'); "
-          f"{med['Gv, autograd'] / ref_a:.2f} with grad='autograd' (target: at most 3)")
+        print(f"{name:>30} {1000 * m:>10.2f} {m / ref_a:>16.2f} {m / ref_b:>12.2f}")
+    print(f"one Gauss-Newton-vector product = {med['Gv, written out'] / ref_b:.2f} gradients (written out, the "
+          f"default; target: at most 1.5); {med['Gv, torch.func'] / ref_b:.2f} through torch.func")
 
 
 if __name__ == "__main__":

@@ -135,11 +135,19 @@ class TrainResult(Summarized):
     success_rate
         The last validation success rate.
     loss
-        The last training loss (of the last minibatch, without :math:`\\lambda\\Omega`).
+        The last training loss (of the last minibatch, without :math:`\\lambda\\Omega`): the mean
+        squared error or the cross-entropy; for ``"hf"``, the objective HF minimizes, which for a
+        regression task is half the squared error summed over the outputs (half the mean squared
+        error for one output).
     history
         ``(sequences_seen, loss, success_rate)`` at each evaluation.
     diverged
-        Whether training stopped on a NaN or infinite loss.
+        Whether training stopped on a NaN or infinite loss, or on a numerical failure of the
+        optimizer (see ``error``).
+    error
+        ``None``, or why the optimizer failed (the exception's type and message: a linear-algebra
+        error of K-FAC's factors, a curvature that CG found not positive definite): training
+        stops there and the history up to that step is kept.
     wall_seconds, cpu_seconds
         Time taken; machine dependent, so left out of :meth:`summary` (and of anything a
         notebook prints).
@@ -152,6 +160,7 @@ class TrainResult(Summarized):
     loss: float
     history: list[tuple[int, float, float]]
     diverged: bool = False
+    error: str | None = None
     wall_seconds: float = field(default=0.0, repr=False)
     cpu_seconds: float = field(default=0.0, repr=False)
 
@@ -349,12 +358,15 @@ def train(model: SRN | Readout, task: str, T: int, method: str, *, seed: int = 0
     validation = _draw(task, eval_size, T, np.random.default_rng([seed, 1]))
     step = _make_step(model, method, lr, clip, omega_weight, seed, validation.kind, options)
     history: list[tuple[int, float, float]] = []
-    seen, loss, rate, solved_at, diverged = 0, math.nan, 0.0, None, False
+    seen, loss, rate, solved_at, diverged, error = 0, math.nan, 0.0, None, False, None
     next_eval = eval_every
     with tqdm(total=max_sequences, unit="seq", disable=not progress, leave=False) as bar:
         while True:
             batch = _draw(task, batch_size, T, np.random.default_rng([seed, 0, seen]))
-            loss = step(batch)
+            try:
+                loss = step(batch)
+            except (RuntimeError, ValueError) as failure:  # torch.linalg.LinAlgError is a RuntimeError
+                error, loss = f"{type(failure).__name__} at {seen} sequences: {failure}", math.nan
             seen += batch_size
             bar.update(batch_size)
             diverged = not math.isfinite(loss)
@@ -370,7 +382,7 @@ def train(model: SRN | Readout, task: str, T: int, method: str, *, seed: int = 0
                     break
             if out_of_budget:
                 break
-    return TrainResult(solved_at is not None, solved_at, seen, rate, loss, history, diverged,
+    return TrainResult(solved_at is not None, solved_at, seen, rate, loss, history, diverged, error,
                        time.perf_counter() - start_wall, time.process_time() - start_cpu)
 
 
@@ -408,12 +420,8 @@ def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_wei
         loss = "squared" if kind == "regression" else "cross_entropy"
         hf = HessianFree(model, loss=loss, lr=lr, **options)
 
-        def step(batch: Batch) -> float:
-            with torch.no_grad():
-                loss = float(loss_function(batch)(model(batch.x).y[:, -1]))
-            if math.isfinite(loss):
-                hf.step(lambda: Minibatch(batch.x, batch.y))
-            return loss
+        def step(batch: Batch) -> float:  # the loss on the gradient minibatch, before the step
+            return float(hf.step(lambda: Minibatch(batch.x, batch.y)))
 
         return step
     if method.startswith("kfac_"):
@@ -423,11 +431,12 @@ def _make_step(model: SRN, method: str, lr: float, clip: float | None, omega_wei
 
         def step(batch: Batch) -> float:
             kfac.zero_grad()
-            loss = loss_function(batch)(model(batch.x).y[:, -1])
+            out = model(batch.x)
+            loss = loss_function(batch)(out.y[:, -1])
             if not torch.isfinite(loss):
                 return float(loss.detach())
             loss.backward()
-            kfac.step(x=batch.x)
+            kfac.step(x=batch.x, output=out)
             return float(loss.detach())
 
         return step

@@ -1,6 +1,7 @@
 """Tests for srnbook.experiments: the vanishing-gradient experiment and the command line."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -258,11 +259,20 @@ def test_the_chapter_loads_the_network_of_the_full_configuration():
 # ---------------------------------------------------------------------- second-order training (HF, K-FAC)
 
 
+@pytest.fixture(scope="module")
+def quick_results():
+    """The QUICK results of the second-order experiments, run once for the tests that read them."""
+    return {module: json.loads(json.dumps(module.run(module.QUICK, argv=["test"])))
+            for module in (hessian_free, kfac)}
+
+
 @pytest.mark.parametrize("module", [hessian_free, kfac])
-def test_second_order_quick_runs_end_to_end(module):
-    result = json.loads(json.dumps(module.run(module.QUICK, argv=["test"])))
+def test_second_order_quick_runs_end_to_end(module, quick_results):
+    result = quick_results[module]
     q = module.QUICK
-    assert set(result) == {"experiment", "config", "cells", "runs", "baselines", "published", "torch_version", "command"}
+    extra = {"traces", "long_runs"} if module is hessian_free else {"sweep"}
+    assert set(result) == {"experiment", "config", "cells", "runs", "baselines", "published", "torch_version",
+                           "command"} | extra
     assert len(result["cells"]) == len(q["tasks"]) * len(q["T"]) * len(q["methods"])
     assert len(result["runs"]) == len(result["cells"]) * q["seeds"]
     assert [r["sequences_seen"] >= q["max_sequences"] for r in result["runs"]] == [True] * len(result["runs"])
@@ -275,6 +285,87 @@ def test_second_order_quick_runs_end_to_end(module):
     assert not plt.fignum_exists(fig.number) and len(fig.axes) == len(q["tasks"])
 
 
+def test_hf_traces_compare_the_check_minibatch_with_none(quick_results):
+    result = quick_results[hessian_free]
+    trace = hessian_free.QUICK["trace"]
+    assert list(result["traces"]) == ["check", "no_check"]
+    for rows in result["traces"].values():
+        assert [r["iteration"] for r in rows] == list(range(1, trace["iterations"] + 1))
+        assert all(r["cg_iterations"] >= 1 and r["damping"] > 0 and 0 <= r["validation_success"] <= 1
+                   for r in rows)
+    no_check = result["traces"]["no_check"]
+    assert all(r["check_before"] == r["loss_before"] for r in no_check)  # decisions on the gradient batch
+    assert any(r["check_before"] != r["loss_before"] for r in result["traces"]["check"])
+    assert hessian_free.trace_label(result, "check") == "gradient 48, decisions on a check minibatch of 16"
+    import matplotlib.pyplot as plt
+    fig = hessian_free.plot_traces(result)
+    assert not plt.fignum_exists(fig.number) and len([ax for ax in fig.axes if ax.lines]) == 2
+    fig = hessian_free.plot_losses(result, 10)
+    assert len(fig.axes) == len(hessian_free.QUICK["tasks"])
+
+
+def test_outlook_extrapolates_a_falling_loss_to_the_loss_of_solved_runs():
+    """A run whose loss halves every 1000 sequences: the estimate is its CPU time so far plus the
+    time of the halvings still needed to reach the loss at which a run of the task was solved;
+    a flat run gets none."""
+    def run(method, solved, losses, cpu=60.0):
+        history = [[1000 * (i + 1), loss, 0.5] for i, loss in enumerate(losses)]
+        return {"task": "adding", "T": 100, "method": method, "solved": solved, "success_rate": 0.5,
+                "history": history, "sequences_seen": history[-1][0], "cpu_seconds": cpu}
+    falling = [2.0 ** -i for i in range(8)]           # 1, 1/2, ..., 1/128 after 8000 sequences
+    result = {"config": {"tasks": ["adding"], "methods": ["hf", "sgd_clip"]},
+              "runs": [run("hf", False, falling), run("sgd_clip", False, [0.5] * 8),
+                       {**run("hf", True, [0.1, 2.0 ** -10]), "T": 50}]}
+    rows = {r["method"]: r for r in hessian_free.outlook(result, 100)}
+    # HF records half the mean squared error (its objective): the outlook doubles it
+    assert rows["hf"]["target_loss"] == 2.0 ** -9 and rows["hf"]["improving"] == 1
+    assert rows["hf"]["decay"] == pytest.approx(100 * math.log(2))    # ln 2 per 1000 sequences
+    # 3 more halvings (1/128 -> 1/1024) = 3000 sequences at 60 s / 8000 sequences
+    assert rows["hf"]["estimate_cpu_minutes"] == pytest.approx((60 + 3000 * 60 / 8000) / 60)
+    assert rows["sgd_clip"]["improving"] == 0 and rows["sgd_clip"]["estimate_cpu_minutes"] is None
+
+
+def test_an_option_given_per_task_is_the_same_as_the_value_for_that_task():
+    tiny = {**hessian_free.QUICK, "methods": ["hf"], "max_sequences": 320}
+    per_task = {**tiny, "options": {"hf": {**tiny["options"]["hf"], "damping": {"adding": 0.01, "parity": 5.0}}}}
+    assert hessian_free.run(tiny, argv=["a"])["runs"] == hessian_free.run(per_task, argv=["a"])["runs"]
+
+
+def test_kfac_sweep_chooses_each_methods_settings_by_the_same_rule(quick_results):
+    result = quick_results[kfac]
+    sweep, q = result["sweep"], kfac.QUICK["sweep"]
+    assert len(sweep["candidates"]) == sum(
+        len(q["lr"]["kfac" if m.startswith("kfac") else m]) * (len(q["damping"]) if m.startswith("kfac") else 1)
+        for m in kfac.METHODS)
+    for method, chosen in sweep["chosen"].items():
+        mine = [c for c in sweep["candidates"] if c["method"] == method]
+        best = max(c["score"][0] for c in mine)
+        winner = min((c for c in mine if c["score"][0] == best), key=lambda c: c["score"][1])
+        assert chosen == {"lr": winner["lr"], "damping": winner["damping"]}
+    assert result["config"] == json.loads(json.dumps({**kfac.QUICK, "progress": False}))
+
+
+def test_the_long_runs_repeat_one_cell_with_a_longer_budget(quick_results):
+    result, long = quick_results[hessian_free], hessian_free.QUICK["long"]
+    assert [(r["task"], r["T"], r["method"], r["seed"]) for r in result["long_runs"]] == [
+        (long["task"], long["T"], long["method"], seed) for seed in range(hessian_free.QUICK["seeds"])]
+    grid_run = next(r for r in result["runs"] if (r["task"], r["method"]) == (long["task"], long["method"]))
+    assert result["long_runs"][0]["history"] == grid_run["history"]  # the same budget here: the same run
+    assert hessian_free.FULL["long"] == {"task": "temporal_order", "T": 100, "method": "hf",
+                                         "budget_seconds": 480.0}
+
+
+def test_a_skipped_pair_is_left_out_of_the_grid_and_its_tables():
+    tiny = {**hessian_free.QUICK, "tasks": ["adding", "multiplication"], "methods": ["sgd_clip"],
+            "max_sequences": 64, "skip": [["multiplication", 10]]}
+    result = hessian_free.run(tiny, argv=["a"])
+    assert {(r["task"], r["T"]) for r in result["runs"]} == {("adding", 10)}
+    assert list(result["baselines"]) == ["adding 10"] and result["config"]["skip"] == [["multiplication", 10]]
+    header, rows = hessian_free.table(result)
+    assert [row[:2] for row in rows] == [["adding", "10"]]
+    hessian_free.plot_summary(result)  # the left-out pair is marked, not an error
+
+
 def test_hf_runs_are_seeded():
     tiny = {**hessian_free.QUICK, "methods": ["hf"], "max_sequences": 256}
     assert hessian_free.run(tiny, argv=["a"])["runs"] == hessian_free.run(tiny, argv=["a"])["runs"]
@@ -285,8 +376,12 @@ def test_second_order_full_configurations_are_the_documented_grids():
     assert h["tasks"] == ["adding", "multiplication", "temporal_order"] and h["T"] == [50, 100]
     assert set(h["methods"]) == {"hf", "sgd_clip", "adam"} and h["d"] == 100 and h["activation"] == "tanh"
     assert h["init"] == "martens_sutskever" and h["options"]["hf"]["structural_damping"] == 0.03
-    assert k["tasks"] == ["adding", "parity"] and set(k["methods"]) == {
+    assert h["options"]["hf"]["check_size"] == 300 and h["options"]["hf"]["curvature_size"] == 100
+    assert h["options"]["hf"]["damping"] == {"adding": 0.01, "multiplication": 0.01, "temporal_order": 0.04}
+    assert h["seeds"] == 3 and k["seeds"] == 3 and h["skip"] == [["multiplication", 50]]
+    assert k["tasks"] == ["adding", "temporal_order"] and set(k["methods"]) == {
         "kfac_independent", "kfac_option1", "kfac_option2", "adam", "sgd_clip"}
+    assert all(k["options"][m]["inverse_every"] == 10 for m in k["methods"] if m.startswith("kfac"))
     for f in (h, k):
         assert f["budget_seconds"] > 0 and f["threads"] == 1  # one CPU budget, the same for every method
         assert set(f["batch_size"]) == set(f["methods"])
@@ -298,6 +393,8 @@ def test_second_order_full_configurations_are_the_documented_grids():
     ({"batch_size": {"hf": 8}}, r"config\['batch_size'\] must give a batch size for every method"),
     ({"lr": 0.1}, r"config\['lr'\] must be a dict"),
     ({"T": [0]}, r"config\['T'\] must hold integers >= 1"),
+    ({"sweep": {"seed": 1}}, r"config\['sweep'\] must be a dict with the keys"),
+    ({"sweep": {**kfac.QUICK["sweep"], "lr": {"kfac": [0.1]}}}, r"config\['sweep'\]\['lr'\] must give"),
 ])
 def test_second_order_config_errors(change, match):
     with pytest.raises(ValueError, match=match):
@@ -313,7 +410,8 @@ def test_the_chapters_load_results_of_the_full_second_order_configurations(modul
     f = module.FULL
     assert {k: v for k, v in data["config"].items() if k != "progress"} == \
         {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
-    assert len(data["runs"]) == len(f["tasks"]) * len(f["T"]) * len(f["methods"]) * f["seeds"]
+    pairs = len(f["tasks"]) * len(f["T"]) - len(f.get("skip", []))
+    assert len(data["runs"]) == pairs * len(f["methods"]) * f["seeds"]
     assert data["command"][:4] == ["python", "-m", "srnbook.experiments", name]
 
 

@@ -84,6 +84,21 @@ def test_gnvp_equals_explicit_ggn_times_v(loss, per_step):
     assert torch.allclose(Gv, G @ v, rtol=0, atol=1e-10)
 
 
+@pytest.mark.parametrize("loss", ["squared", "cross_entropy", "binary_cross_entropy"])
+@pytest.mark.parametrize("per_step", [False, True])
+def test_the_written_out_products_equal_the_torch_func_ones(loss, per_step):
+    """Sequences of one length take the written-out R-operator path; giving every sequence the
+    full length as ``lengths`` takes the torch.func path: both give the same (G + beta G_S) v."""
+    model = make(loss, d=5, o=3)
+    x, y = data(loss, B=4, T=6, o=3, per_step=per_step)
+    v = torch.randn(flatten_parameters(model).numel(), dtype=F64, generator=torch.Generator().manual_seed(3))
+    full = torch.full((4,), 6)
+    for beta in (0.0, 0.7):
+        fused = gnvp(model, None, x, y, v, loss=loss, structural=beta)
+        functional = gnvp(model, None, x, y, v, loss=loss, structural=beta, lengths=full)
+        assert torch.allclose(fused, functional, rtol=0, atol=1e-12)
+
+
 def test_gnvp_with_variable_lengths_ignores_padding():
     model = make("squared")
     x, y = data("squared", B=3, T=5, per_step=True)
@@ -288,6 +303,45 @@ def test_a_few_steps_fit_the_adding_problem_better():
         opt.step(lambda: Minibatch(x, y, lengths))
     after = float(objective(model, None, x, y, lengths=lengths))
     assert after < 0.5 * before
+
+
+def test_the_check_minibatch_makes_the_decisions_after_cg():
+    """With a check minibatch, backtracking, rho and the line search read its loss: the state's
+    losses are those of the check batch, and the step lowers it."""
+    model = make("squared", d=4)
+    x, y = data("squared", B=12, T=5)
+    grad, check = Minibatch(x[:8], y[:8]), Minibatch(x[8:], y[8:])
+    before = float(objective(model, None, check.x, check.target))
+    opt = HessianFree(model, damping=1.0)
+    ret = opt.step(lambda: (grad, grad, check))
+    st = opt.state["hf"]
+    assert float(ret) == pytest.approx(float(objective(make("squared", d=4), None, grad.x, grad.target)))
+    assert st["loss_before"] == pytest.approx(before)
+    assert st["loss_after"] == pytest.approx(float(objective(model, None, check.x, check.target)))
+    assert st["loss_after"] <= before
+
+
+def test_check_size_holds_out_the_last_sequences_of_one_minibatch():
+    x, y = data("squared", B=12, T=5)
+    split, triple = make("squared", d=4), make("squared", d=4)
+    HessianFree(split, damping=1.0, check_size=4, curvature_size=3).step(lambda: Minibatch(x, y))
+    HessianFree(triple, damping=1.0).step(
+        lambda: (Minibatch(x[:8], y[:8]), Minibatch(x[:3], y[:3]), Minibatch(x[8:], y[8:])))
+    assert torch.equal(flatten_parameters(split), flatten_parameters(triple))
+    with pytest.raises(ValueError, match="check_size must be smaller than the minibatch, got check_size=12"):
+        HessianFree(make("squared"), check_size=12).step(lambda: Minibatch(x, y))
+
+
+def test_a_step_that_finds_no_decrease_restarts_cg_from_zero():
+    """At a minimum of the check batch's loss no step lowers it: the step has length 0 and the
+    next CG starts from zero instead of from the failed direction."""
+    model = make("squared", d=4)
+    x, y = data("squared", B=8, T=5)
+    with torch.no_grad():
+        target = model(x).y[:, -1].clone()  # the check batch is fitted exactly: no step lowers its loss
+    opt = HessianFree(model, damping=1.0)
+    opt.step(lambda: (Minibatch(x, y), Minibatch(x, y), Minibatch(x, target)))
+    assert opt.state["hf"]["alpha"] == 0.0 and opt.state["hf"]["previous"] is None
 
 
 def test_martens_preconditioner_matches_per_sequence_gradients():
@@ -637,6 +691,7 @@ def test_reduction_ratio_checks_its_arguments():
     ({"cg_max_iters": 2.5}, "cg_max_iters"), ({"cg_decay": NAN}, "cg_decay"), ({"cg_epsilon": 0.0}, "cg_epsilon"),
     ({"cg_epsilon": 1.0}, "cg_epsilon"), ({"cg_epsilon": NAN}, "cg_epsilon"), ({"curvature_size": 0}, "curvature_size"),
     ({"max_line_search": 0}, "max_line_search"), ({"precondition": "no"}, "precondition"),
+    ({"check_size": 0}, "check_size"), ({"check_size": 1.5}, "check_size"),
 ])
 def test_hessian_free_checks_its_damping_cg_and_line_search_options(kw, name):
     with pytest.raises(ValueError, match=rf"^{name} must"):

@@ -279,6 +279,46 @@ def test_training_with_kfac_reduces_loss_steadily():
     assert float(nll_loss(m, x, y).detach()) < 0.5 * first
 
 
+@pytest.mark.parametrize("temporal", ["independent", "option2"])
+def test_a_step_that_reuses_the_loss_forward_pass_is_the_same_step(temporal):
+    """``step(x=x, output=out)`` with ``out`` the loss's forward pass gives the same parameters
+    as letting K-FAC run the forward pass again."""
+    x, y = data(B=8, T=5)
+
+    def run(reuse):
+        model = make(d=4)
+        opt = KFAC(model, lr=0.2, damping=0.1, temporal=temporal, seed=3)
+        for _ in range(2):
+            opt.zero_grad()
+            out = model(x)
+            (0.5 * ((out.y - y) ** 2).sum() / x.shape[0]).backward()
+            opt.step(x=x, output=out if reuse else None)
+        return torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+    assert torch.allclose(run(True), run(False), rtol=0, atol=1e-12)
+
+
+def test_the_optimizer_keeps_only_the_statistics_its_temporal_model_reads():
+    """U and W share g_t = D a_t, hence G_0; the lagged moments A_1, G_1 are kept for W under
+    options 1 and 2 only (the independent model does not read them)."""
+    m = make(d=4)
+    x, _ = data(B=8, T=5)
+    full = kfac_statistics(m, x, exact=False, seed=0)
+    for temporal, lagged in (("independent", False), ("option1", True)):
+        opt = KFAC(m, temporal=temporal, seed=0)
+        opt.update_statistics(x)
+        for layer in ("U", "W", "V"):
+            s, f = opt.stats[layer], full[layer]
+            assert torch.allclose(s.A0, f.A0) and torch.allclose(s.G0, f.G0)
+            keep = lagged and layer == "W"
+            assert torch.allclose(s.A1, f.A1 if keep else torch.zeros_like(f.A1))
+        assert torch.equal(opt.stats["U"].G0, opt.stats["W"].G0)
+    with pytest.raises(ValueError, match=r"^output must be the model's output on x, with h and a of shape \(8, 5, 4\)"):
+        KFAC(m).step(x=x, output=m(x[:, :3]))
+    with pytest.raises(ValueError, match="^output must be an srnbook.srn.SRNOutput"):
+        KFAC(m).step(x=x, output=torch.zeros(8, 5, 4))
+
+
 def test_running_average_with_decay():
     m = make()
     x1, _ = data(seed=1)

@@ -1,6 +1,7 @@
 """Tests for srnbook.training: the training loop, its methods, budgets and errors."""
 
 import json
+import math
 
 import pytest
 import torch
@@ -175,3 +176,26 @@ def test_pascanus_smart_tanh_initialization():
     assert (model.W != 0).sum(1).tolist() == [15] * 50
     assert abs(float(torch.linalg.eigvals(model.W.detach().double()).abs().max()) - 0.95) < 1e-6
     assert 0.005 < float(model.U.detach().std()) < 0.02 and float(model.b.detach().abs().max()) == 0.0
+
+
+def test_a_run_whose_optimizer_fails_says_why_and_keeps_its_history(monkeypatch):
+    """A numerical failure inside a step ends the run as diverged, with the error and the
+    evaluations made before it, instead of losing the run."""
+    from srnbook.optim.hessian_free import HessianFree
+
+    real_step, calls = HessianFree.step, []
+
+    def failing_step(self, closure=None):
+        calls.append(1)
+        if len(calls) == 3:
+            raise ValueError("Avp is not positive definite along a CG direction (p^T A p <= 0)")
+        return real_step(self, closure)
+
+    monkeypatch.setattr(HessianFree, "step", failing_step)
+    r = train(make_model("adding", 4, seed=0), "adding", 20, "hf", seed=0, max_sequences=10**4,
+              batch_size=16, eval_every=16, eval_size=16, options={"cg_max_iters": 5})
+    assert r.diverged and not r.solved and r.sequences_seen == 48
+    assert r.error == ("ValueError at 32 sequences: Avp is not positive definite along a CG "
+                       "direction (p^T A p <= 0)")
+    assert [h[0] for h in r.history] == [16, 32, 48] and math.isnan(r.history[-1][1])
+    assert json.loads(json.dumps(r.summary(), allow_nan=True))["error"] == r.error

@@ -17,19 +17,25 @@ from .vanishing import _cell
 KEYS = ("tasks", "T", "methods", "init", "seeds", "d", "activation", "batch_size", "lr", "options",
         "max_sequences", "budget_seconds", "target", "eval_every", "eval_size", "threads", "progress")
 """The keys of a configuration. ``batch_size``, ``lr`` and ``options`` map a method to its value
-(a method missing from ``lr`` gets :data:`srnbook.training.DEFAULT_LR`, from ``options`` none)."""
+(a method missing from ``lr`` gets :data:`srnbook.training.DEFAULT_LR`, from ``options`` none); an
+option whose value is a dict maps each task to its value. A run records its CPU seconds
+(measured on the machine that ran it, unlike everything else in its summary)."""
 
 
-def run_grid(name: str, config: dict, published: list[dict], argv: list[str] | None, workers: int) -> dict:
+def run_grid(name: str, config: dict, published: list[dict], argv: list[str] | None, workers: int,
+             skip=()) -> dict:
     """Train every (task, T, method, seed) of ``config``; return a JSON-able dict.
 
     The dict holds ``experiment``, ``config``, ``cells`` (per task, T, method: seeds ``solved``,
     ``median_sequences``, ``median_success_rate``, as in :mod:`.vanishing`), ``runs`` (each
     run's :meth:`~srnbook.training.TrainResult.summary`), ``baselines`` (the chance success
-    rate of each task and T), ``published``, ``torch_version`` and ``command``.
+    rate of each task and T), ``published``, ``torch_version`` and ``command``. The pairs
+    ``(task, T)`` in ``skip`` are left out of the grid.
     """
     config = check_grid_config(config)
-    grid = list(itertools.product(config["tasks"], config["T"], config["methods"]))
+    skip = {(task, T) for task, T in skip}
+    grid = [(task, T, method) for task, T, method in itertools.product(config["tasks"], config["T"], config["methods"])
+            if (task, T) not in skip]
     jobs = [(config, task, T, method, seed) for task, T, method in grid for seed in range(config["seeds"])]
     results = run_jobs(_one_run, jobs, workers=workers, threads=config["threads"], progress=config["progress"],
                        describe=lambda job: "{} T={} {} seed={}".format(*job[1:]))
@@ -41,7 +47,7 @@ def run_grid(name: str, config: dict, published: list[dict], argv: list[str] | N
         "cells": [_cell(config, runs, task, T, method, config["init"]) for task, T, method in grid],
         "runs": runs,
         "baselines": {f"{task} {T}": chance_baseline(task, T).success_rate
-                      for task, T in itertools.product(config["tasks"], config["T"])},
+                      for task, T in itertools.product(config["tasks"], config["T"]) if (task, T) not in skip},
         "published": published,
         "torch_version": torch.__version__,
         "command": list(sys.argv if argv is None else argv),
@@ -56,6 +62,8 @@ def success_table(result: dict, labels: dict[str, str]) -> tuple[list[str], list
     header = ["task", "T", "chance"] + [labels.get(m, m) for m in config["methods"]]
     rows = []
     for task, T in itertools.product(config["tasks"], config["T"]):
+        if f"{task} {T}" not in result["baselines"]:  # a pair left out of the grid
+            continue
         row = [task.replace("_", " "), str(T), f"{result['baselines'][f'{task} {T}']:.2f}"]
         for method in config["methods"]:
             c = next(c for c in result["cells"] if (c["task"], c["T"], c["method"]) == (task, T, method))
@@ -93,18 +101,22 @@ def learning_curves(result: dict, T: int, labels: dict[str, str]):
 
 
 def _one_run(config: dict, task: str, T: int, method: str, seed: int) -> dict:
-    """One run's summary; a run whose optimizer fails numerically (an exception from the linear
-    algebra, or non-finite values) is recorded as failed, with the error, instead of ending the grid."""
+    """One run's summary; a run whose optimizer fails numerically is recorded as diverged with the
+    error and its history up to the failure (:func:`srnbook.training.train`), one that fails
+    before its first step with the error alone, instead of ending the grid."""
     model = make_model(task, config["d"], config["activation"], config["init"], seed)
+    options = {key: value[task] if isinstance(value, dict) else value
+               for key, value in (config["options"].get(method) or {}).items()}
     try:
         result = train(model, task, T, method, seed=seed, max_sequences=config["max_sequences"],
                        budget_seconds=config["budget_seconds"], batch_size=config["batch_size"][method],
                        lr=config["lr"].get(method), target=config["target"], eval_every=config["eval_every"],
-                       eval_size=config["eval_size"], options=config["options"].get(method))
+                       eval_size=config["eval_size"], options=options or None)
     except (RuntimeError, ValueError) as error:  # torch.linalg.LinAlgError is a RuntimeError
         return {"solved": False, "sequences_to_solve": None, "sequences_seen": None, "success_rate": 0.0,
-                "loss": None, "history": [], "diverged": True, "error": f"{type(error).__name__}: {error}"}
-    return {**result.summary(), "error": None}
+                "loss": None, "history": [], "diverged": True, "cpu_seconds": None,
+                "error": f"{type(error).__name__}: {error}"}
+    return {**result.summary(), "cpu_seconds": round(result.cpu_seconds, 1)}
 
 
 def check_grid_config(config) -> dict:

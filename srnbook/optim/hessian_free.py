@@ -75,7 +75,7 @@ from torch.func import functional_call, jvp, vjp
 from .._validation import (ArgumentTypeError, _shown, check_bool, check_callable, check_choice, check_dtype,
                            check_float, check_instance, check_int_tensor, check_memory, check_positive_float,
                            check_positive_int, check_seed, check_tensor)
-from ..srn import SRN, flatten_parameters, load_flat_parameters, unflatten_parameters
+from ..srn import BPTT, SRN, _deltas, flatten_parameters, load_flat_parameters, unflatten_parameters
 
 Tensor = torch.Tensor
 
@@ -335,9 +335,8 @@ def gauss_newton_operator(model: SRN, theta: Tensor | None, x: Tensor, target: T
                           structural: float = 0.0) -> Callable[[Tensor], Tensor]:
     r"""Return :math:`v \mapsto (G + \text{structural}\cdot G_S)\, v`, exactly (no finite differences).
 
-    The forward pass and its :func:`~torch.func.vjp` are computed once; each product then costs one
-    forward-mode pass (:math:`J v` and :math:`J_h v` together, :func:`torch.func.jvp`) and one
-    reverse pass through the stored graph:
+    The forward pass is computed once; each product then costs one forward-mode pass
+    (:math:`J v` and :math:`J_h v` together) and one reverse pass:
 
     .. math::
 
@@ -345,6 +344,9 @@ def gauss_newton_operator(model: SRN, theta: Tensor | None, x: Tensor, target: T
         \qquad \beta = \text{structural}
 
     (in :class:`HessianFree`, :math:`\beta = \lambda\mu`). ``theta=None`` uses the model's parameters.
+    For sequences of one length from the zero state both passes are written out for the SRN
+    (:func:`_fused_products`: about 1.2 gradients a product); with ``lengths`` or ``h0`` they go
+    through :func:`torch.func.jvp` and :func:`torch.func.vjp` of :func:`network_function`.
     """
     model = _check_model(model)
     _check_loss_kind(loss, model)
@@ -352,13 +354,94 @@ def gauss_newton_operator(model: SRN, theta: Tensor | None, x: Tensor, target: T
     theta = flatten_parameters(model).detach() if theta is None else _check_theta(theta, model)
     theta = theta.detach()
     x, target, lengths = _check_batch(model, x, target, lengths, h0, loss)
+    products = _curvature_products(model, theta, x, target, loss, lengths, h0)
+
+    def apply(v: Tensor) -> Tensor:
+        return products(_check_theta(v, model, "v"), beta)
+
+    return apply
+
+
+def _curvature_products(model: SRN, theta: Tensor, x: Tensor, target: Tensor, loss: str,
+                        lengths: Tensor | None, h0: Tensor | None) -> Callable[[Tensor, float], Tensor]:
+    r"""``apply(v, beta)`` :math:`= (G + \beta G_S)\,v` on a checked batch, its forward pass done once:
+    :func:`_fused_products` for sequences of one length from a zero state (the training batches),
+    :func:`_functional_products` (``torch.func``) otherwise."""
+    if lengths is None and h0 is None:
+        return _fused_products(model, theta, x, target, loss)
+    return _functional_products(model, theta, x, target, loss, lengths, h0)
+
+
+def _fused_products(model: SRN, theta: Tensor, x: Tensor, target: Tensor,
+                    loss: str) -> Callable[[Tensor, float], Tensor]:
+    r"""Gauss-Newton-vector products written out for the SRN (time-major, :math:`h_{-1} = 0`).
+
+    The forward pass at :math:`\theta` is stored. A product with :math:`v = \operatorname{vec}(\dot U,
+    \dot W, \dot V, \dot b, \dot c)` is the R-operator recursion (Pearlmutter 1994)
+
+    .. math::
+
+        \dot a_t = \dot U x_t + \dot b + \dot W h_{t-1} + W \dot h_{t-1}, \qquad
+        \dot h_t = \sigma'(a_t) \odot \dot a_t, \qquad \dot z_t = V \dot h_t + \dot V h_t + \dot c,
+
+    then back-propagation of :math:`u_t = \nabla^2_z L\, \dot z_t` and of the structural
+    term :math:`(\beta/B)\, \dot h_t` through the same recursion as a gradient. Every
+    :math:`\dot W h_{t-1}` and every weight gradient is one matrix product over all steps; only
+    :math:`W \dot h_{t-1}` and :math:`W^\top \delta_{t+1}` run step by step, as in one gradient.
+    """
+    params = unflatten_parameters(model, theta)
+    U, W, V = params["U"], params["W"], params["V"]
+    B, T, u_size = x.shape
+    d = W.shape[0]
+    with torch.no_grad():
+        xs = x.transpose(0, 1).reshape(T * B, u_size)  # time-major rows
+        p = torch.addmm(params["b"], xs, U.t()).view(T, B, d)
+        a, h = BPTT.forward(p, W, x.new_zeros(B, d), model.activation)
+        s = model.activation.derivative(a, h)
+        h_prev = torch.cat([x.new_zeros(1, B, d), h[:-1]]).view(T * B, d)
+        last = target.dim() == 2
+        h_read = (h[-1:] if last else h).transpose(0, 1)  # (B, K, d)
+        z = h_read @ V.t() + params["c"]
+        y = _targets(target)
+        weight = x.new_ones(z.shape[:2])
+    names = list(params)
+
+    @torch.no_grad()
+    def apply(v: Tensor, beta: float) -> Tensor:
+        dv = unflatten_parameters(model, v)
+        drive = torch.addmm(dv["b"], xs, dv["U"].t()).addmm_(h_prev, dv["W"].t()).view(T, B, d)
+        dh = torch.empty_like(drive)
+        W_t, prev = W.t(), None
+        for t in range(T):
+            da = drive[t] if prev is None else torch.addmm(drive[t], prev, W_t)
+            prev = torch.mul(s[t], da, out=dh[t])
+        dh_read = (dh[-1:] if last else dh).transpose(0, 1)
+        dz = dh_read @ V.t() + h_read @ dv["V"].t() + dv["c"]
+        g_z = _loss_hvp(z, y, weight, loss, dz)  # (B, K, o)
+        grad_h = dh * (beta / B) if beta > 0 else torch.zeros_like(dh)
+        if last:
+            grad_h[-1] += g_z[:, 0] @ V
+        else:
+            grad_h += (g_z @ V).transpose(0, 1)
+        delta = _deltas(s, None, grad_h, W).view(T * B, d)
+        o = g_z.shape[-1]
+        grads = {"U": delta.t() @ xs, "W": delta.t() @ h_prev, "V": g_z.reshape(-1, o).t() @ h_read.reshape(-1, d),
+                 "b": delta.sum(0), "c": g_z.reshape(-1, o).sum(0)}
+        return torch.cat([grads[name].reshape(-1) for name in names])
+
+    return apply
+
+
+def _functional_products(model: SRN, theta: Tensor, x: Tensor, target: Tensor, loss: str,
+                         lengths: Tensor | None, h0: Tensor | None) -> Callable[[Tensor, float], Tensor]:
+    """Gauss-Newton-vector products by :func:`torch.func.jvp` and :func:`torch.func.vjp` of
+    :func:`network_function` (any lengths and initial state)."""
     F, weight = _network(model, x, target, lengths, h0)
     y = _targets(target)
     (z, h), pullback = vjp(F, theta)
     z, B = z.detach(), x.shape[0]
 
-    def apply(v: Tensor) -> Tensor:
-        v = _check_theta(v, model, "v")
+    def apply(v: Tensor, beta: float) -> Tensor:
         _, (Jv, Jhv) = jvp(F, (theta,), (v,))
         u = _loss_hvp(z, y, weight, loss, Jv)
         uh = Jhv * (beta / B) if beta > 0 else torch.zeros_like(Jhv)
@@ -703,6 +786,13 @@ def _levenberg_marquardt(damping: float, rho: float, low: float = LM_LOW, high: 
 # ---------------------------------------------------------------------- the optimizer
 
 
+def _split(batch: Minibatch, m: int) -> tuple[Minibatch, Minibatch]:
+    """The first ``m`` sequences of ``batch`` and the rest."""
+    def part(sl):
+        return Minibatch(batch.x[sl], batch.target[sl], None if batch.lengths is None else batch.lengths[sl])
+    return part(slice(None, m)), part(slice(m, None))
+
+
 class HessianFree(torch.optim.Optimizer):
     r"""Hessian-free optimization of an :class:`~srnbook.SRN` (Martens 2010; Martens & Sutskever 2011).
 
@@ -714,41 +804,54 @@ class HessianFree(torch.optim.Optimizer):
     3. :math:`A\delta = -g` by :func:`conjugate_gradient`, started from :math:`0.95\,\delta_{k-1}`
        (``cg_decay``) with Martens' stopping rule and at most ``cg_max_iters`` iterations;
     4. backtracking (Martens 2010, section 4.6): among the stored CG iterates, from the last one
-       backwards, keep going back while :math:`f(\theta + \delta_i)` (gradient minibatch) decreases;
-    5. :math:`\rho` (eq. 2.24) for the chosen :math:`\delta`, with
+       backwards, keep going back while :math:`e(\theta + \delta_i)` decreases, where :math:`e` is
+       the loss on the *check minibatch*;
+    5. :math:`\rho` (eq. 2.24, numerator :math:`e(\theta + \delta) - e(\theta)`) for the chosen :math:`\delta`, with
        :math:`M_k(\delta) - M_k(0) = g^\top\delta + \tfrac12 \delta^\top G \delta` (eq. 2.18, no damping
        terms), then :math:`\lambda` by eq. 2.25;
     6. a backtracking line search :math:`\theta \leftarrow \theta + \alpha\,\delta`: :math:`\alpha = 1`,
-       then :math:`\alpha \leftarrow 0.8\alpha` until :math:`f(\theta + \alpha\delta) \le f(\theta) +
+       then :math:`\alpha \leftarrow 0.8\alpha` until :math:`e(\theta + \alpha\delta) \le e(\theta) +
        10^{-2}\alpha\, g^\top\delta`, at most ``max_line_search`` times, else no move
        (the constants of Martens & Sutskever 2012, section 8.8, not verified here). ``lr`` scales :math:`\alpha`.
+       After a step of length 0 the next CG starts from zero.
+
+    The check minibatch is held out from the gradient and the curvature: every decision after CG
+    (which iterate, :math:`\rho`, how far) is then made on data the step was not fitted to. The
+    HF code released with Martens & Sutskever (2011) does the same with separate batches for
+    backtracking, the line search and :math:`\rho`; without a check minibatch all three use the
+    gradient minibatch, and on small minibatches HF then fits the minibatch's noise (the chapter
+    shows the loss on fresh data climbing while each step lowers the minibatch's loss).
 
     ``precondition=True`` preconditions CG with :func:`martens_preconditioner` (on the gradient
     minibatch, with the current :math:`\lambda`).
 
     Accepted values: ``lr`` in :math:`(0, 1]`; ``damping`` :math:`> 0` and ``structural_damping``
     :math:`\ge 0`, both at most :func:`_scale_limit` of the model's dtype; ``cg_decay`` in :math:`[0, 1]`;
-    ``cg_epsilon`` in :math:`(0, 1)`; ``cg_max_iters``, ``max_line_search`` and ``curvature_size``
-    positive integers (upper limits).
+    ``cg_epsilon`` in :math:`(0, 1)`; ``cg_max_iters``, ``max_line_search``, ``curvature_size``
+    and ``check_size`` positive integers (upper limits).
 
     The optimizer needs the model (``torch.func.functional_call`` evaluates it at trial
     parameters), so it is built from it: ``HessianFree(model, loss="squared", ...)``. The
     closure given to :meth:`step` takes no argument and returns the batches:
-    either one :class:`Minibatch` (used for both gradient and curvature; with ``curvature_size``
-    the curvature uses its first ``curvature_size`` sequences, all of them if the minibatch is smaller)
-    or a pair ``(gradient_batch, curvature_batch)``. The closure does not need to call ``backward``.
+    either one :class:`Minibatch` (with ``check_size`` its last ``check_size`` sequences are the
+    check minibatch and the others the gradient minibatch; with ``curvature_size`` the curvature
+    uses the first ``curvature_size`` sequences of the gradient minibatch, all of them if it is
+    smaller), a pair ``(gradient_batch, curvature_batch)`` or a triple ``(gradient_batch,
+    curvature_batch, check_batch)``. The closure does not need to call ``backward``.
 
     >>> opt = HessianFree(model, loss="squared", damping=1.0)          # doctest: +SKIP
     >>> opt.step(lambda: Minibatch(x, y, lengths))                       # doctest: +SKIP
 
     After each step, ``opt.state["hf"]`` holds ``damping``, ``rho``, ``alpha``, ``cg_iterations``,
-    ``cg_reason``, ``backtrack_iteration``, ``loss_before`` and ``loss_after``.
+    ``cg_reason``, ``backtrack_iteration``, and ``loss_before`` and ``loss_after``: the loss on the
+    check minibatch (the gradient minibatch when there is none) before and after the step.
     """
 
     def __init__(self, model: SRN, *, loss: str = "squared", lr: float = 1.0, damping: float = 1.0,
                  structural_damping: float = 0.0, cg_max_iters: int = CG_MAX_ITERS,
                  cg_decay: float = CG_DECAY, cg_epsilon: float = CG_EPSILON,
-                 curvature_size: int | None = None, max_line_search: int = 60, precondition: bool = False):
+                 curvature_size: int | None = None, check_size: int | None = None,
+                 max_line_search: int = 60, precondition: bool = False):
         model = _check_model(model)
         loss = _check_loss_kind(loss, model)
         lr = check_float(lr, "lr", low=0.0, low_open=True, high=1.0)
@@ -759,6 +862,8 @@ class HessianFree(torch.optim.Optimizer):
         cg_epsilon = check_float(cg_epsilon, "cg_epsilon", low=0.0, low_open=True, high=1.0, high_open=True)
         if curvature_size is not None:
             check_positive_int(curvature_size, "curvature_size")
+        if check_size is not None:
+            check_positive_int(check_size, "check_size")
         max_line_search = check_positive_int(max_line_search, "max_line_search")
         precondition = check_bool(precondition, "precondition")
         self.precondition = precondition
@@ -767,45 +872,54 @@ class HessianFree(torch.optim.Optimizer):
         self.loss = loss
         self.structural_damping = mu
         self.cg_max_iters, self.cg_decay, self.cg_epsilon = cg_max_iters, cg_decay, cg_epsilon
-        self.curvature_size = curvature_size
+        self.curvature_size, self.check_size = curvature_size, check_size
         self.max_line_search = max_line_search
         self.state["hf"] = {"damping": damping, "previous": None}
 
-    def _batches(self, closure) -> tuple[Minibatch, Minibatch]:
+    def _batches(self, closure) -> tuple[Minibatch, Minibatch, Minibatch]:
+        """``(gradient, curvature, check)`` from the closure (see the class docstring)."""
+        shape = ("a Minibatch, a pair (gradient_batch, curvature_batch) or a triple (gradient_batch, "
+                 "curvature_batch, check_batch)")
         if closure is None or not callable(closure):
-            raise ArgumentTypeError("closure must be a function returning a Minibatch or a pair "
-                                    f"(gradient_batch, curvature_batch), got {_shown(closure)}")
+            raise ArgumentTypeError(f"closure must be a function returning {shape}, got {_shown(closure)}")
         got = closure()
         if isinstance(got, Minibatch):
-            grad_batch = curv = got
-        elif isinstance(got, tuple) and len(got) == 2 and all(isinstance(g, Minibatch) for g in got):
-            grad_batch, curv = got
+            batches = [got, None, None]
+        elif isinstance(got, tuple) and len(got) in (2, 3) and all(isinstance(g, Minibatch) for g in got):
+            batches = list(got) + [None] * (3 - len(got))
         else:
-            raise ValueError("closure must return a Minibatch or a pair (gradient_batch, curvature_batch), "
-                             f"got {_shown(got)}")
-        for batch in (grad_batch, curv):
+            raise ValueError(f"closure must return {shape}, got {_shown(got)}")
+        for batch in (b for b in batches if b is not None):
             _check_batch(self.model, batch.x, batch.target, batch.lengths, None, self.loss)
-        if curv is got and self.curvature_size is not None:
-            m = self.curvature_size
-            curv = Minibatch(got.x[:m], got.target[:m], None if got.lengths is None else got.lengths[:m])
-        return grad_batch, curv
+        grad_batch, curv, check = batches
+        if curv is None:
+            n = grad_batch.x.shape[0]
+            c = 0 if self.check_size is None else self.check_size
+            if c >= n:
+                raise ValueError(f"check_size must be smaller than the minibatch, got check_size={c} "
+                                 f"for a minibatch of {n} sequences")
+            if c:
+                grad_batch, check = _split(grad_batch, n - c)
+            m = grad_batch.x.shape[0] if self.curvature_size is None else self.curvature_size
+            curv = _split(grad_batch, m)[0]
+        return grad_batch, curv, grad_batch if check is None else check
 
     def step(self, closure=None) -> Tensor:
         """One Hessian-free step; returns the loss on the gradient minibatch before the step."""
-        grad_batch, curv = self._batches(closure)
+        grad_batch, curv, check = self._batches(closure)
         model, st = self.model, self.state["hf"]
         lam = st["damping"]
         theta = flatten_parameters(model).detach().clone()
         f = _loss_of_theta(model, grad_batch.x, grad_batch.target, self.loss, grad_batch.lengths, None)
         g, f0 = _grad_and_value(f, theta)
         f0 = float(f0)
-        G = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths)
-        Gs = gauss_newton_operator(model, theta, curv.x, curv.target, loss=self.loss, lengths=curv.lengths,
-                                   structural=lam * self.structural_damping) \
-            if self.structural_damping > 0 else G
+        e = f if check is grad_batch else _loss_of_theta(model, check.x, check.target, self.loss,
+                                                            check.lengths, None)
+        products = _curvature_products(model, theta, curv.x, curv.target, self.loss, curv.lengths, None)
+        beta = lam * self.structural_damping
 
         def A(v):
-            return Gs(v) + lam * v
+            return products(v, beta) + lam * v
 
         prev = st["previous"]
         x0 = None if prev is None or self.cg_decay == 0 else self.cg_decay * prev
@@ -814,33 +928,36 @@ class HessianFree(torch.optim.Optimizer):
         cg = conjugate_gradient(A, -g, x0, max_iters=self.cg_max_iters, epsilon=self.cg_epsilon,
                                 preconditioner=M_inv)
 
-        # backtracking over the stored iterates, from the last one
         with torch.no_grad():
+            e0 = f0 if check is grad_batch else float(e(theta))
+            # backtracking over the stored iterates, from the last one, on the check batch
             j = len(cg.iterates) - 1
-            best = float(f(theta + cg.iterates[j][1]))
+            best = float(e(theta + cg.iterates[j][1]))
             while j > 0:
-                trial = float(f(theta + cg.iterates[j - 1][1]))
+                trial = float(e(theta + cg.iterates[j - 1][1]))
                 if not trial < best:
                     break
                 j, best = j - 1, trial
             delta = cg.iterates[j][1]
-            model_change = float(g @ delta + 0.5 * delta @ G(delta))
-            rho = _reduction_ratio(best, f0, model_change)  # NaN or infinite losses count as failed steps
+            model_change = float(g @ delta + 0.5 * delta @ products(delta, 0.0))
+            rho = _reduction_ratio(best, e0, model_change)  # NaN or infinite losses count as failed steps
             st["damping"] = _levenberg_marquardt(lam, rho)
 
             lr = self.param_groups[0]["lr"]
             slope = float(g @ delta)
-            alpha, f_new = lr, (best if lr == 1.0 else float(f(theta + lr * delta)))
+            alpha, e_new = lr, (best if lr == 1.0 else float(e(theta + lr * delta)))
             for _ in range(self.max_line_search):
-                if f_new <= f0 + 1e-2 * alpha * slope:
+                if e_new <= e0 + 1e-2 * alpha * slope:
                     break
                 alpha *= 0.8
-                f_new = float(f(theta + alpha * delta))
+                e_new = float(e(theta + alpha * delta))
             else:
-                alpha, f_new = 0.0, f0
+                alpha, e_new = 0.0, e0
             load_flat_parameters(model, theta + alpha * delta)
-        st.update(previous=cg.x.detach(), rho=rho, alpha=alpha, cg_iterations=cg.iterations,
-                  cg_reason=cg.reason, backtrack_iteration=cg.iterates[j][0], loss_before=f0, loss_after=f_new)
+        # no move: the next CG starts from zero, not from a direction that failed (as in the released code)
+        st.update(previous=cg.x.detach() if alpha > 0 else None, rho=rho, alpha=alpha,
+                  cg_iterations=cg.iterations, cg_reason=cg.reason, backtrack_iteration=cg.iterates[j][0],
+                  loss_before=e0, loss_after=e_new)
         return torch.tensor(f0, dtype=theta.dtype)
 
 

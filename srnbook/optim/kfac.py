@@ -107,7 +107,7 @@ import torch
 
 from .._validation import (check_bool, check_callable, check_choice, check_float, check_instance, check_int_tensor,
                            check_memory, check_positive_int, check_seed, check_tensor)
-from ..srn import OUTPUTS, SRN, flatten_parameters, unflatten_parameters
+from ..srn import OUTPUTS, SRN, SRNOutput, flatten_parameters, unflatten_parameters
 from .hessian_free import _check_like, _check_scale, _check_scales
 
 Tensor = torch.Tensor
@@ -269,24 +269,31 @@ def _sample_dz(model, z, likelihood, n_samples, generator) -> Tensor:
 
 
 def _backprop(model: SRN, a, h, dz) -> Tensor:
-    r""":math:`D a_t = \sigma'(a_t) \odot (V^\top D z_t + W^\top D a_{t+1})` for ``dz`` ``(S, B, T, o)``."""
-    s = model.activation.derivative(a, h)
+    r""":math:`D a_t = \sigma'(a_t) \odot (V^\top D z_t + W^\top D a_{t+1})` for ``dz`` ``(S, B, T, o)``.
+
+    The recursion runs time-major (contiguous ``(S B, d)`` rows per step); the result is a
+    ``(S, B, T, d)`` view of it."""
+    S, B, T, _ = dz.shape
+    d = a.shape[2]
+    s = model.activation.derivative(a, h).transpose(0, 1).unsqueeze(1)  # (T, 1, B, d)
     V, W = model.V.detach(), model.W.detach()
-    local = dz @ V
+    local = (dz.permute(2, 0, 1, 3) @ V).reshape(T, S * B, d)  # V^T Dz_t, time-major
+    s = s.expand(T, S, B, d).reshape(T, S * B, d)
     da = torch.empty_like(local)
-    T = local.shape[2]
-    da[:, :, T - 1] = s[:, T - 1] * local[:, :, T - 1]
+    torch.mul(s[T - 1], local[T - 1], out=da[T - 1])
     for t in range(T - 2, -1, -1):
-        da[:, :, t] = s[:, t] * (local[:, :, t] + da[:, :, t + 1] @ W)
-    return da
+        torch.mul(s[t], torch.addmm(local[t], da[t + 1], W), out=da[t])
+    return da.view(T, S, B, d).permute(1, 2, 0, 3)
 
 
-def _moments(a_in: Tensor, g: Tensor, weight: float) -> LayerStatistics:
-    """Statistics from inputs ``(B, T, in)`` and gradients ``(S, B, T, out)`` (weight per sample)."""
+def _moments(a_in: Tensor, g: Tensor, weight: float, lag: bool = True) -> LayerStatistics:
+    """Statistics from inputs ``(B, T, in)`` and gradients ``(S, B, T, out)`` (weight per sample);
+    with ``lag=False`` :math:`A_1` and :math:`G_1` are left at zero (the independent model does
+    not read them)."""
     B, T = a_in.shape[:2]
     A0 = torch.einsum("bti,btj->ij", a_in, a_in) / (B * T)
     G0 = weight * torch.einsum("sbti,sbtj->ij", g, g) / (B * T)
-    if T > 1:
+    if T > 1 and lag:
         A1 = torch.einsum("bti,btj->ij", a_in[:, 1:], a_in[:, :-1]) / (B * (T - 1))
         G1 = weight * torch.einsum("sbti,sbtj->ij", g[:, :, 1:], g[:, :, :-1]) / (B * (T - 1))
     else:
@@ -329,13 +336,48 @@ def kfac_statistics(
 
 
 def _statistics(model: SRN, x: Tensor, likelihood: str, exact: bool, n_samples: int, generator, outputs: str,
-                h0) -> dict[str, LayerStatistics]:
-    """:func:`kfac_statistics` of checked arguments, drawing from ``generator``; its size checked first."""
+                h0, lagged=LAYERS, forward=None) -> dict[str, LayerStatistics]:
+    r""":func:`kfac_statistics` of checked arguments, drawing from ``generator``; its size checked first.
+
+    Only the layers in ``lagged`` get :math:`A_1, G_1` (zeros otherwise). Shared work: ``"U"`` and
+    ``"W"`` have the same :math:`g_t = D a_t`, so one :math:`G_0` (and :math:`G_1`); with
+    ``outputs="all"``, :math:`A_0` of ``"W"`` (the states :math:`h_{-1}, \dots, h_{T-2}`) is that of
+    ``"V"`` (:math:`h_0, \dots, h_{T-1}`) less the last state's outer products plus the initial
+    state's. ``forward``: the model's output on ``x`` at the current parameters (the loss's
+    forward pass), if at hand."""
     B, T, _ = x.shape
     S = (T if outputs == "all" else 1) * model.output_size if exact else n_samples
     _check_signal_memory(model, S, B, T, x.element_size(), "x" if exact else "n_samples")
-    signals, weight = _layer_signals(model, x, likelihood, exact, n_samples, generator, outputs, h0)
-    return {k: _moments(a_in, g, weight) for k, (a_in, g) in signals.items()}
+    signals, weight = _layer_signals(model, x, likelihood, exact, n_samples, generator, outputs, h0, forward)
+    out = {"V": _moments(*signals["V"], weight, lag="V" in lagged)}
+    h_prev, da = signals["W"]
+    G0, G1 = _gradient_moments(da, weight, lag=("U" in lagged or "W" in lagged) and T > 1)  # of D a_t
+    d = h_prev.shape[2]
+    if outputs == "all":
+        h_last, start = signals["V"][0][:, -1, :d], h_prev[:, 0]
+        A0_W = out["V"].A0[:d, :d] + (start.t() @ start - h_last.t() @ h_last) / (B * T)
+    else:
+        A0_W = _input_moment(h_prev, h_prev)
+    for layer, a_in, A0 in (("U", signals["U"][0], None), ("W", h_prev, A0_W)):
+        A0 = _input_moment(a_in, a_in) if A0 is None else A0
+        lag = layer in lagged and T > 1
+        A1 = _input_moment(a_in[:, 1:], a_in[:, :-1]) if lag else torch.zeros_like(A0)
+        out[layer] = LayerStatistics(A0, G0, A1, G1 if lag else torch.zeros_like(G0), T)
+    return {k: out[k] for k in signals}
+
+
+def _gradient_moments(g: Tensor, weight: float, lag: bool) -> tuple[Tensor, Tensor]:
+    """:math:`G_0` and (with ``lag``, else zeros) :math:`G_1` of gradients ``(S, B, T, out)``."""
+    B, T = g.shape[1:3]
+    G0 = weight * torch.einsum("sbti,sbtj->ij", g, g) / (B * T)
+    G1 = (weight * torch.einsum("sbti,sbtj->ij", g[:, :, 1:], g[:, :, :-1]) / (B * (T - 1)) if lag
+          else torch.zeros_like(G0))
+    return G0, G1
+
+
+def _input_moment(a: Tensor, b: Tensor) -> Tensor:
+    r""":math:`\overline{a_t b_t^\top}` over batch and steps of two ``(B, T', n)`` tensors."""
+    return torch.einsum("bti,btj->ij", a, b) / (a.shape[0] * a.shape[1])
 
 
 def _check_signal_memory(model: SRN, S: int, B: int, T: int, itemsize: int, name: str) -> None:
@@ -346,12 +388,12 @@ def _check_signal_memory(model: SRN, S: int, B: int, T: int, itemsize: int, name
 
 
 def _layer_signals(model: SRN, x: Tensor, likelihood: str, exact: bool, n_samples: int, generator,
-                   outputs: str, h0) -> tuple[dict[str, tuple[Tensor, Tensor]], float]:
+                   outputs: str, h0, forward=None) -> tuple[dict[str, tuple[Tensor, Tensor]], float]:
     r"""Per layer, the inputs :math:`\bar a_t` ``(B, T, in)`` and gradients :math:`g_t` ``(S, B, T, out)``;
-    and the weight of one sample."""
+    and the weight of one sample. ``forward``: ``model(x, h0=h0)`` if already computed."""
     with torch.no_grad():
-        out = model(x, h0=h0)
-        a, h = out.a, out.h
+        out = model(x, h0=h0) if forward is None else forward
+        a, h = out.a.detach(), out.h.detach()
         B, T, d = h.shape
         z = h @ model.V.detach().t() + model.c.detach()
         o = z.shape[-1]
@@ -984,11 +1026,15 @@ class KFAC(torch.optim.Optimizer):
         self._inverses: dict[str, _Inverse] = {}
         self.steps = 0
 
-    def update_statistics(self, x: Tensor) -> None:
-        """Fold the statistics of batch ``x`` into the running averages."""
+    def update_statistics(self, x: Tensor, output: SRNOutput | None = None) -> None:
+        """Fold the statistics of batch ``x`` into the running averages. ``output``: the model's
+        output on ``x`` at the current parameters (the loss's forward pass), to reuse; computed
+        here if not given. Only :math:`W` under option 1 or 2 gets the lagged :math:`A_1, G_1`."""
         x = _check_x(self.model, x)
+        output = self._check_output(output, x)
+        lagged = ("W",) if self.temporal != "independent" else ()
         new = _statistics(self.model, x, self.likelihood, False, self.n_samples, self._generator,
-                          self.outputs, None)
+                          self.outputs, None, lagged, output)
         if self.stats is None or self.decay == 0:
             self.stats = new
             return
@@ -996,9 +1042,21 @@ class KFAC(torch.optim.Optimizer):
         self.stats = {k: LayerStatistics(*(e * o + (1 - e) * n for o, n in zip(old[:4], new[k][:4])), new[k].T)
                       for k, old in self.stats.items()}
 
+    def _check_output(self, output, x: Tensor) -> SRNOutput | None:
+        if output is None:
+            return None
+        check_instance(output, "output", SRNOutput, "an srnbook.srn.SRNOutput (what the model returns)")
+        shape = (*x.shape[:2], self.model.hidden_size)
+        if tuple(output.h.shape) != shape or tuple(output.a.shape) != shape:
+            raise ValueError(f"output must be the model's output on x, with h and a of shape {shape}, "
+                             f"got {tuple(output.h.shape)} and {tuple(output.a.shape)}")
+        return output
+
     @torch.no_grad()
-    def step(self, closure=None, *, x: Tensor | None = None):
-        """One K-FAC step; ``x`` (the batch) is required. ``closure`` re-evaluates the loss with gradients."""
+    def step(self, closure=None, *, x: Tensor | None = None, output: SRNOutput | None = None):
+        """One K-FAC step; ``x`` (the batch) is required. ``closure`` re-evaluates the loss with
+        gradients. ``output``: ``model(x)`` from the loss's forward pass, at the parameters before
+        this step, so that the statistics reuse it (one forward pass less)."""
         if x is None:
             raise ValueError("x must be given: K-FAC refreshes its statistics on the batch")
         x = _check_x(self.model, x)
@@ -1008,7 +1066,7 @@ class KFAC(torch.optim.Optimizer):
         if closure is not None:
             with torch.enable_grad():
                 loss = closure()
-        self.update_statistics(x)
+        self.update_statistics(x, output)
         if self.steps % self.inverse_every == 0:
             self._inverses = {k: _Inverse(s, self.damping, self.temporal if k == "W" else "independent")
                               for k, s in self.stats.items()}
