@@ -302,7 +302,7 @@ def plot_traces(result: dict):
         ax.set_ylabel("cross-entropy loss")
     for ax in axes.flat[len(names):]:
         ax.axis("off")
-    axes[0][0].legend(fontsize=7, loc="lower left")
+    axes[0][0].legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -369,8 +369,9 @@ def outlook(result: dict, T: int) -> list[dict]:
 def plot_losses(result: dict, T: int):
     """The training loss (the minibatch's, at each validation point; the mean squared error or the
     cross-entropy for every method) against CPU time at ``T``, one panel per task, one line per
-    run, coloured by method (log scale). CPU time is spread evenly over the sequences of each run
-    (its total CPU seconds times the share seen so far)."""
+    run, coloured by method (log scale), and the ``long_runs`` of that length dashed. CPU time is
+    spread evenly over the sequences of each run (its total CPU seconds times the share seen so
+    far)."""
     import matplotlib.pyplot as plt
 
     tasks = result["config"]["tasks"]
@@ -384,6 +385,13 @@ def plot_losses(result: dict, T: int):
                 per = r["cpu_seconds"] / r["sequences_seen"] / 60
                 ax.semilogy([h[0] * per for h in r["history"]], _losses(r), "-", lw=1.2,
                             color=f"C{j}", alpha=0.8, label=LABELS.get(method, method) if k == 0 else None)
+        longer = [r for r in result.get("long_runs", []) if (r["task"], r["T"]) == (task, T)]
+        for k, r in enumerate(longer):
+            if r["history"] and r.get("cpu_seconds"):
+                per = r["cpu_seconds"] / r["sequences_seen"] / 60
+                ax.semilogy([h[0] * per for h in r["history"]], _losses(r), "--", lw=1.2, color="C0",
+                            alpha=0.8, label=f"{LABELS.get(r['method'], r['method'])}, longer budget"
+                            if k == 0 else None)
         ax.set_xlabel("CPU minutes")
         ax.set_title(f"{task.replace('_', ' ')}, T = {T}", fontsize=9)
     axes[0][0].set_ylabel("training loss")
