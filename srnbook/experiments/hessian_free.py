@@ -366,6 +366,16 @@ def outlook(result: dict, T: int) -> list[dict]:
     return out
 
 
+def _plot_loss(ax, run: dict, style: str, color: str, label: str | None) -> None:
+    """One run's training losses against CPU minutes (its CPU seconds spread evenly over its
+    sequences); nothing for a run without history or CPU time."""
+    if not run["history"] or not run.get("cpu_seconds"):
+        return
+    per = run["cpu_seconds"] / run["sequences_seen"] / 60
+    ax.semilogy([h[0] * per for h in run["history"]], _losses(run), style, lw=1.2, color=color, alpha=0.8,
+                label=label)
+
+
 def plot_losses(result: dict, T: int):
     """The training loss (the minibatch's, at each validation point; the mean squared error or the
     cross-entropy for every method) against CPU time at ``T``, one panel per task, one line per
@@ -380,18 +390,11 @@ def plot_losses(result: dict, T: int):
         for j, method in enumerate(result["config"]["methods"]):
             runs = [r for r in result["runs"] if (r["task"], r["T"], r["method"]) == (task, T, method)]
             for k, r in enumerate(runs):
-                if not r["history"] or not r.get("cpu_seconds"):
-                    continue
-                per = r["cpu_seconds"] / r["sequences_seen"] / 60
-                ax.semilogy([h[0] * per for h in r["history"]], _losses(r), "-", lw=1.2,
-                            color=f"C{j}", alpha=0.8, label=LABELS.get(method, method) if k == 0 else None)
+                _plot_loss(ax, r, "-", f"C{j}", LABELS.get(method, method) if k == 0 else None)
         longer = [r for r in result.get("long_runs", []) if (r["task"], r["T"]) == (task, T)]
         for k, r in enumerate(longer):
-            if r["history"] and r.get("cpu_seconds"):
-                per = r["cpu_seconds"] / r["sequences_seen"] / 60
-                ax.semilogy([h[0] * per for h in r["history"]], _losses(r), "--", lw=1.2, color="C0",
-                            alpha=0.8, label=f"{LABELS.get(r['method'], r['method'])}, longer budget"
-                            if k == 0 else None)
+            label = f"{LABELS.get(r['method'], r['method'])}, longer budget" if k == 0 else None
+            _plot_loss(ax, r, "--", "C0", label)
         ax.set_xlabel("CPU minutes")
         ax.set_title(f"{task.replace('_', ' ')}, T = {T}", fontsize=9)
     axes[0][0].set_ylabel("training loss")
