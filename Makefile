@@ -55,7 +55,7 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/kfac_step.py
 	$(BIN)/python benchmarks/hf_iteration.py
 
-# Long experiments: write the JSON results the chapters load (about 5 hours on two cores).
+# Long experiments: write the JSON results the chapters load (about 6 hours on two cores).
 experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments vanishing --workers 2
 	$(BIN)/python -m srnbook.experiments vanishing_sweep --workers 2
@@ -65,6 +65,7 @@ experiments: $(STAMP)
 	$(BIN)/python -m srnbook.experiments hessian_free --workers 2
 	$(BIN)/python -m srnbook.experiments kfac --workers 2
 	$(BIN)/python -m srnbook.experiments learning_ssrn --workers 2
+	$(BIN)/python -m srnbook.experiments exact_learning --workers 2
 	$(BIN)/python -m srnbook.experiments backward_tuning --workers 2
 	$(BIN)/python -m srnbook.experiments reservoir_esn
 
@@ -77,6 +78,7 @@ experiments-quick: $(STAMP)
 	$(BIN)/python -m srnbook.experiments hessian_free --quick --out /tmp/hessian_free-quick.json
 	$(BIN)/python -m srnbook.experiments kfac --quick --out /tmp/kfac-quick.json
 	$(BIN)/python -m srnbook.experiments learning_ssrn --quick --out /tmp/learning_ssrn-quick.json
+	$(BIN)/python -m srnbook.experiments exact_learning --quick --out /tmp/exact_learning-quick.json
 	$(BIN)/python -m srnbook.experiments backward_tuning --quick --out /tmp/backward_tuning-quick.json
 	$(BIN)/python -m srnbook.experiments reservoir_esn --quick --out /tmp/reservoir_esn-quick.json
 

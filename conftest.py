@@ -1,8 +1,19 @@
 """Repository-wide pytest hooks (they apply to ``tests/`` and to the chapters in ``book/``):
-how pytest-xdist schedules the chapters, the check of the kernel that runs them, and the
-``--exhaustive`` option of the sampled sweeps."""
+the pinned numerics of the test processes, how pytest-xdist schedules the chapters, the check
+of the kernel that runs them, and the ``--exhaustive`` option of the sampled sweeps."""
+
+import os
 
 import pytest
+
+from tests.chapter_kernel import KERNEL_ENV
+
+# The tests run with the numerics the chapters' kernel pins (one thread, AVX2 kernels, MKL's
+# reproducible mode): several tests compare results bit for bit (a batch against its rows, a
+# symmetric map on its axis of symmetry), and MKL's default mode computes them differently on
+# CPUs with AVX-512. Set before torch is imported, so that every worker inherits them.
+for _key, _value in KERNEL_ENV.items():
+    os.environ.setdefault(_key, _value)
 
 
 def pytest_xdist_make_scheduler(config, log):

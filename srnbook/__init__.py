@@ -18,6 +18,9 @@ SSRN, dfa_to_ssrn, ssrn_to_dfa, saturating_scale, saturation
 ConstrainedSRN, extract_dfa
     Learning saturated SRNs from data (``srnbook.learning``: the report's constrained SRN, its
     losses and metrics) and reading automata back from trained networks (``srnbook.extraction``).
+learn_ssrn
+    A saturated SRN learned from labelled words: train, extract by L* (``srnbook.lstar``, a
+    network as teacher), compile, verify (``srnbook.pipeline``).
 DFAStepper
     The widget that steps a DFA and its saturated SRN side by side.
 make_task, TASKS, success_rate, chance_baseline
@@ -46,6 +49,7 @@ from .activations import Activation, get_activation, saturation_threshold
 from .dfa import DFA, tomita
 from .extraction import extract_dfa
 from .learning import ConstrainedSRN
+from .pipeline import learn_ssrn
 from .sampling import balanced_dataset, sample_words
 from .ssrn import SSRN, dfa_to_ssrn, saturating_scale, saturation, ssrn_to_dfa
 from .tasks import TASKS, chance_baseline, make_task, success_rate
@@ -93,6 +97,7 @@ __all__ = [
     "flatten_parameters",
     "get_activation",
     "get_memory_limit",
+    "learn_ssrn",
     "load_flat_parameters",
     "make_task",
     "sample_words",

@@ -32,7 +32,8 @@ from .ssrn import ExtractionError, _explore, _resolve, ssrn_to_dfa
 
 Tensor = torch.Tensor
 
-__all__ = ["Extraction", "equivalent_on_nonempty", "extract_dfa", "network_answers", "quantized_dfa"]
+__all__ = ["Extraction", "equivalent_on_nonempty", "extract_dfa", "network_answers", "quantized_dfa",
+           "smallest_on_nonempty"]
 
 MAX_LEVELS = 2**15 - 1  # the most intervals per unit: cells are stored as int16
 
@@ -178,3 +179,21 @@ def equivalent_on_nonempty(dfa: DFA, target: DFA) -> tuple[str, ...] | None:
     delta = np.vstack([dfa.delta[:1], dfa.delta]) + 1
     accepting = np.concatenate([[bool(target.accepting[0])], dfa.accepting])
     return DFA(delta, accepting, dfa.alphabet).equivalent(target)
+
+
+def smallest_on_nonempty(dfa: DFA) -> DFA:
+    r"""The smallest DFA that agrees with ``dfa`` on every nonempty word (minimal, states numbered breadth-first).
+
+    A network's answer on the empty word (its output at :math:`h_0`) is never trained, and
+    an automaton extracted from it may keep a separate initial state only because of it. Of
+    the two automata that agree with ``dfa`` on nonempty words (a fresh initial state with
+    :math:`q_0`'s transitions, accepting or not), the one with fewer states after
+    minimization is returned, ``dfa``'s own choice on a tie.
+    """
+    if not isinstance(dfa, DFA):
+        raise ArgumentTypeError(f"dfa must be a srnbook.DFA, got {_shown(dfa)}")
+    delta = np.vstack([dfa.delta[:1], dfa.delta]) + 1
+    own = bool(dfa.accepting[0])
+    candidates = [DFA(delta, np.concatenate([[empty], dfa.accepting]), dfa.alphabet).minimize()
+                  for empty in (own, not own)]
+    return min(candidates, key=lambda d: d.n_states)

@@ -43,7 +43,7 @@ SLIDERS = {
     "fast_weights": ("9", "11"),
     "hessian_free": ("1", "3"),
     "kfac": ("1e-03", "1e-01"),
-    "learning_ssrn": ("0", "10"),
+    "learning_ssrn": ("0", "20"),
     "reservoir": ("1.2", "1.7"),
     "backward_tuning": ("0", "2"),
 }

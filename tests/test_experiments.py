@@ -2,12 +2,13 @@
 
 import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
 
-from srnbook.experiments import (EXPERIMENTS, backward_tuning, fastweights, fastweights_network, hessian_free, kfac,
-                                 learning_ssrn, long_lags, vanishing, vanishing_sweep)
+from srnbook.experiments import (EXPERIMENTS, backward_tuning, exact_learning, fastweights, fastweights_network,
+                                 hessian_free, kfac, learning_ssrn, long_lags, vanishing, vanishing_sweep)
 from srnbook.experiments.__main__ import main
 
 
@@ -72,7 +73,8 @@ def test_cli_help(capsys):
     out = capsys.readouterr().out
     assert info.value.code == 0 and "vanishing" in out and "fastweights" in out and "--quick" in out
     assert set(EXPERIMENTS) == {"vanishing", "fastweights", "fastweights_network", "hessian_free", "kfac",
-                                "learning_ssrn", "long_lags", "backward_tuning", "reservoir_esn", "vanishing_sweep"}
+                                "learning_ssrn", "long_lags", "backward_tuning", "reservoir_esn", "vanishing_sweep",
+                                "exact_learning"}
     assert "--scheduler" in out and "--device" in out and "--restart" in out
 
 
@@ -492,6 +494,65 @@ def test_the_chapter_loads_a_result_of_the_full_learning_ssrn_configuration():
     assert len(data["runs"]) == len(f["languages"]) * len(f["activations"]) * len(f["losses"]) * f["seeds"]
     assert [len(c["plain"]["history"]["epoch"]) for c in data["curves"]] == [f["curve_epochs"] + 1] * 3
     assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "learning_ssrn"]
+
+
+# ---------------------------------------------------------------------- exact learning of saturated SRNs
+
+
+@pytest.fixture(scope="module")
+def exact_quick():
+    return json.loads(json.dumps(exact_learning.run(exact_learning.QUICK, argv=["test"])))
+
+
+def test_exact_learning_reads_every_trained_network_by_every_route(exact_quick):
+    q = exact_learning.QUICK
+    assert len(exact_quick["runs"]) == len(q["languages"]) * q["seeds"] * len(exact_learning.TRAININGS)
+    for run in exact_quick["runs"]:
+        assert run["test_lengths"][0] > run["train_lengths"][1]
+        routes = {"plain": {"pipeline", "quantized", "scale_jump", "normalized"},
+                  "curriculum": {"curriculum"}, "soft": {"soft_pipeline", "soft_jump"}}[run["training"]]
+        assert routes <= set(run)
+        for route in routes:
+            r = run[route]
+            assert r["exact"] == (r["equivalent"] and r["saturated"])  # exact: saturated and the target
+    plain = [r for r in exact_quick["runs"] if r["training"] == "plain"]
+    for run in plain:
+        jump = run["scale_jump"]
+        assert [t["factor"] for t in jump["tries"]] == q["factors"]
+        assert jump["train_accuracy"] == max(t["train_accuracy"] for t in jump["tries"])  # chosen on data
+        if "failed" not in run["pipeline"]:
+            assert run["pipeline"]["saturated"]  # a compiled network is saturated by construction
+
+
+def test_exact_learning_tables_count_seeds_per_language_and_route(exact_quick):
+    stored = json.loads((Path(__file__).resolve().parents[1] / "book" / "data" / "learning_ssrn.json").read_text())
+    rows = exact_learning.exact_rows(exact_quick, stored)
+    assert [row[0] for row in rows] == exact_learning.QUICK["languages"]
+    assert len(rows[0]) == len(exact_learning.EXACT_HEADER)
+    assert rows[0][2].startswith("0 (")  # the report's heuristic never saturates
+    assert all(cell.endswith("/1") for row in rows for cell in row[3:])
+    assert len(exact_learning.comparison_rows(exact_quick)) == 2
+    assert [row[0] for row in exact_learning.route_rows(exact_quick)] == list(exact_learning.ROUTE_LABELS.values())
+    import matplotlib.pyplot as plt
+    fig = exact_learning.plot_exact(exact_quick)
+    assert not plt.fignum_exists(fig.number) and len(fig.axes) == 1
+
+
+def test_exact_learning_config_errors():
+    with pytest.raises(ValueError, match="language must be"):
+        exact_learning.run({**exact_learning.QUICK, "languages": ["tomita9"]})
+    with pytest.raises(ValueError, match=r"config\['epsilon'\]"):
+        exact_learning.run({**exact_learning.QUICK, "epsilon": 0.0})
+
+
+def test_the_chapter_loads_a_result_of_the_full_exact_learning_configuration():
+    data = json.loads((Path(__file__).resolve().parents[1] / "book" / "data" / "exact_learning.json").read_text())
+    f = exact_learning.FULL
+    assert {k: v for k, v in data["config"].items() if k != "progress"} == \
+        {k: v for k, v in json.loads(json.dumps(f)).items() if k != "progress"}
+    assert len(data["runs"]) == len(f["languages"]) * f["seeds"] * len(exact_learning.TRAININGS)
+    assert len(f["languages"]) == 20 and len({n.split(".")[2] for n in f["languages"][7:]}) == 13
+    assert data["command"][:4] == ["python", "-m", "srnbook.experiments", "exact_learning"]
 
 
 # ---------------------------------------------------------------------- backward tuning (Vieville)

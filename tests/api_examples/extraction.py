@@ -45,3 +45,8 @@ def _():
 @example("srnbook.extraction.equivalent_on_nonempty")
 def _():
     return m.equivalent_on_nonempty, dict(dfa=even_as(), target=even_as().complement())
+
+
+@example("srnbook.extraction.smallest_on_nonempty")
+def _():
+    return m.smallest_on_nonempty, dict(dfa=even_as())
