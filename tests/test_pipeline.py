@@ -90,7 +90,8 @@ def test_a_normalized_step_has_the_given_length():
     srn = SRN(2, 5, 1, "tanh", output="identity")
     words = mixed_words(tomita(1), per_lam=20)
     moved = normalized_steps(srn, words, steps=1, size=0.25)
-    distance = torch.sqrt(sum(((p - q) ** 2).sum() for p, q in zip(moved.parameters(), srn.parameters())))
+    with torch.no_grad():
+        distance = torch.sqrt(sum(((p - q) ** 2).sum() for p, q in zip(moved.parameters(), srn.parameters())))
     assert float(distance) == pytest.approx(0.25, rel=1e-5)
 
 
