@@ -16,7 +16,7 @@ WORKERS ?= 2
 # imports the heavy modules once, so that later processes do not all compile them at once.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: book test test-exhaustive setup notebooks benchmark screenshots experiments experiments-quick clean
+.PHONY: book pdf test test-exhaustive setup notebooks benchmark screenshots experiments experiments-quick clean
 
 setup: $(STAMP)
 
@@ -33,8 +33,15 @@ book: $(STAMP)
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 	@echo "The book is built: open $(CURDIR)/_build/html/index.html"
 
+# The whole book as one PDF, printed from the built HTML by Chromium (book/make_pdf.py):
+# _build/html/srnbook.pdf, which the book's "Download the PDF" link points to.
+pdf: $(STAMP)
+	@test -f _build/html/book/intro.html || $(MAKE) book
+	$(BIN)/python book/make_pdf.py
+
 test: $(STAMP)
 	$(MAKE) book
+	$(MAKE) pdf
 	$(BIN)/python -m pytest -n $(WORKERS) --durations=15
 
 # The sweeps marked `exhaustive` over all their cases (make test runs a seeded sample of each).

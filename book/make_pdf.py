@@ -1,0 +1,151 @@
+"""The whole book as one PDF, printed from the built HTML by headless Chromium (``make pdf``).
+
+Each page of the table of contents is opened from disk (every request to another host
+aborted), left to typeset its mathematics and draw its widgets (a frame slider prints its
+current frame, the stepper its static picture), and printed on A4. A title page and a table
+of contents with page numbers come first; pypdf merges the pages and writes an outline with
+one entry per page and one per numbered section. The PDF goes to ``_build/html/srnbook.pdf``,
+where the built book links to it.
+
+Usage: ``python book/make_pdf.py`` after ``jupyter-book build .`` (``make book`` runs both).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+import sys
+from pathlib import Path
+
+import yaml
+from pypdf import PdfReader, PdfWriter
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = ROOT / "_build" / "html"
+OUT = HTML / "srnbook.pdf"
+sys.path.insert(0, str(ROOT))
+
+from tests.page_checks import wait_until_rendered  # noqa: E402  (the tests' wait for MathJax and widgets)
+
+
+def chromium() -> str:
+    """The Chromium the browser tests use (``apt-get install chromium``; ``.ci/run`` installs it)."""
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if shutil.which(name):
+            return shutil.which(name)
+    raise SystemExit("make pdf prints the built pages with Chromium: install it (apt-get install chromium)")
+
+PRINT_CSS = """
+/* Print the article alone, its collapsed blocks closed, its wide boxes unclipped. */
+.bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer, .bd-footer-article,
+.prev-next-area, .header-article, .bd-header-article, #pst-back-to-top, .skip-link { display: none !important; }
+.bd-main .bd-content .bd-article-container { max-width: 100% !important; }
+.highlight, .MathJax, mjx-container { overflow: visible !important; }
+.table-wrapper { overflow: visible !important; }
+table { width: 100% !important; max-width: 100% !important; font-size: 0.78em !important; }
+th, td { white-space: normal !important; overflow-wrap: anywhere; }
+pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+"""
+
+
+def toc_pages() -> list[tuple[str, str | None]]:
+    """``(file, part caption)`` for every page of ``_toc.yml``, in order (the root first)."""
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    pages = [(toc["root"], None)]
+    for part in toc["parts"]:
+        pages += [(chapter["file"], part["caption"]) for chapter in part["chapters"]]
+    return pages
+
+
+def print_page(page, url: str) -> tuple[bytes, str, list[tuple[str, int]]]:
+    """The PDF bytes of one built page, its title, and its numbered sections with their
+    page (0-based, within this page's PDF, estimated from their vertical position)."""
+    page.goto(url)
+    wait_until_rendered(page, page.content())
+    page.add_style_tag(content=PRINT_CSS)
+    page.emulate_media(media="print")
+    page.wait_for_timeout(200)
+    title = page.evaluate("() => (document.querySelector('article h1') || {}).textContent || document.title")
+    sections = page.evaluate("""() => {
+        const height = document.documentElement.scrollHeight;
+        return [...document.querySelectorAll('article section > h2')].map(h => [
+            h.textContent.replace(/#$/, '').trim(), h.getBoundingClientRect().top / height]);
+    }""")
+    pdf = page.pdf(format="A4", print_background=True,
+                   margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
+    n = len(PdfReader(io.BytesIO(pdf)).pages)
+    return pdf, title.replace("#", "").strip(), [(t, min(n - 1, int(f * n))) for t, f in sections]
+
+
+def front_matter(page, entries: list[tuple[str, str | None, int]]) -> bytes:
+    """A title page and a table of contents: ``entries`` are (title, part, first page)."""
+    rows, part = [], None
+    for title, caption, number in entries:
+        if caption and caption != part:
+            part = caption
+            rows.append(f'<tr><td colspan="2" class="part">{html.escape(caption)}</td></tr>')
+        rows.append(f"<tr><td>{html.escape(title)}</td><td class='n'>{number}</td></tr>")
+    body = f"""<html><head><meta charset="utf-8"><style>
+      body {{ font-family: sans-serif; margin: 0; }}
+      .title {{ height: 250mm; display: flex; flex-direction: column; justify-content: center;
+               text-align: center; page-break-after: always; }}
+      h1 {{ font-size: 30pt; margin: 0 0 8mm; }} .sub {{ font-size: 13pt; color: #444; }}
+      table {{ width: 100%; border-collapse: collapse; font-size: 11pt; }}
+      td {{ padding: 1.2mm 0; }} td.n {{ text-align: right; }}
+      td.part {{ font-weight: bold; padding-top: 4mm; }}
+    </style></head><body>
+      <div class="title"><h1>Simple Recurrent Networks</h1>
+        <div class="sub">An interactive textbook, printed from its HTML edition.<br>
+        The srnbook authors, 2026. Code: MIT; MLRegTest automata: CC BY 4.0.</div></div>
+      <h2>Contents</h2><table>{''.join(rows)}</table></body></html>"""
+    page.set_content(body)
+    return page.pdf(format="A4", margin={"top": "16mm", "bottom": "16mm", "left": "18mm", "right": "18mm"})
+
+
+def main(out: Path = OUT) -> Path:
+    from playwright.sync_api import sync_playwright
+
+    printed = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1000, "height": 1400})
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
+                   else route.abort())
+        for file, caption in toc_pages():
+            path = HTML / f"{file}.html"
+            if not path.exists():
+                raise SystemExit(f"{path} is missing: build the HTML book first (make book)")
+            printed.append((caption, *print_page(page, path.as_uri())))
+            print(f"printed {file}", flush=True)
+        # the front matter's length does not depend on the page numbers it lists
+        def entries(offset):
+            first, out = offset + 1, []
+            for caption, pdf, title, _ in printed:
+                out.append((title, caption, first))
+                first += len(PdfReader(io.BytesIO(pdf)).pages)
+            return out
+        draft = front_matter(page, entries(0))
+        front = front_matter(page, entries(len(PdfReader(io.BytesIO(draft)).pages)))
+        browser.close()
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(front)))
+    writer.add_outline_item(title="Contents", page_number=1 if len(writer.pages) > 1 else 0)
+    for caption, pdf, title, sections in printed:
+        start = len(writer.pages)
+        writer.append(PdfReader(io.BytesIO(pdf)))
+        chapter = writer.add_outline_item(title=title, page_number=start)
+        for name, offset in sections:
+            writer.add_outline_item(title=name, page_number=start + offset, parent=chapter)
+    writer.add_metadata({"/Title": "Simple Recurrent Networks", "/Author": "The srnbook authors"})
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as handle:
+        writer.write(handle)
+    print(f"wrote {out}: {len(writer.pages)} pages")
+    return out
+
+
+if __name__ == "__main__":
+    main()
