@@ -52,11 +52,18 @@ pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 
 
 def toc_pages() -> list[tuple[str, str | None]]:
-    """``(file, part caption)`` for every page of ``_toc.yml``, in order (the root first)."""
+    """``(file, part caption)`` for every page of ``_toc.yml``, in order (the root first, a
+    page's sections after it)."""
     toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
     pages = [(toc["root"], None)]
+
+    def add(entries, caption):
+        for entry in entries:
+            pages.append((entry["file"], caption))
+            add(entry.get("sections", []), caption)
+
     for part in toc["parts"]:
-        pages += [(chapter["file"], part["caption"]) for chapter in part["chapters"]]
+        add(part["chapters"], part["caption"])
     return pages
 
 
