@@ -61,6 +61,8 @@ benchmark: $(STAMP)
 	$(BIN)/python benchmarks/gnvp_cost.py
 	$(BIN)/python benchmarks/kfac_step.py
 	$(BIN)/python benchmarks/hf_iteration.py
+	@test -f _build/html/book/intro.html || $(MAKE) book
+	$(BIN)/python benchmarks/page_load.py
 
 # Long experiments: write the JSON results the chapters load (about 6 hours on two cores).
 experiments: $(STAMP)
