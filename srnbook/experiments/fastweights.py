@@ -192,14 +192,15 @@ def plot_summary(result: dict, chance: float = 90.0, digits_alone: float | None 
 
 
 def plot_learning_curves(result: dict, chance: float = 90.0, digits_alone: float | None = None):
-    """Validation error (%) against training sequences seen, one panel per :math:`R`, one
+    """Validation error (%) against training sequences seen, one panel per :math:`R` (stacked), one
     colour per model, with the chance level (dotted) and the digits-alone error (dashed)."""
     import matplotlib.pyplot as plt
 
     Rs, models = result["config"]["R"], result["config"]["models"]
-    fig, axes = plt.subplots(1, len(Rs), figsize=(3.4 * len(Rs), 3.0), sharey=True,
+    # one panel per row (shared axes), 5.6 in wide: readable on a phone
+    fig, axes = plt.subplots(len(Rs), 1, figsize=(5.6, 2.3 * len(Rs)), sharex=True, sharey=True,
                              squeeze=False)
-    for ax, R in zip(axes[0], Rs):
+    for ax, R in zip(axes[:, 0], Rs):
         for i, name in enumerate(models):
             for run in [r for r in result["runs"] if (r["model"], r["R"]) == (name, R)]:
                 seen, valid = zip(*[(row[0], 100 * row[3]) for row in run["history"]])
@@ -208,9 +209,8 @@ def plot_learning_curves(result: dict, chance: float = 90.0, digits_alone: float
         ax.axhline(chance, ls=":", color="0.35", lw=1)
         if digits_alone is not None:
             ax.axhline(digits_alone, ls="--", color="0.35", lw=1)
-        ax.set(xscale="log", ylim=(-3, 100), xlabel="training sequences seen",
-               title=f"$R = {R}$")
-    axes[0, 0].set_ylabel("validation error (%)")
+        ax.set(xscale="log", ylim=(-3, 100), ylabel="validation error (%)", title=f"$R = {R}$")
+    axes[-1, 0].set_xlabel("training sequences seen")
     axes[0, 0].legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     plt.close(fig)

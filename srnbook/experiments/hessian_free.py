@@ -378,15 +378,17 @@ def _plot_loss(ax, run: dict, style: str, color: str, label: str | None) -> None
 
 def plot_losses(result: dict, T: int):
     """The training loss (the minibatch's, at each validation point; the mean squared error or the
-    cross-entropy for every method) against CPU time at ``T``, one panel per task, one line per
+    cross-entropy for every method) against CPU time at ``T``, one panel per task (stacked), one line per
     run, coloured by method (log scale), and the ``long_runs`` of that length dashed. CPU time is
     spread evenly over the sequences of each run (its total CPU seconds times the share seen so
     far)."""
     import matplotlib.pyplot as plt
 
     tasks = result["config"]["tasks"]
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.0), squeeze=False)
-    for ax, task in zip(axes[0], tasks):
+    # one panel per row, 5.6 in wide: on a phone the figure shrinks by a third, not by two
+    # thirds, and its labels stay readable
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(5.6, 2.5 * len(tasks)), squeeze=False)
+    for ax, task in zip(axes[:, 0], tasks):
         for j, method in enumerate(result["config"]["methods"]):
             runs = [r for r in result["runs"] if (r["task"], r["T"], r["method"]) == (task, T, method)]
             for k, r in enumerate(runs):
@@ -395,10 +397,10 @@ def plot_losses(result: dict, T: int):
         for k, r in enumerate(longer):
             label = f"{LABELS.get(r['method'], r['method'])}, longer budget" if k == 0 else None
             _plot_loss(ax, r, "--", "C0", label)
-        ax.set_xlabel("CPU minutes")
+        ax.set_ylabel("training loss")
         ax.set_title(f"{task.replace('_', ' ')}, T = {T}", fontsize=9)
-    axes[0][0].set_ylabel("training loss")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    axes[-1][0].set_xlabel("CPU minutes")
+    axes[0][0].legend(fontsize=7, loc="best")
     fig.tight_layout()
     plt.close(fig)
     return fig
