@@ -376,17 +376,18 @@ def grid_counts(result: dict) -> dict:
 
 
 def plot_summary(result: dict, loss: str = "bce"):
-    """The chapter's summary of the grid, two panels.
+    """The chapter's summary of the grid, two panels, one above the other.
 
-    Left: per language (sorted), the mean long-word accuracy of the plain and constrained
+    Top: per language (sorted), the mean long-word accuracy of the plain and constrained
     networks under ``loss`` (both activations, all seeds), permutation automata in red, and
-    the number of equivalent extractions (all losses) at the right edge. Right: the mean
+    the number of equivalent extractions (all losses) at the right edge. Bottom: the mean
     long-word accuracy of both networks for each loss and activation.
     """
     import matplotlib.pyplot as plt
 
     rows = language_rows(result, loss)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10.0, 4.6), gridspec_kw={"width_ratios": [1.5, 1.2]})
+    # the panels stacked, 6 in wide: readable on a phone
+    fig, (left, right) = plt.subplots(2, 1, figsize=(6.0, 8.4), gridspec_kw={"height_ratios": [1.6, 1.0]})
     y = np.arange(len(rows))
     for j, (kind, marker) in enumerate(zip(KINDS, ("o", "s"))):
         left.scatter([float(row[3 + j]) for row in rows], y, marker=marker, color=f"C{j}", s=28, zorder=3,
