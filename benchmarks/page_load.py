@@ -12,7 +12,6 @@ Usage: ``python benchmarks/page_load.py [PAGE.html ...]``.
 from __future__ import annotations
 
 import re
-import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.page_checks import READY  # noqa: E402  (the wait for MathJax of the browser tests)
+from tests.page_checks import READY, chromium_path, open_offline_page  # noqa: E402
 
 SCRIPT = re.compile(r'<script[^>]+src="([^"?]+)')
 
@@ -38,10 +37,8 @@ def script_bytes(page: Path) -> int:
 def measure(browser, page_path: Path, loads: int = 3) -> tuple[float, float]:
     """Median first contentful paint and typeset-done times, in milliseconds."""
     paints, ready = [], []
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    page = context.new_page()
-    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-               else route.abort())
+    context, page = open_offline_page(browser)
+    page.set_viewport_size({"width": 1400, "height": 900})
     for _ in range(loads + 1):  # the first load warms the cache
         page.goto(page_path.as_uri())
         page.wait_for_function(READY, timeout=90_000)
@@ -57,9 +54,8 @@ def main(paths: list[str]) -> None:
 
     html = ROOT / "_build" / "html" / "book"
     pages = [Path(p) for p in paths] or sorted(p for p in html.glob("*.html"))
-    executable = next(shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome") if shutil.which(n))
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=["--no-sandbox", "--disable-gpu"])
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         print(f"{'page':32s} {'HTML KB':>8s} {'scripts KB':>10s} {'first paint ms':>15s} {'typeset ms':>11s}")
         for path in pages:
             paint, ready = measure(browser, path.resolve())

@@ -26,17 +26,7 @@ HTML = ROOT / "_build" / "html"
 OUT = HTML / "srnbook.pdf"
 sys.path.insert(0, str(ROOT))
 
-from tests.page_checks import wait_until_rendered  # noqa: E402  (the tests' wait for MathJax and widgets)
-
-
-def chromium() -> str:
-    """The Chromium the browser tests use (``apt-get install chromium``; ``.ci/run`` installs it)."""
-    import shutil
-
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
-    raise SystemExit("make pdf prints the built pages with Chromium: install it (apt-get install chromium)")
+from tests.page_checks import chromium_path, open_offline_page, wait_until_rendered  # noqa: E402
 
 PRINT_CSS = """
 /* Print the article alone, its collapsed blocks closed, its wide boxes unclipped. */
@@ -117,10 +107,11 @@ def main(out: Path = OUT) -> Path:
 
     printed = []
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1000, "height": 1400})
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file://")
-                   else route.abort())
+        if chromium_path() is None:
+            raise SystemExit("make pdf prints the built pages with Chromium: install it (apt-get install chromium)")
+        browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
+        _, page = open_offline_page(browser)  # requests to other hosts aborted, as in the tests
+        page.set_viewport_size({"width": 1000, "height": 1400})
         for file, caption in toc_pages():
             path = HTML / f"{file}.html"
             if not path.exists():

@@ -39,6 +39,7 @@ from ._validation import (ArgumentTypeError, _shown, check_bool, check_choice, c
                           check_memory, check_positive_float, check_positive_int, check_seed, check_tensor)
 from .dfa import DFA
 from .extraction import equivalent_on_nonempty, smallest_on_nonempty
+from .learning import _logits
 from .lstar import lstar, network_membership, sampling_equivalence
 from .sampling import Words
 from .srn import SRN
@@ -163,7 +164,7 @@ def train_srn(words: Words, *, hidden: int = 32, epochs: int = 200, lr: float = 
         pool = pool[torch.randperm(len(pool), generator=generator)]
         for batch in pool.split(batch_size):
             lb = lengths[batch]
-            z = srn(x[batch, :int(lb.max())], lb, h0).y.gather(1, (lb - 1).view(-1, 1, 1)).view(-1)
+            z = _logits(srn, x[batch, :int(lb.max())], lb, h0)
             loss = F.binary_cross_entropy_with_logits(z, y[batch])
             if shape_penalty:
                 loss = loss + shape_penalty * shape_deviation(srn, k)
@@ -189,7 +190,7 @@ def train_srn(words: Words, *, hidden: int = 32, epochs: int = 200, lr: float = 
 
 def _accuracy(srn: SRN, x: Tensor, lengths: Tensor, labels: np.ndarray, h0: Tensor) -> float:
     with torch.no_grad():
-        z = srn(x, lengths, h0).y.gather(1, (lengths - 1).view(-1, 1, 1)).view(-1)
+        z = _logits(srn, x, lengths, h0)
     return float(((z > 0).numpy() == labels).mean())
 
 
@@ -215,7 +216,7 @@ def normalized_steps(srn: SRN, words: Words, *, steps: int = 500, size: float = 
     y = torch.from_numpy(words.labels.astype(np.float32)).to(srn.W.dtype)
     params = list(srn.parameters())
     for _ in range(steps):
-        z = srn(x, lengths, h0).y.gather(1, (lengths - 1).view(-1, 1, 1)).view(-1)
+        z = _logits(srn, x, lengths, h0)
         grads = torch.autograd.grad(F.binary_cross_entropy_with_logits(z, y), params)
         norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
         if not norm > 0:

@@ -7,21 +7,19 @@ way it would for a reader offline.
 """
 
 import os
-import shutil
 
 import pytest
 import torch
 
-from tests.page_checks import open_offline_page
+from tests.page_checks import chromium_path, open_offline_page
 
 if os.environ.get("PYTEST_XDIST_WORKER"):
     # one intra-op thread per xdist worker: two workers on two cores, no oversubscription
     torch.set_num_threads(1)
 
 def chromium_executable() -> str:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        if shutil.which(name):
-            return shutil.which(name)
+    if chromium_path():
+        return chromium_path()
     if os.environ.get("CI"):
         pytest.fail("CI must have Chromium (.ci/run installs it with apt-get)")
     pytest.skip("Chromium is not installed (apt-get install chromium); CI installs it")

@@ -141,6 +141,15 @@ def well_described(figure: dict) -> bool:
     return bool(figure["caption"] and figure["numbered"] and real_alt(figure["alt"], figure["src"]))
 
 
+def chromium_path() -> str | None:
+    """The Chromium the browser checks drive (``apt-get install chromium``; CI's ``.ci/run``
+    installs it), or ``None``."""
+    import shutil
+
+    return next((shutil.which(n) for n in ("chromium", "chromium-browser", "google-chrome")
+                 if shutil.which(n)), None)
+
+
 def open_offline_page(browser):
     """A new context and page whose requests to other hosts are aborted; ``page.blocked``
     lists them, ``page.missing`` the local files the page asked for and did not find, and

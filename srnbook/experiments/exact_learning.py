@@ -192,11 +192,6 @@ def _compiled(dfa_found: DFA, dfa: DFA, train: Words, test: Words) -> dict:
             "dfa_train_accuracy": checks["dfa_train_accuracy"], "exact": checks["equivalent"]}
 
 
-def _agreement(dfa_found: DFA, member, sample: list, answers: np.ndarray) -> float:
-    return float((dfa_found.accepts_many([tuple(dfa_found.alphabet[j] for j in w) for w in sample])
-                  == answers).mean())
-
-
 def _pipeline(trained, dfa: DFA, train: Words, test: Words, config: dict, seed: int) -> dict:
     try:
         found = extract_lstar(trained.srn, dfa.alphabet, trained.h0, known=train,
@@ -225,7 +220,8 @@ def _network_agreement(dfa_found: DFA, trained, test: Words, k: int, train: Word
     member = network_membership(trained.srn, dfa_found.alphabet, trained.h0)
     network = network_answers(trained.srn, test, trained.h0)
     return {"test": float((dfa_found.accepts_many(_tuples(test)) == network).mean()),
-            "uniform": _agreement(dfa_found, member, sample, member(sample))}
+            "uniform": float((dfa_found.accepts_many([tuple(dfa_found.alphabet[j] for j in w) for w in sample])
+                              == member(sample)).mean())}
 
 
 def _quantized(trained, dfa: DFA, train: Words, test: Words, config: dict) -> dict:
