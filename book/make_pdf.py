@@ -2,10 +2,11 @@
 
 Each page of the table of contents is opened from disk (every request to another host
 aborted), left to typeset its mathematics and draw its widgets (a frame slider prints its
-current frame, the stepper its static picture), and printed on A4. A title page and a table
-of contents with page numbers come first; pypdf merges the pages and writes an outline with
-one entry per page and one per numbered section. The PDF goes to ``_build/html/srnbook.pdf``,
-where the built book links to it.
+current frame, the stepper its static picture), and printed on A4; a table too wide for the
+column is printed in a smaller font first. A title page and a table of contents with page
+numbers come first; pypdf merges the pages, stamps each but the title page with its number,
+and writes an outline with one entry per page and one per numbered section. The PDF goes to
+``_build/html/srnbook.pdf``, where the built book links to it.
 
 Usage: ``python book/make_pdf.py`` after ``jupyter-book build .`` (``make book`` runs both).
 """
@@ -28,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from tests.page_checks import chromium_path, open_offline_page, wait_until_rendered  # noqa: E402
 
+PRINT_VIEWPORT = {"width": 688, "height": 1400}  # A4 less 2 x 14 mm of margin, in CSS px
+
 PRINT_CSS = """
 /* Print the article alone, its collapsed blocks closed, its wide boxes unclipped. */
 .bd-header, .bd-sidebar-primary, .bd-sidebar-secondary, .bd-footer, .bd-footer-article,
@@ -36,7 +39,8 @@ PRINT_CSS = """
 .highlight, .MathJax, mjx-container { overflow: visible !important; }
 .table-wrapper { overflow: visible !important; }
 table { width: 100% !important; max-width: 100% !important; font-size: 0.78em !important; }
-th, td { white-space: normal !important; overflow-wrap: anywhere; }
+th, td { white-space: normal !important; overflow-wrap: normal; hyphens: auto; }
+table.srn-narrowed th, table.srn-narrowed td { overflow-wrap: anywhere; }
 pre { white-space: pre-wrap !important; overflow-wrap: anywhere; }
 """
 
@@ -57,6 +61,28 @@ def toc_pages() -> list[tuple[str, str | None]]:
     return pages
 
 
+FIT_TABLES = """() => {
+    // A table wider than the printed column gets a smaller font, down to 0.6em; only a table
+    // still too wide then may break its words anywhere (a cell breaks at spaces otherwise).
+    // Printed text sets a little wider than on screen: a table must fit 94% of the column.
+    const tables = [...document.querySelectorAll('article table')];
+    const wide = (table, box) => {  // the table's narrowest layout, against the column
+        table.style.setProperty('width', 'min-content', 'important');
+        const need = table.scrollWidth;
+        table.style.removeProperty('width');
+        return need > 0.94 * box.clientWidth;
+    };
+    for (const table of tables) {
+        const box = table.closest('.table-wrapper') || table.parentElement;
+        if (!wide(table, box)) continue;
+        for (let size = 0.74; wide(table, box) && size >= 0.6; size -= 0.04)
+            table.style.setProperty('font-size', size + 'em', 'important');
+        if (wide(table, box)) table.classList.add('srn-narrowed');
+    }
+    return tables.filter(t => t.classList.contains('srn-narrowed')).length;
+}"""
+
+
 def print_page(page, url: str) -> tuple[bytes, str, list[tuple[str, int]]]:
     """The PDF bytes of one built page, its title, and its numbered sections with their
     page (0-based, within this page's PDF, estimated from their vertical position)."""
@@ -64,7 +90,9 @@ def print_page(page, url: str) -> tuple[bytes, str, list[tuple[str, int]]]:
     wait_until_rendered(page, page.content())
     page.add_style_tag(content=PRINT_CSS)
     page.emulate_media(media="print")
+    page.set_viewport_size(PRINT_VIEWPORT)  # the printed column's width, to fit the tables to
     page.wait_for_timeout(200)
+    page.evaluate(FIT_TABLES)
     title = page.evaluate("() => (document.querySelector('article h1') || {}).textContent || document.title")
     sections = page.evaluate("""() => {
         const height = document.documentElement.scrollHeight;
@@ -75,6 +103,18 @@ def print_page(page, url: str) -> tuple[bytes, str, list[tuple[str, int]]]:
                    margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
     n = len(PdfReader(io.BytesIO(pdf)).pages)
     return pdf, title.replace("#", "").strip(), [(t, min(n - 1, int(f * n))) for t, f in sections]
+
+
+def page_numbers(page, count: int) -> bytes:
+    """``count`` A4 pages, blank but for their number at the foot: stamped on the book's pages."""
+    pages = "".join(f'<div class="p"><span>{i}</span></div>' for i in range(1, count + 1))
+    page.set_content(f"""<html><head><style>
+      @page {{ size: A4; margin: 0; }} body {{ margin: 0; }}
+      .p {{ height: 296mm; position: relative; page-break-after: always; }}
+      .p span {{ position: absolute; bottom: 7mm; width: 100%; text-align: center;
+                font: 9pt sans-serif; color: #555; }}
+    </style></head><body>{pages}</body></html>""")
+    return page.pdf(format="A4", margin={"top": "0", "bottom": "0", "left": "0", "right": "0"})
 
 
 def front_matter(page, entries: list[tuple[str, str | None, int]]) -> bytes:
@@ -111,7 +151,7 @@ def main(out: Path = OUT) -> Path:
             raise SystemExit("make pdf prints the built pages with Chromium: install it (apt-get install chromium)")
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         _, page = open_offline_page(browser)  # requests to other hosts aborted, as in the tests
-        page.set_viewport_size({"width": 1000, "height": 1400})
+        page.set_viewport_size(PRINT_VIEWPORT)
         for file, caption in toc_pages():
             path = HTML / f"{file}.html"
             if not path.exists():
@@ -127,6 +167,9 @@ def main(out: Path = OUT) -> Path:
             return out
         draft = front_matter(page, entries(0))
         front = front_matter(page, entries(len(PdfReader(io.BytesIO(draft)).pages)))
+        total = len(PdfReader(io.BytesIO(front)).pages) + sum(
+            len(PdfReader(io.BytesIO(pdf)).pages) for _, pdf, _, _ in printed)
+        numbers = PdfReader(io.BytesIO(page_numbers(page, total))).pages
         browser.close()
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(front)))
@@ -137,6 +180,8 @@ def main(out: Path = OUT) -> Path:
         chapter = writer.add_outline_item(title=title, page_number=start)
         for name, offset in sections:
             writer.add_outline_item(title=name, page_number=start + offset, parent=chapter)
+    for index in range(1, len(writer.pages)):  # the title page (index 0) carries none
+        writer.pages[index].merge_page(numbers[index])
     writer.add_metadata({"/Title": "Simple Recurrent Networks", "/Author": "The srnbook authors"})
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as handle:

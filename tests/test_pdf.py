@@ -72,3 +72,10 @@ def test_no_page_shows_raw_tex_markup_or_tables(pdf):
 def test_the_book_links_to_its_pdf():
     intro = (ROOT / "_build" / "html" / "book" / "intro.html").read_text()
     assert 'href="../srnbook.pdf"' in intro and PDF.exists()
+
+
+def test_every_page_but_the_title_page_carries_its_number(pdf):
+    """The number at the foot of a page is its place in the file, as the contents list it."""
+    unnumbered = [i + 1 for i, page in enumerate(pdf.pages)
+                  if i and not re.search(rf"(^|\n){i + 1}\s*$", page.extract_text())]
+    assert unnumbered == []
