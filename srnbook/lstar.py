@@ -48,7 +48,7 @@ import numpy as np
 import torch
 
 from ._validation import (ArgumentTypeError, _shown, check_callable, check_float, check_instance,
-                          check_memory, check_positive_float, check_positive_int, check_seed)
+                          check_memory, check_positive_int, check_seed)
 from .dfa import DFA
 from .ssrn import _last, _one_hot, _resolve, length_buckets
 

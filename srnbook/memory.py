@@ -941,6 +941,12 @@ def _pyplot():
     return plt
 
 
+def _figure_width() -> float:
+    from .plotting import FIGURE_WIDTH  # imports matplotlib: on first use, as _pyplot
+
+    return FIGURE_WIDTH
+
+
 def _np(x):
     """``x`` as a NumPy array if it is a tensor (matplotlib converts tensors with a deprecated call)."""
     return x.detach().cpu().numpy() if isinstance(x, Tensor) else x
@@ -975,11 +981,11 @@ def plot_crosstalk(measured: dict):
 
 
 def plot_hebb_oja(runs: dict, flows: dict, times: Tensor, w0: Tensor):
-    r"""Hebb's and Oja's rules side by side.
+    r"""Hebb's and Oja's rules, one panel above the other.
 
     ``runs`` and ``flows`` map ``"Hebb"`` and ``"Oja"`` to the :class:`Learning` of the
-    sampled rule and of its averaged flow (on ``times``), both from ``w0``. Left: the
-    norms (log scale); middle: the alignment with :math:`u_1`; right: Oja's weights in
+    sampled rule and of its averaged flow (on ``times``), both from ``w0``. Top: the
+    norms (log scale); middle: the alignment with :math:`u_1`; bottom: Oja's weights in
     the plane, with the unit circle and the direction :math:`u_1` (dashed). The neuron has two
     inputs (``w0`` is ``(2,)``), and ``times`` is the time axis of the flows.
     """
@@ -996,7 +1002,7 @@ def plot_hebb_oja(runs: dict, flows: dict, times: Tensor, w0: Tensor):
                          f"got shape {tuple(w0.shape)} and dtype {w0.dtype}")
     times, w0 = times.detach(), w0.detach()
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 3, figsize=(10, 2.9))
+    fig, axes = plt.subplots(3, 1, figsize=(_figure_width(), 8.0), height_ratios=(2.2, 2.2, 3.0))
     for k, name in enumerate(runs):
         for ax, key in zip(axes[:2], ("norm", "alignment")):
             ax.plot(_np(runs[name].t), _np(getattr(runs[name], key)), color=f"C{k}", lw=0.8,
@@ -1088,9 +1094,9 @@ def plot_energy_descent(E: Tensor, pattern_energy: float, corrupted: int, N: int
 def plot_capacity(curves: dict, overlap_of: int | None = None):
     r"""Capacity curves of :func:`capacity_curve` for several network sizes.
 
-    ``curves`` maps :math:`N` to a :class:`Capacity`. Left: the fraction of recalls
+    ``curves`` maps :math:`N` to a :class:`Capacity`. Top: the fraction of recalls
     retrieved against the load (and, dashed, the mean final overlap for
-    :math:`N =` ``overlap_of``, default the largest). Right: the fraction of unstable bits
+    :math:`N =` ``overlap_of``, default the largest). Bottom: the fraction of unstable bits
     of the stored patterns after one update, with the crosstalk estimate
     :func:`bit_error_probability`. Dotted: :math:`\alpha_c` (:data:`ALPHA_C`).
     """
@@ -1104,29 +1110,29 @@ def plot_capacity(curves: dict, overlap_of: int | None = None):
         raise ValueError(f"overlap_of must be None or one of the sizes {sorted(curves)} of curves, "
                          f"got {overlap_of!r}")
     plt = _pyplot()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.6, 3.1))
+    fig, (upper, lower) = plt.subplots(2, 1, figsize=(_figure_width(), 5.6), sharex=True)
     for k, (N, c) in enumerate(curves.items()):
-        left.plot(_np(c.alpha), _np(c.retrieved), "o-", ms=3, lw=1, color=f"C{k}",
-                  label=f"retrieved, $N = {N}$")
-        right.plot(_np(c.alpha), _np(1 - c.stable_bits), "o", ms=3.5, color=f"C{k}",
+        upper.plot(_np(c.alpha), _np(c.retrieved), "o-", ms=3, lw=1, color=f"C{k}",
+                   label=f"retrieved, $N = {N}$")
+        lower.plot(_np(c.alpha), _np(1 - c.stable_bits), "o", ms=3.5, color=f"C{k}",
                    label=f"measured, $N = {N}$")
     c = curves[overlap_of]
     colour = f"C{list(curves).index(overlap_of)}"
-    left.plot(_np(c.alpha), _np(c.overlap), "--", color=colour, lw=1,
-              label=f"mean overlap, $N = {overlap_of}$")
+    upper.plot(_np(c.alpha), _np(c.overlap), "--", color=colour, lw=1,
+               label=f"mean overlap, $N = {overlap_of}$")
     top = max(float(c.alpha.max()) for c in curves.values())
     alphas = torch.linspace(0.02, top, 100, dtype=F64)
-    right.plot(_np(alphas), _np(bit_error_probability(alphas)), color="black", lw=1,
+    lower.plot(_np(alphas), _np(bit_error_probability(alphas)), color="black", lw=1,
                label=r"$\frac{1}{2}\mathrm{erfc}(1/\sqrt{2\alpha})$")
-    for ax in (left, right):
+    for ax in (upper, lower):
         ax.axvline(ALPHA_C, color="0.4", ls=":", lw=1)
-        ax.set_xlabel(r"load $\alpha = P/N$")
-    left.set(ylabel="fraction / overlap",
-             title=rf"recall from 5% noise (dotted: $\alpha_c = {ALPHA_C}$)")
-    right.set(yscale="log", ylim=(1e-5, 0.1), ylabel="unstable bits",
+    lower.set_xlabel(r"load $\alpha = P/N$")
+    upper.set(ylabel="fraction / overlap",
+              title=rf"recall from 5% noise (dotted: $\alpha_c = {ALPHA_C}$)")
+    lower.set(yscale="log", ylim=(1e-5, 0.1), ylabel="unstable bits",
               title="one update from the stored patterns")
-    left.legend(fontsize=7, loc="lower left")
-    right.legend(fontsize=7, loc="lower right")
+    upper.legend(fontsize=7, loc="lower left")
+    lower.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -1151,8 +1157,9 @@ def plot_recall_frame(stored: Tensor, key: Tensor, result: Recall, alpha: float,
     curve = check_instance(curve, "curve", Capacity, "a Capacity (from capacity_curve)")
     key_title = check_instance(key_title, "key_title", str, "a string")
     plt = _pyplot()
-    fig, axes = plt.subplots(1, 4, figsize=(9, 2.3),
-                             gridspec_kw={"width_ratios": [1, 1, 1, 1.7]})
+    fig, named = plt.subplot_mosaic([["stored", "key", "recalled"], ["curve"] * 3], figsize=(_figure_width(), 4.6),
+                                    height_ratios=(1.2, 1))
+    axes = [named[name] for name in ("stored", "key", "recalled", "curve")]
     titles = ("stored", key_title, "recalled")
     for ax, s, title in zip(axes, (stored, key, result.state), titles):
         ax.imshow(_np(s.reshape(side, side)), cmap="gray_r", vmin=-1, vmax=1)

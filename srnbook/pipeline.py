@@ -43,7 +43,7 @@ from .learning import _logits
 from .lstar import lstar, network_membership, sampling_equivalence
 from .sampling import Words
 from .srn import SRN
-from .ssrn import SSRN, dfa_to_ssrn, saturation
+from .ssrn import SSRN, dfa_to_ssrn
 
 Tensor = torch.Tensor
 

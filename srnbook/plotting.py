@@ -26,8 +26,13 @@ from ._validation import (ArgumentTypeError, _is_real, _shown, check_bool, check
 from .activations import ACTIVATIONS, get_activation
 from .saturation import BOUNDS
 
+FIGURE_WIDTH = 6.4
+"""The widest figure of the book, in inches (640 px at its 100 dpi). On a 400-px phone the text
+column is about 368 px wide, so 10-pt text in a figure this wide still shows 8 px tall; panels
+that do not fit side by side at this width stack, one per row."""
+
 BOOK_STYLE = {
-    "figure.figsize": (6.4, 3.6),
+    "figure.figsize": (FIGURE_WIDTH, 3.6),
     "figure.dpi": 100,
     "savefig.dpi": 100,
     "axes.grid": True,
@@ -169,9 +174,9 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), lim: float = 6.0):
     names = [check_choice(name, f"names[{i}]", tuple(ACTIVATIONS)) for i, name in enumerate(names)]
     lim = check_float(lim, "lim", low=0.0, low_open=True, high=1000.0)
     a = torch.linspace(-lim, lim, 601, dtype=torch.float64)
-    fig, axes = plt.subplots(1, len(names), figsize=(2.7 * len(names), 2.8), sharex=True, squeeze=False,
-                             layout="tight")
-    for ax, name in zip(axes[0], names):
+    fig, axes = plt.subplots(len(names), 1, figsize=(FIGURE_WIDTH, 0.4 + 1.9 * len(names)), sharex=True,
+                             squeeze=False, layout="tight")
+    for ax, name in zip(axes[:, 0], names):
         act = get_activation(name)
         h = act(a)
         ds = act.derivative(a, h)
@@ -180,9 +185,9 @@ def plot_activations(names=("sigmoid", "tanh", "relu"), lim: float = 6.0):
         flat = (ds < 1e-2).numpy()
         ax.fill_between(a.numpy(), 0, 1, where=flat, transform=ax.get_xaxis_transform(),
                         color="0.85", label=r"$\sigma' < 10^{-2}$")
-        ax.set_title(name)
-        ax.set_xlabel("$a$")
-    axes[0, 0].legend(loc="upper left")
+        ax.set_title(name, fontsize=10)
+    axes[-1, 0].set_xlabel("$a$")
+    axes[0, 0].legend(loc="upper left", fontsize=8)
     plt.close(fig)
     return fig
 
@@ -191,7 +196,8 @@ def plot_unfolded(steps: int = 4):
     r"""The SRN unfolded in time: inputs :math:`x_t`, states :math:`h_t`, outputs :math:`\hat y_t`,
     and the shared matrices :math:`U, W, V` on the arrows; ``steps`` in [1, 100] (1.7 inches each)."""
     steps = check_int(steps, "steps", low=1, high=100)
-    fig, ax = plt.subplots(figsize=(1.7 * steps + 1.5, 3.0))
+    shrink = min(1.0, FIGURE_WIDTH / (1.7 * steps + 1.5))  # a long unfolding is drawn smaller
+    fig, ax = plt.subplots(figsize=(shrink * (1.7 * steps + 1.5), 3.0 * max(shrink, 0.7)))
     ax.set_axis_off()
     box = {"boxstyle": "round,pad=0.3", "fc": "white", "ec": "0.3"}
     arrow = {"arrowstyle": "->", "color": "0.3", "lw": 1.2}
@@ -227,16 +233,16 @@ def plot_cost(rows):
                backward=_NONNEGATIVE)
     flops = (r["forward"] + r["backward"]).numpy()
     d, T, weights = r["d"].numpy(), r["T"].numpy(), r["weights"].numpy()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.2), layout="tight")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.4), layout="tight")
     for value in np.unique(d):
         sel = np.flatnonzero(d == value)[np.argsort(T[d == value], kind="stable")]
-        left.plot(T[sel], flops[sel], "o-", label=f"d = {value:g}")
+        top.plot(T[sel], flops[sel], "o-", label=f"d = {value:g}")
     for value in np.unique(T):
         sel = np.flatnonzero(T == value)[np.argsort(weights[T == value], kind="stable")]
-        right.plot(weights[sel], flops[sel], "s-", label=f"T = {value:g}")
-    left.set_xlabel("sequence length $T$")
-    right.set_xlabel("number of weights $N(W)$")
-    for ax in (left, right):
+        bottom.plot(weights[sel], flops[sel], "s-", label=f"T = {value:g}")
+    top.set_xlabel("sequence length $T$")
+    bottom.set_xlabel("number of weights $N(W)$")
+    for ax in (top, bottom):
         ax.set_ylabel("flops, forward + BPTT")
         ax.ticklabel_format(style="sci", scilimits=(0, 0), axis="y")
         ax.legend(fontsize=8)
@@ -252,7 +258,7 @@ def plot_hidden_states(h, title: str = "", activation: str = "sigmoid"):
     title = _text(title, "title")
     lo, hi = BOUNDS[check_choice(activation, "activation", tuple(BOUNDS))]
     one = h[0] if h.dim() == 3 else h
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.2, 2.7), gridspec_kw={"width_ratios": [2, 1]},
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 2.7), gridspec_kw={"width_ratios": [2, 1]},
                                       layout="tight")
     image = left.imshow(one.T.numpy(), aspect="auto", cmap="coolwarm", vmin=lo, vmax=hi,
                         interpolation="nearest")
@@ -273,34 +279,34 @@ def plot_scale_sweep(sweep, floor: float = 1e-46):
     :math:`J`, from :func:`srnbook.ssrn.scale_sweep` (a dict activation -> list of
     :class:`~srnbook.ssrn.SweepPoint`; one curve per activation).
 
-    Left: the largest distance of a hidden value to the nearest bound (``gap``), 0
+    Top: the largest distance of a hidden value to the nearest bound (``gap``), 0
     (drawn at ``floor``, in (0, 1], below the dashed line) when every hidden value is exactly on a
-    bound; the dotted lines mark each activation's saturating scale. Right: the share
+    bound; the dotted lines mark each activation's saturating scale. Bottom: the share
     of words the SSRN classifies as the DFA does."""
     sweep = _labelled(sweep, "sweep")
     floor = _floor(floor)
     curves = {activation: _table(rows, f"sweep[{activation!r}]", J=_POSITIVE, gap=_NONNEGATIVE,
                                  agreement=_SHARE, saturating_J=_POSITIVE)
               for activation, rows in sweep.items()}
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0), sharex=True, layout="tight")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.2), sharex=True, layout="tight")
     for i, (activation, c) in enumerate(curves.items()):
         colour = f"C{i}"
         J = c["J"].numpy()
-        left.plot(J, c["gap"].clamp_min(floor).numpy(), "o-", ms=3, color=colour, label=activation)
-        right.plot(J, c["agreement"].numpy(), "o-", ms=3, color=colour, label=activation)
-        for ax in (left, right):
+        top.plot(J, c["gap"].clamp_min(floor).numpy(), "o-", ms=3, color=colour, label=activation)
+        bottom.plot(J, c["agreement"].numpy(), "o-", ms=3, color=colour, label=activation)
+        for ax in (top, bottom):
             ax.axvline(float(c["saturating_J"][0]), color=colour, ls=":", lw=1)
-    left.axhline(floor * 30, color="0.5", ls="--", lw=0.8)
-    left.text(0.02, 0.04, "below: exactly saturated", transform=left.transAxes, fontsize=8, color="0.4")
-    left.set_yscale("log")
-    left.set_ylabel("largest distance to a bound")
-    left.set_title(r"distance to saturation ($\sigma_+ - \beta$)", fontsize=10)
-    right.set_ylabel("share of words")
-    right.set_title("agreement with the DFA", fontsize=10)
-    for ax in (left, right):
+    top.axhline(floor * 30, color="0.5", ls="--", lw=0.8)
+    top.text(0.02, 0.04, "below: exactly saturated", transform=top.transAxes, fontsize=8, color="0.4")
+    top.set_yscale("log")
+    top.set_ylabel("largest distance to a bound")
+    top.set_title(r"distance to saturation ($\sigma_+ - \beta$)", fontsize=10)
+    bottom.set_ylabel("share of words")
+    bottom.set_title("agreement with the DFA", fontsize=10)
+    for ax in (top, bottom):
         ax.set_xscale("log")
-        ax.set_xlabel("weight scale $J$")
         ax.legend(fontsize=8)
+    bottom.set_xlabel("weight scale $J$")
     plt.close(fig)
     return fig
 
@@ -344,8 +350,12 @@ def plot_jacobian_norms(norms: dict, title: str = r"$\|\partial a_t / \partial a
     lower = [v[torch.tril(torch.ones_like(v, dtype=torch.bool))] for v in logs.values()]
     low = max(min(float(v.min()) for v in lower), -30.0)
     high = max(max(float(v.max()) for v in lower), 1.0)
-    fig, axes = plt.subplots(1, len(norms), figsize=(3.0 * len(norms) + 0.8, 3.2), squeeze=False)
-    for ax, (label, v) in zip(axes[0], logs.items()):
+    columns = min(len(norms), 3)  # at most three square heatmaps to a row
+    rows = math.ceil(len(norms) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(FIGURE_WIDTH, 0.4 + 2.3 * rows), squeeze=False)
+    for ax in axes.ravel()[len(norms):]:
+        ax.set_axis_off()
+    for ax, (label, v) in zip(axes.ravel(), logs.items()):
         T = v.shape[0]
         shown = v.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool)), float("nan")).clamp(low, high)
         image = ax.imshow(shown.numpy(), origin="lower", cmap="magma", vmin=low, vmax=high,
@@ -353,8 +363,9 @@ def plot_jacobian_norms(norms: dict, title: str = r"$\|\partial a_t / \partial a
         ax.set_title(label, fontsize=9)
         ax.set_xlabel("$k$")
         ax.grid(False)
-    axes[0][0].set_ylabel("$t$")
-    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.85, label=r"$\log_{10}$ " + title)
+    for row in axes:
+        row[0].set_ylabel("$t$")
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.85, label=r"$\log_{10}$ " + title)
     plt.close(fig)
     return fig
 
@@ -383,19 +394,19 @@ def plot_gradient_bounds(profiles: dict, bounds: dict, title: str = ""):
                 raise ValueError(f"bounds[{label!r}][{name!r}] must have the shape of profiles[{label!r}] "
                                  f"{tuple(profile.shape)}, got {tuple(values.shape)}")
         panels[label] = profile, lines
-    fig, axes = plt.subplots(1, len(profiles), figsize=(3.4 * len(profiles), 3.2), squeeze=False, sharey=True,
-                             layout="tight")
-    for ax, (label, (profile, lines)) in zip(axes[0], panels.items()):
+    fig, axes = plt.subplots(len(profiles), 1, figsize=(FIGURE_WIDTH, 0.4 + 2.2 * len(profiles)),
+                             squeeze=False, sharex=True, sharey=True, layout="tight")
+    for ax, (label, (profile, lines)) in zip(axes[:, 0], panels.items()):
         lags = range(len(profile))
         ax.plot(lags, profile.clamp_min(1e-300).numpy(), "k-", lw=2, label="measured (max)")
         for j, (name, values) in enumerate(lines.items()):
             ax.plot(lags, values.numpy(), "--", color=f"C{j}", label=name)
         ax.set_yscale("log")
         ax.set_ylim(1e-30, 1e30)
-        ax.set_xlabel("lag $t - k$")
         ax.set_title(label, fontsize=9)
-    axes[0][0].set_ylabel(r"$\|\partial a_t / \partial a_k\|_2$")
-    axes[0][0].legend(fontsize=7, loc="lower left")
+        ax.set_ylabel(r"$\|\partial a_t / \partial a_k\|_2$")
+    axes[-1, 0].set_xlabel("lag $t - k$")
+    axes[-1, 0].legend(fontsize=7, loc="lower right")
     if title:
         fig.suptitle(title, fontsize=10)
     plt.close(fig)
@@ -403,28 +414,28 @@ def plot_gradient_bounds(profiles: dict, bounds: dict, title: str = ""):
 
 
 def plot_decay_and_memory(profile, memory, title: str = ""):
-    r"""The backward and the forward view of one network, side by side.
+    r"""The backward and the forward view of one network, one above the other.
 
-    Left: the median :math:`\|\partial a_t/\partial a_k\|_2` against the lag (``profile``, ``(T,)``, from
+    Top: the median :math:`\|\partial a_t/\partial a_k\|_2` against the lag (``profile``, ``(T,)``, from
     :func:`srnbook.gradients.lag_profile` with ``reduce="median"``): how much of an error signal
-    survives :math:`t - k` steps back. Right: the median distance :math:`\|h_t(x) - h_t(x')\|` between
+    survives :math:`t - k` steps back. Bottom: the median distance :math:`\|h_t(x) - h_t(x')\|` between
     two runs whose inputs differ at the first step only (``memory``, ``(B, T)`` from
     :func:`srnbook.gradients.input_memory`): how long the first input is remembered. Both >= 0."""
     profile = _values(profile, "profile", low=0.0)
     memory = _values(memory, "memory", ndim=2, low=0.0)
     title = _text(title, "title")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0), layout="tight")
-    left.plot(range(len(profile)), profile.clamp_min(1e-30).numpy(), "C0-")
-    left.set_yscale("log")
-    left.set_ylim(1e-12, 1e6)
-    left.set_xlabel("lag $t - k$")
-    left.set_title(r"gradient: median $\|\partial a_t / \partial a_k\|_2$", fontsize=9)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.2), layout="tight")
+    top.plot(range(len(profile)), profile.clamp_min(1e-30).numpy(), "C0-")
+    top.set_yscale("log")
+    top.set_ylim(1e-12, 1e6)
+    top.set_xlabel("lag $t - k$")
+    top.set_title(r"gradient: median $\|\partial a_t / \partial a_k\|_2$", fontsize=9)
     median = memory.median(dim=0).values.clamp_min(1e-30)
-    right.plot(range(1, len(median) + 1), median.numpy(), "C3-")
-    right.set_yscale("log")
-    right.set_ylim(1e-12, 1e1)
-    right.set_xlabel("step $t$")
-    right.set_title(r"memory: median $\|h_t(x) - h_t(x')\|$, $x, x'$ differ at $t = 1$", fontsize=9)
+    bottom.plot(range(1, len(median) + 1), median.numpy(), "C3-")
+    bottom.set_yscale("log")
+    bottom.set_ylim(1e-12, 1e1)
+    bottom.set_xlabel("step $t$")
+    bottom.set_title(r"memory: median $\|h_t(x) - h_t(x')\|$, $x, x'$ differ at $t = 1$", fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10)
     plt.close(fig)
@@ -553,27 +564,26 @@ def plot_hf_trace(rows):
     and the reduction ratio :math:`\rho` with the thresholds 1/4 and 3/4 of the Levenberg-Marquardt rule."""
     r = _table(rows, "rows", loss_after=_NONNEGATIVE, damping=_POSITIVE, rho={"inf": True})
     steps = range(1, len(rows) + 1)
-    fig, (left, middle, right) = plt.subplots(1, 3, figsize=(9.6, 2.9), layout="tight")
-    left.semilogy(steps, r["loss_after"].numpy(), "o-", ms=3)
-    left.set_title(r"loss $f(\theta_k)$", fontsize=10)
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(FIGURE_WIDTH, 6.0), sharex=True, layout="tight")
+    top.semilogy(steps, r["loss_after"].numpy(), "o-", ms=3)
+    top.set_title(r"loss $f(\theta_k)$", fontsize=10)
     middle.semilogy(steps, r["damping"].numpy(), "o-", ms=3, color="C1")
     middle.set_title(r"damping $\lambda$ (after the step)", fontsize=10)
-    right.plot(steps, r["rho"].clamp(-1.0, 2.0).numpy(), "o-", ms=3, color="C2")
+    bottom.plot(steps, r["rho"].clamp(-1.0, 2.0).numpy(), "o-", ms=3, color="C2")
     for level in (0.25, 0.75):
-        right.axhline(level, color="0.4", ls=":", lw=1)
-    right.set_ylim(-1.1, 2.1)
-    right.set_title(r"reduction ratio $\rho$ (clipped to $[-1, 2]$)", fontsize=10)
-    for ax in (left, middle, right):
-        ax.set_xlabel("HF step $k$")
+        bottom.axhline(level, color="0.4", ls=":", lw=1)
+    bottom.set_ylim(-1.1, 2.1)
+    bottom.set_title(r"reduction ratio $\rho$ (clipped to $[-1, 2]$)", fontsize=10)
+    bottom.set_xlabel("HF step $k$")
     plt.close(fig)
     return fig
 
 
 def plot_hf_saturation(points, damping: float):
     r"""The SSRN sweep of :func:`srnbook.optim.hessian_free.saturation_sweep` (a list of its
-    ``SaturationPoint``) against the weight scale :math:`J` (log-log). Left: :math:`\|g\|`,
+    ``SaturationPoint``) against the weight scale :math:`J` (log-log). Top: :math:`\|g\|`,
     :math:`\lambda_{\max}(G)` (a Rayleigh quotient: a value <= 0 by rounding is not drawn) and
-    :math:`e^{-J}`. Right: the damped step :math:`\|\delta\|` at the fixed ``damping`` (the sweep's,
+    :math:`e^{-J}`. Bottom: the damped step :math:`\|\delta\|` at the fixed ``damping`` (the sweep's,
     :math:`\|g\|` / ``step_bound``), its bound :math:`\|g\|/\lambda`, and the step with the damping
     scaled to the curvature (NaN where the curvature is 0: not drawn)."""
     p = _table(points, "points", J=_POSITIVE, gradient_norm=_NONNEGATIVE, curvature=_ANY,
@@ -586,19 +596,19 @@ def plot_hf_saturation(points, damping: float):
         raise ValueError(f"damping must be the damping of the sweep's points (gradient_norm / step_bound "
                          f"= {sweep:g}), got {damping:g}")
     J = p["J"].numpy()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(9.0, 3.3), sharex=True, layout="tight")
-    left.loglog(J, p["gradient_norm"].numpy(), "o-", ms=3.5, label=r"$\|g\|$")
-    left.loglog(J, p["curvature"].numpy(), "s-", ms=3.5, label=r"$\lambda_{\max}(G)$")
-    left.loglog(J, np.exp(-J), "k:", lw=1, label="$e^{-J}$")
-    left.set_title("gradient and curvature", fontsize=10)
-    right.loglog(J, p["step_norm"].numpy(), "o-", ms=3.5, color="C2",
-                 label=rf"$\|\delta\|$, $\lambda = {damping:g}$")
-    right.loglog(J, p["step_bound"].numpy(), "--", color="C2", lw=1, label=r"bound $\|g\|/\lambda$")
-    right.loglog(J, p["scaled_step_norm"].numpy(), "s-", ms=3.5, color="C3",
-                 label=r"$\|\delta'\|$, $\lambda' \propto \lambda_{\max}(G)$")
-    right.set_title("length of the HF step", fontsize=10)
-    for ax in (left, right):
-        ax.set_xlabel("weight scale $J$")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.6), sharex=True, layout="tight")
+    top.loglog(J, p["gradient_norm"].numpy(), "o-", ms=3.5, label=r"$\|g\|$")
+    top.loglog(J, p["curvature"].numpy(), "s-", ms=3.5, label=r"$\lambda_{\max}(G)$")
+    top.loglog(J, np.exp(-J), "k:", lw=1, label="$e^{-J}$")
+    top.set_title("gradient and curvature", fontsize=10)
+    bottom.loglog(J, p["step_norm"].numpy(), "o-", ms=3.5, color="C2",
+                  label=rf"$\|\delta\|$, $\lambda = {damping:g}$")
+    bottom.loglog(J, p["step_bound"].numpy(), "--", color="C2", lw=1, label=r"bound $\|g\|/\lambda$")
+    bottom.loglog(J, p["scaled_step_norm"].numpy(), "s-", ms=3.5, color="C3",
+                  label=r"$\|\delta'\|$, $\lambda' \propto \lambda_{\max}(G)$")
+    bottom.set_title("length of the HF step", fontsize=10)
+    bottom.set_xlabel("weight scale $J$")
+    for ax in (top, bottom):
         ax.legend(fontsize=8)
     plt.close(fig)
     return fig
@@ -608,7 +618,7 @@ def plot_hf_saturation(points, damping: float):
 
 
 def plot_fisher_blocks(blocks: dict, errors: dict | None = None, title: str = ""):
-    r"""Heatmaps of Fisher blocks side by side on one symmetric colour scale.
+    r"""Heatmaps of Fisher blocks, up to three to a row, on one symmetric colour scale.
 
     ``blocks`` maps a label (e.g. "exact", "independent") to a square matrix; ``errors`` optionally
     maps some of its labels to the relative error :math:`\lVert \tilde F - F\rVert_F / \lVert F\rVert_F`
@@ -618,16 +628,20 @@ def plot_fisher_blocks(blocks: dict, errors: dict | None = None, title: str = ""
     errors = {label: check_float(err, f"errors[{label!r}]", low=0.0)
               for label, err in _sublabelled(errors, "errors", blocks, "blocks").items()}
     title = _text(title, "title")
-    fig, axes = plt.subplots(1, len(blocks), figsize=(2.5 * len(blocks) + 0.9, 2.8), squeeze=False)
+    columns = min(len(blocks), 3)  # at most three square heatmaps to a row
+    rows = math.ceil(len(blocks) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(FIGURE_WIDTH, 0.5 + 2.3 * rows), squeeze=False)
+    for ax in axes.ravel()[len(blocks):]:
+        ax.set_axis_off()
     top = max(float(b.abs().max()) for b in blocks.values())
-    for ax, (label, block) in zip(axes[0], blocks.items()):
+    for ax, (label, block) in zip(axes.ravel(), blocks.items()):
         image = ax.imshow(block.numpy(), cmap="RdBu_r", vmin=-top, vmax=top)
         err = "" if label not in errors else f"\nerror {errors[label]:.3f}"
         ax.set_title(f"{label}{err}", fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
-    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.8)
+    fig.colorbar(image, ax=axes.ravel().tolist(), shrink=0.8)
     if title:
         fig.suptitle(title, fontsize=10)
     plt.close(fig)
@@ -647,33 +661,33 @@ def _direction(value, name: str, size: int | None = None) -> torch.Tensor:
 
 def plot_step_comparison(reference, steps: dict, cosines: dict, title: str = "",
                          cosine_label: str = "cosine with the natural-gradient step"):
-    r"""Left: the entries of each step in ``steps`` (label -> vector) against those of ``reference``
+    r"""Top: the entries of each step in ``steps`` (label -> vector) against those of ``reference``
     (the exact natural-gradient step; all nonzero vectors of one size), each scaled to unit length;
-    right: the cosine of each step with the reference (``cosines``: label -> value in [-1, 1], to
-    rounding), as bars, in the colour of the step on the left (grey for a label not drawn there)."""
+    bottom: the cosine of each step with the reference (``cosines``: label -> value in [-1, 1], to
+    rounding), as bars, in the colour of the step on top (grey for a label not drawn there)."""
     ref = _direction(reference, "reference")
     steps = {label: _direction(s, f"steps[{label!r}]", ref.numel())
              for label, s in _labelled(steps, "steps").items()}
     cosines = {label: check_float(c, f"cosines[{label!r}]", low=_COSINE["low"], high=_COSINE["high"])
                for label, c in _labelled(cosines, "cosines").items()}
     title, cosine_label = _text(title, "title"), _text(cosine_label, "cosine_label")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.0, 3.0), gridspec_kw={"width_ratios": [1.1, 1]},
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 6.4), gridspec_kw={"height_ratios": [1.5, 1]},
                                       layout="tight")
     lim = 0.0
     for j, (label, s) in enumerate(steps.items()):
-        left.plot(ref.numpy(), s.numpy(), "o", ms=3, color=f"C{j}", alpha=0.8, label=label)
+        top.plot(ref.numpy(), s.numpy(), "o", ms=3, color=f"C{j}", alpha=0.8, label=label)
         lim = max(lim, float(ref.abs().max()), float(s.abs().max()))
-    left.plot([-lim, lim], [-lim, lim], "k--", lw=0.8)
-    left.set(xlim=(-1.05 * lim, 1.05 * lim), ylim=(-1.05 * lim, 1.05 * lim),
-             xlabel="natural-gradient step (unit length)", ylabel="other step (unit length)")
-    left.legend(fontsize=7, loc="upper left")
+    top.plot([-lim, lim], [-lim, lim], "k--", lw=0.8)
+    top.set(xlim=(-1.05 * lim, 1.05 * lim), ylim=(-1.05 * lim, 1.05 * lim),
+            xlabel="natural-gradient step (unit length)", ylabel="other step (unit length)")
+    top.legend(fontsize=7, loc="upper left")
     labels = list(cosines)
     colours = {label: f"C{j}" for j, label in enumerate(steps)}
-    right.barh(range(len(labels)), [cosines[k] for k in labels],
-               color=[colours.get(k, "0.6") for k in labels])
-    right.set_yticks(range(len(labels)), [str(k) for k in labels], fontsize=8)
-    right.invert_yaxis()
-    right.set(xlim=(0, 1), xlabel=cosine_label)
+    bottom.barh(range(len(labels)), [cosines[k] for k in labels],
+                color=[colours.get(k, "0.6") for k in labels])
+    bottom.set_yticks(range(len(labels)), [str(k) for k in labels], fontsize=8)
+    bottom.invert_yaxis()
+    bottom.set(xlim=(0, 1), xlabel=cosine_label)
     if title:
         fig.suptitle(title, fontsize=10)
     plt.close(fig)
@@ -689,9 +703,9 @@ their checks."""
 def plot_saturation_sweep(points, layers=("U", "W", "V")):
     r"""K-FAC at compiled saturated SRNs against the scale :math:`J` (``points`` from
     :func:`srnbook.optim.kfac.saturation_sweep`; ``layers``, a nonempty list or tuple of layer names,
-    says which of their per-layer entries are drawn). Left: :math:`\max\sigma'(a_t)`, the scale
+    says which of their per-layer entries are drawn). Top: :math:`\max\sigma'(a_t)`, the scale
     :math:`\operatorname{tr}G_0/\dim G_0` of each layer's gradient factor and the gradient norms,
-    on a log scale. Right: the cosine of the K-FAC step with :math:`-\nabla L` and the ratio
+    on a log scale. Bottom: the cosine of the K-FAC step with :math:`-\nabla L` and the ratio
     :math:`\lambda\lVert s\rVert / \lVert\nabla L\rVert` (NaN where the gradient is 0: not drawn);
     both reach 1 when the step is :math:`-\nabla L/\lambda`."""
     p = _table(points, "points", J=_POSITIVE, sigma_prime=_NONNEGATIVE)
@@ -710,27 +724,26 @@ def plot_saturation_sweep(points, layers=("U", "W", "V")):
                 values.append(entries[layer])
             by_layer[field, layer] = _values(values, f"points (field {field!r}, layer {layer!r})", **checks)
     J = p["J"].numpy()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2), layout="tight")
-    left.plot(J, p["sigma_prime"].numpy(), "k-", lw=3, alpha=0.5, label=r"$\max \sigma'(a_t)$")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.8), sharex=True, layout="tight")
+    top.plot(J, p["sigma_prime"].numpy(), "k-", lw=3, alpha=0.5, label=r"$\max \sigma'(a_t)$")
     for j, layer in enumerate(layers):
         G = by_layer["G_scale", layer]
         equal = [m for m in layers if torch.equal(by_layer["G_scale", m], G)]
         if equal[0] == layer:  # U and W share g_t = D a_t, hence G_0: one line for both
-            left.plot(J, G.clamp_min(1e-300).numpy(), "-", color=f"C{j}",
-                      label=rf"$\mathrm{{tr}}\,G_0/\dim$ ({', '.join(equal)})")
-        left.plot(J, by_layer["gradient_norm", layer].clamp_min(1e-300).numpy(), ":", color=f"C{j}",
-                  label=rf"$\|\nabla_{layer} L\|$")
-    left.set_yscale("log")
-    left.set(xlabel="weight scale $J$")
-    left.legend(fontsize=7, ncol=2, loc="lower left")
+            top.plot(J, G.clamp_min(1e-300).numpy(), "-", color=f"C{j}",
+                     label=rf"$\mathrm{{tr}}\,G_0/\dim$ ({', '.join(equal)})")
+        top.plot(J, by_layer["gradient_norm", layer].clamp_min(1e-300).numpy(), ":", color=f"C{j}",
+                 label=rf"$\|\nabla_{layer} L\|$")
+    top.set_yscale("log")
+    top.legend(fontsize=7, ncol=2, loc="lower left")
     for j, layer in enumerate(layers):
-        right.plot(J, by_layer["gradient_cosine", layer].numpy(), "-o", ms=3, color=f"C{j}",
-                   label=rf"$\cos(s, -\nabla L)$ ({layer})")
-        right.plot(J, by_layer["step_ratio", layer].numpy(), "--", color=f"C{j}",
-                   label=rf"$\lambda\|s\|/\|\nabla L\|$ ({layer})")
-    right.axhline(1.0, color="0.5", lw=0.8)
-    right.set(xlabel="weight scale $J$", ylim=(0, 1.08))
-    right.legend(fontsize=7, loc="lower right")
+        bottom.plot(J, by_layer["gradient_cosine", layer].numpy(), "-o", ms=3, color=f"C{j}",
+                    label=rf"$\cos(s, -\nabla L)$ ({layer})")
+        bottom.plot(J, by_layer["step_ratio", layer].numpy(), "--", color=f"C{j}",
+                    label=rf"$\lambda\|s\|/\|\nabla L\|$ ({layer})")
+    bottom.axhline(1.0, color="0.5", lw=0.8)
+    bottom.set(xlabel="weight scale $J$", ylim=(0, 1.08))
+    bottom.legend(fontsize=7, loc="lower right")
     plt.close(fig)
     return fig
 
@@ -754,7 +767,7 @@ def plot_nth_root_family(ns=(0.5, 1, 2, 3, 4, 5, 6), bce: bool = True):
     ns = _values(ns, "ns", positive=True).tolist()
     bce = check_bool(bce, "bce")
     yhat = torch.linspace(0.0, 1.0, 401, dtype=torch.float64)
-    fig, axes = plt.subplots(1, 2, figsize=(8.0, 3.0), sharey=True, layout="tight")
+    fig, axes = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 2.9), sharey=True, layout="tight")
     for ax, y in zip(axes, (1, 0)):
         wrong = 1 - yhat if y == 1 else yhat  # the distance of the prediction to the label
         for j, n in enumerate(ns):
@@ -798,7 +811,7 @@ def plot_pair_histories(histories: dict, title: str = ""):
     data = {label: _history_dict(h, f"histories[{label!r}]")
             for label, h in _labelled(histories, "histories").items()}
     title = _text(title, "title")
-    fig, axes = plt.subplots(2, 3, figsize=(9.6, 5.0), sharex=True, layout="tight")
+    fig, axes = plt.subplots(3, 2, figsize=(FIGURE_WIDTH, 6.6), sharex=True, layout="tight")
     for ax, (key, name) in zip(axes.ravel(), PAIR_METRICS):
         for j, (label, h) in enumerate(data.items()):
             ax.plot(h["epoch"].numpy(), h[key].numpy(), color=f"C{j}", lw=1.2, label=label)
@@ -807,12 +820,12 @@ def plot_pair_histories(histories: dict, title: str = ""):
         ax.set_title(name, fontsize=10)
         if key.startswith("grad"):
             ax.set_yscale("log")
-    accuracy = axes[1, 2]
+    accuracy = axes[2, 1]
     accuracy.axhline(0.5, color="0.6", lw=0.8)
     accuracy.set_ylim(0.3, 1.02)
     accuracy.set_title("accuracy: test (solid), train (dotted)", fontsize=9)
     axes[0, 0].legend(fontsize=8, loc="upper right")
-    for ax in axes[1]:
+    for ax in axes[2]:
         ax.set_xlabel("epoch")
     if title:
         fig.suptitle(title, fontsize=10)
@@ -881,15 +894,20 @@ def plot_state_projection(hidden: dict, states, title: str = ""):
                              f"columns or more, got shape {tuple(h.shape)}")
         panels[label] = (h - h.mean(0)) @ _principal_plane(h)
     title = _text(title, "title")
-    fig, axes = plt.subplots(1, len(hidden), figsize=(3.6 * len(hidden), 3.2), squeeze=False, layout="tight")
-    for ax, (label, xy) in zip(axes[0], panels.items()):
+    columns = min(len(hidden), 2)
+    rows = math.ceil(len(hidden) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(min(FIGURE_WIDTH, 2.7 * columns + 1.0), 0.3 + 2.7 * rows),
+                             squeeze=False, layout="tight")
+    for ax in axes.ravel()[len(hidden):]:
+        ax.set_axis_off()
+    for ax, (label, xy) in zip(axes.ravel(), panels.items()):
         for q in torch.unique(states).tolist():
             mine = states == q
             ax.scatter(xy[mine, 0].numpy(), xy[mine, 1].numpy(), s=6, alpha=0.5, color=f"C{q}",
                        label=f"$q_{{{q}}}$", lw=0)
         ax.set(title=label, xlabel="PC 1", ylabel="PC 2")
         ax.title.set_fontsize(10)
-    axes[0, -1].legend(fontsize=8, markerscale=2, title="DFA state", title_fontsize=8,
+    axes.ravel()[columns - 1].legend(fontsize=8, markerscale=2, title="DFA state", title_fontsize=8,
                        loc="upper left", bbox_to_anchor=(1.02, 1.0))
     if title:
         fig.suptitle(title, fontsize=10)
@@ -902,7 +920,7 @@ def plot_gradient_by_scale(points: dict, saturating_J: float | None = None, floo
     :math:`e^{-J}`.
 
     ``points`` maps a label (e.g. "Tomita 4, sigmoid") to the list of :class:`~srnbook.learning.ScalePoint`
-    returned by :func:`srnbook.learning.gradient_by_scale`. Left: the loss; right: :math:`\|\nabla L\|_\infty`
+    returned by :func:`srnbook.learning.gradient_by_scale`. Top: the loss; bottom: :math:`\|\nabla L\|_\infty`
     (solid) and :math:`\|\nabla L\|_2` (dotted), log scale. A value that is exactly 0 cannot be
     drawn on a log scale: it is drawn at ``floor`` (in (0, 1]), below the dashed line. The dotted vertical
     line marks ``saturating_J`` (> 0), wherever it falls.
@@ -913,24 +931,25 @@ def plot_gradient_by_scale(points: dict, saturating_J: float | None = None, floo
     if saturating_J is not None:
         saturating_J = check_float(saturating_J, "saturating_J", low=0.0, low_open=True)
     floor = _floor(floor)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.2), sharex=True, layout="tight")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.6), sharex=True, layout="tight")
     J_all = torch.cat([c["J"] for c in curves.values()])
     J_ref = torch.linspace(float(J_all.min()), float(J_all.max()), 200, dtype=torch.float64)
     for j, (label, c) in enumerate(curves.items()):
         J = c["J"].numpy()
-        left.plot(J, c["loss"].clamp_min(floor).numpy(), "-", color=f"C{j}", label=label)
-        right.plot(J, c["grad_linf"].clamp_min(floor).numpy(), "-", color=f"C{j}", label=label)
-        right.plot(J, c["grad_l2"].clamp_min(floor).numpy(), ":", color=f"C{j}")
-    for ax in (left, right):
+        top.plot(J, c["loss"].clamp_min(floor).numpy(), "-", color=f"C{j}", label=label)
+        bottom.plot(J, c["grad_linf"].clamp_min(floor).numpy(), "-", color=f"C{j}", label=label)
+        bottom.plot(J, c["grad_l2"].clamp_min(floor).numpy(), ":", color=f"C{j}")
+    for ax in (top, bottom):
         ax.plot(J_ref.numpy(), torch.exp(-J_ref).numpy(), color="0.4", lw=0.8, ls="-.", label=r"$e^{-J}$")
         ax.axhline(floor * 30, color="0.5", ls="--", lw=0.8)
         if saturating_J is not None:
             ax.axvline(saturating_J, color="0.3", ls=":", lw=1)
-        ax.set(yscale="log", xlabel="weight scale $J$", ylim=(floor / 10, 10.0))
-    left.text(0.02, 0.04, "below: exactly 0", transform=left.transAxes, fontsize=8, color="0.4")
-    left.set_title("loss", fontsize=10)
-    right.set_title(r"$\|\nabla L\|_\infty$ (solid), $\|\nabla L\|_2$ (dotted)", fontsize=10)
-    left.legend(fontsize=7, loc="upper right")
+        ax.set(yscale="log", ylim=(floor / 10, 10.0))
+    bottom.set_xlabel("weight scale $J$")
+    top.text(0.02, 0.04, "below: exactly 0", transform=top.transAxes, fontsize=8, color="0.4")
+    top.set_title("loss", fontsize=10)
+    bottom.set_title(r"$\|\nabla L\|_\infty$ (solid), $\|\nabla L\|_2$ (dotted)", fontsize=10)
+    top.legend(fontsize=7, loc="upper right")
     plt.close(fig)
     return fig
 
@@ -941,9 +960,9 @@ def _fixed(x: float, digits: int) -> str:
 
 
 def plot_scale_growth(growth: dict, slope: float, intercept: float):
-    r"""Gradient descent from a compiled SSRN (:func:`srnbook.learning.scale_growth`): left, the effective
+    r"""Gradient descent from a compiled SSRN (:func:`srnbook.learning.scale_growth`): top, the effective
     scale :math:`J_s` against the step :math:`s` (log axis) with the fitted line
-    :math:`J = \text{slope}\,\log s + \text{intercept}`; right, the loss against :math:`s` (log-log) with a
+    :math:`J = \text{slope}\,\log s + \text{intercept}`; bottom, the loss against :math:`s` (log-log) with a
     :math:`1/s` guide. ``growth`` is the dict of ``scale_growth``: lists ``step`` (>= 0, two of them > 0 or
     more), ``J`` and ``loss`` (>= 0) of one length."""
     keys = ("step", "J", "loss")
@@ -962,16 +981,16 @@ def plot_scale_growth(growth: dict, slope: float, intercept: float):
     if not bool(torch.isfinite(line).all()):
         raise ValueError(f"slope and intercept give a line slope * log s + intercept that overflows float64 "
                          f"(slope {slope:g}, intercept {intercept:g})")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.0), layout="tight")
-    left.plot(t.numpy(), J[keep].numpy(), "-", color="C0", label="$J_s$")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.4), sharex=True, layout="tight")
+    top.plot(t.numpy(), J[keep].numpy(), "-", color="C0", label="$J_s$")
     fit = rf"${_fixed(slope, 3)}\,\log s + {_fixed(intercept, 2)}$"
-    left.plot(t.numpy(), line.numpy(), "k--", lw=1, label=fit)
-    left.set(xscale="log", xlabel="step $s$", title="effective scale along the target")
+    top.plot(t.numpy(), line.numpy(), "k--", lw=1, label=fit)
+    top.set(xscale="log", title="effective scale along the target")
     loss = loss[keep]
-    right.plot(t.numpy(), loss.numpy(), "-", color="C1", label="loss")
-    right.plot(t.numpy(), (loss[-1] * t[-1] / t).numpy(), "k--", lw=1, label=r"$\propto 1/s$")
-    right.set(xscale="log", yscale="log", xlabel="step $s$", title="training loss")
-    for ax in (left, right):
+    bottom.plot(t.numpy(), loss.numpy(), "-", color="C1", label="loss")
+    bottom.plot(t.numpy(), (loss[-1] * t[-1] / t).numpy(), "k--", lw=1, label=r"$\propto 1/s$")
+    bottom.set(xscale="log", yscale="log", xlabel="step $s$", title="training loss")
+    for ax in (top, bottom):
         ax.title.set_fontsize(10)
         ax.legend(fontsize=8)
     plt.close(fig)
@@ -1063,8 +1082,8 @@ def plot_echo_distances(distances: dict, bounds: dict | None = None, floor: floa
 
 
 def plot_memory_capacity(curves: dict, size: int):
-    r"""Jaeger's memory curves: :math:`\mathrm{MC}_k` against the delay :math:`k` (left), and the
-    running sum :math:`\sum_{j \le k} \mathrm{MC}_j` with the bound :math:`d` = ``size`` (right; a
+    r"""Jaeger's memory curves: :math:`\mathrm{MC}_k` against the delay :math:`k` (top), and the
+    running sum :math:`\sum_{j \le k} \mathrm{MC}_j` with the bound :math:`d` = ``size`` (bottom; a
     positive integer, drawn wherever it falls).
 
     ``curves`` maps a label to a :class:`srnbook.reservoir.MemoryCapacity`. Two axes.
@@ -1084,15 +1103,15 @@ def plot_memory_capacity(curves: dict, size: int):
                              f"and {len(r2)}")
         lines[label] = delays, r2, check_float(c.total, f"curves[{label!r}].total")
     size = check_positive_int(size, "size")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 3.0), layout="tight")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.4), sharex=True, layout="tight")
     for j, (label, (delays, r2, total)) in enumerate(lines.items()):
-        left.plot(delays.numpy(), r2.numpy(), color=f"C{j}", lw=1.2, label=f"{label} (MC = {total:.1f})")
-        right.plot(delays.numpy(), r2.cumsum(0).numpy(), color=f"C{j}", lw=1.2)
-    right.axhline(size, color="0.3", ls="--", lw=1, label=f"bound $d = {size}$")
-    left.set(xlabel="delay $k$", ylabel=r"$\mathrm{MC}_k = r^2(x_{t-k}, \hat y_k(t))$", ylim=(-0.03, 1.03))
-    right.set(xlabel="delay $k$", ylabel=r"$\sum_{j \leq k} \mathrm{MC}_j$", ylim=(0, 1.08 * size))
-    left.legend(fontsize=7, loc="upper right")
-    right.legend(fontsize=8, loc="lower right")
+        top.plot(delays.numpy(), r2.numpy(), color=f"C{j}", lw=1.2, label=f"{label} (MC = {total:.1f})")
+        bottom.plot(delays.numpy(), r2.cumsum(0).numpy(), color=f"C{j}", lw=1.2)
+    bottom.axhline(size, color="0.3", ls="--", lw=1, label=f"bound $d = {size}$")
+    top.set(ylabel=r"$\mathrm{MC}_k = r^2(x_{t-k}, \hat y_k(t))$", ylim=(-0.03, 1.03))
+    bottom.set(xlabel="delay $k$", ylabel=r"$\sum_{j \leq k} \mathrm{MC}_j$", ylim=(0, 1.08 * size))
+    top.legend(fontsize=7, loc="upper right")
+    bottom.legend(fontsize=8, loc="lower right")
     plt.close(fig)
     return fig
 
@@ -1101,8 +1120,8 @@ def plot_echo_runs(states: torch.Tensor, units: int = 3, title: str = "", floor:
     r"""Runs of one reservoir from different initial states on the same input.
 
     ``states`` is ``(n, T + 1, d)``, :math:`h^{(k)}_t` for :math:`n \ge 2` initial states (with
-    the initial state at index :math:`t = 0`). Left: the first ``units`` units of every run (all of
-    them if ``units`` >= :math:`d`; one colour per unit, one line style per run). Right:
+    the initial state at index :math:`t = 0`). Top: the first ``units`` units of every run (all of
+    them if ``units`` >= :math:`d`; one colour per unit, one line style per run). Bottom:
     :math:`\max_k \|h^{(k)}_t - h^{(0)}_t\|` (log scale; values below ``floor``, in (0, 1], drawn at
     ``floor``). Two axes.
     """
@@ -1114,16 +1133,16 @@ def plot_echo_runs(states: torch.Tensor, units: int = 3, title: str = "", floor:
     title = _text(title, "title")
     floor = _floor(floor)
     t = torch.arange(states.shape[1]).numpy()
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8.4, 2.8), layout="tight")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.0), sharex=True, layout="tight")
     styles = ("-", "--", ":", "-.")
     for k in range(states.shape[0]):
         for i in range(units):
-            left.plot(t, states[k, :, i].numpy(), styles[k % len(styles)], color=f"C{i}", lw=0.9)
+            top.plot(t, states[k, :, i].numpy(), styles[k % len(styles)], color=f"C{i}", lw=0.9)
     distance = (states[1:] - states[:1]).norm(dim=2).max(dim=0).values
-    right.plot(t, distance.clamp_min(floor).numpy(), color="black", lw=1.2)
-    left.set(xlabel="step $t$", ylabel=f"$h_t[i]$, $i = 1..{units}$", ylim=(-1.05, 1.05))
-    right.set(yscale="log", xlabel="step $t$", ylabel=r"$\max_k \|h^{(k)}_t - h^{(0)}_t\|$",
-              ylim=(floor / 10, 100))
+    bottom.plot(t, distance.clamp_min(floor).numpy(), color="black", lw=1.2)
+    top.set(ylabel=f"$h_t[i]$, $i = 1..{units}$", ylim=(-1.05, 1.05))
+    bottom.set(yscale="log", xlabel="step $t$", ylabel=r"$\max_k \|h^{(k)}_t - h^{(0)}_t\|$",
+               ylim=(floor / 10, 100))
     if title:
         fig.suptitle(title, fontsize=10)
     plt.close(fig)
@@ -1271,22 +1290,22 @@ def plot_success_curves(runs, target: float = 0.99, labels: dict | None = None):
                        history))
     tasks = list(dict.fromkeys(task for task, _, _ in curves))
     networks = list(dict.fromkeys(network for _, network, _ in curves))
-    fig, axes = plt.subplots(1, len(tasks), figsize=(3.6 * len(tasks) + 0.6, 3.2), squeeze=False, sharey=True,
-                             layout="tight")
-    for ax, task in zip(axes[0], tasks):
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(FIGURE_WIDTH, 0.5 + 2.3 * len(tasks)), squeeze=False,
+                             sharex=True, sharey=True, layout="tight")
+    for ax, task in zip(axes[:, 0], tasks):
         for _, network, history in (c for c in curves if c[0] == task):
             ax.plot(history[:, 0].numpy(), history[:, 2].numpy(), color=f"C{networks.index(network)}",
                     lw=1.2, alpha=0.8)
         ax.axhline(target, color="k", ls="--", lw=0.8)
-        ax.set_xlabel("training sequences seen")
         ax.xaxis.set_major_formatter(lambda value, _: f"{value / 1000:.0f}k")
         ax.set_title(task.replace("_", " "), fontsize=9)
         ax.set_ylim(-0.02, 1.02)
-    axes[0][0].set_ylabel("validation success rate")
+        ax.set_ylabel("validation success")
+    axes[-1, 0].set_xlabel("training sequences seen")
     for j, network in enumerate(networks):
         name = labels.get(network, network) if labels else network
-        axes[0][-1].plot([], [], color=f"C{j}", label=str(name))
-    axes[0][-1].legend(fontsize=8, loc="center right")
+        axes[0, 0].plot([], [], color=f"C{j}", label=str(name))
+    axes[0, 0].legend(fontsize=8, loc="center right")
     plt.close(fig)
     return fig
 

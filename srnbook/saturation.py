@@ -11,7 +11,6 @@ hidden states of a network whose weights are scaled by a factor :math:`J`.
 from __future__ import annotations
 
 import copy
-import itertools
 import math
 
 import torch

@@ -43,6 +43,7 @@ from ._validation import (ArgumentTypeError, check_choice, check_dtype, check_fl
                           check_instance, check_int, check_memory, check_positive_int, check_seed,
                           check_tensor)
 from .activations import Activation, get_activation
+from .plotting import FIGURE_WIDTH
 
 Tensor = torch.Tensor
 
@@ -426,8 +427,8 @@ def plot_feedback_loop(ws=(0.8, 1.0, 1.2), steps: int = 40, mean: float = 0.1, s
     r"""The three regimes of :func:`feedback_loop`: :math:`|w| < 1` fades, :math:`w = 1` holds,
     :math:`w > 1` explodes.
 
-    Left: the impulse response :math:`y(n) = w^{n+1}` (:math:`x = \delta_0`), on a log
-    scale, where it is a line of slope :math:`\log w`. Right: the input of Wayman &
+    Top: the impulse response :math:`y(n) = w^{n+1}` (:math:`x = \delta_0`), on a log
+    scale, where it is a line of slope :math:`\log w`. Bottom: the input of Wayman &
     Mathew, an impulse :math:`x(0) = 1` followed by Gaussian samples of small positive
     mean (``mean``, ``std``), on a linear scale cut above the integrator's path: the
     loop with :math:`w = 1` sums them and drifts linearly, the one with :math:`w > 1`
@@ -455,21 +456,21 @@ def plot_feedback_loop(ws=(0.8, 1.0, 1.2), steps: int = 40, mean: float = 0.1, s
     top = 1.5 * max(1.0, 1 + mean * (steps - 1))
     if not math.isfinite(top):
         raise ValueError(f"mean must keep the integrator's path finite, got {mean!r}")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0), sharex=True)
+    fig, (upper, lower) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.2), sharex=True)
     for w, response, y in curves:
         label = rf"$w = {w:g}$"
-        left.plot(n, response, ".-", ms=3, label=label)
-        right.plot(n, y, ".-", ms=3, label=label)
-    left.set_yscale("log")
-    left.set_title(r"impulse response $w^{n+1}$", fontsize=10)
-    left.set_ylabel("$|y(n)|$")
+        upper.plot(n, response, ".-", ms=3, label=label)
+        lower.plot(n, y, ".-", ms=3, label=label)
+    upper.set_yscale("log")
+    upper.set_title(r"impulse response $w^{n+1}$", fontsize=10)
+    upper.set_ylabel("$|y(n)|$")
     # linear scale, cut at 1.5 times the mean path of the integrator (w = 1): its linear
     # drift is visible, and the exploding loops leave the panel through the top
-    right.set_ylim(lowest, top)
-    right.set_title(rf"impulse, then noise of mean {mean:g}", fontsize=10)
-    right.set_ylabel("$y(n)$")
-    for ax in (left, right):
-        ax.set_xlabel("time $n$")
+    lower.set_ylim(lowest, top)
+    lower.set_title(rf"impulse, then noise of mean {mean:g}", fontsize=10)
+    lower.set_ylabel("$y(n)$")
+    lower.set_xlabel("time $n$")
+    for ax in (upper, lower):
         ax.legend(fontsize=8)
     fig.tight_layout()
     plt.close(fig)
@@ -807,7 +808,7 @@ def latch_experiment(scales=(0.5, 0.75, 1.0, 1.1, 1.25, 1.5, 1.75, 2.0, 2.5, 3.0
 def plot_latch_dilemma(results: list[LatchResult] | None = None):
     r"""The latching dilemma from :func:`latch_experiment` (default arguments if ``results`` is None).
 
-    Left: retention of the stored bit against :math:`w` (chance is 0.5). Right: the
+    Top: retention of the stored bit against :math:`w` (chance is 0.5). Bottom: the
     median :math:`|\partial h_T/\partial h_0|` (log scale) and, dashed, the noise-free
     prediction :math:`(w(1 - h^{*2}))^T` at the attractor. The dotted line is
     :math:`w = 1`, where the attractors :math:`\pm h^*` appear.
@@ -819,22 +820,22 @@ def plot_latch_dilemma(results: list[LatchResult] | None = None):
         raise ArgumentTypeError(f"results must be a nonempty list of LatchResult (from latch_experiment), "
                                 f"got {type(results).__name__}")
     w = [r.w for r in results]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 3.0), sharex=True)
-    left.plot(w, [r.retention for r in results], "o-", ms=4, color="C0")
-    left.axhline(0.5, color="0.5", ls="--", lw=0.8)
-    left.set_ylim(0.4, 1.02)
-    left.set_ylabel("share of bits kept")
-    left.set_title("robust latching", fontsize=10)
-    right.plot(w, [r.median_log10_gradient for r in results], "o-", ms=4, color="C3",
-               label=r"median, with noise")
-    right.plot(w, [r.T * math.log10(r.contraction) for r in results], "--", color="0.4",
-               label=r"$(w\,\sigma'(a^*))^T$ at the attractor")
-    right.set_ylabel(r"$\log_{10} |\partial h_T / \partial h_0|$")
-    right.set_title("gradient through $T$ steps", fontsize=10)
-    right.legend(fontsize=8)
-    for ax in (left, right):
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.2), sharex=True)
+    top.plot(w, [r.retention for r in results], "o-", ms=4, color="C0")
+    top.axhline(0.5, color="0.5", ls="--", lw=0.8)
+    top.set_ylim(0.4, 1.02)
+    top.set_ylabel("share of bits kept")
+    top.set_title("robust latching", fontsize=10)
+    bottom.plot(w, [r.median_log10_gradient for r in results], "o-", ms=4, color="C3",
+                label=r"median, with noise")
+    bottom.plot(w, [r.T * math.log10(r.contraction) for r in results], "--", color="0.4",
+                label=r"$(w\,\sigma'(a^*))^T$ at the attractor")
+    bottom.set_ylabel(r"$\log_{10} |\partial h_T / \partial h_0|$")
+    bottom.set_title("gradient through $T$ steps", fontsize=10)
+    bottom.legend(fontsize=8)
+    for ax in (top, bottom):
         ax.axvline(1.0, color="0.3", ls=":", lw=1)
-        ax.set_xlabel("recurrent weight $w$")
+    bottom.set_xlabel("recurrent weight $w$")
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -849,9 +850,9 @@ def plot_energy_landscape(W: Tensor, b: Tensor, runs: dict, energy: dict, dt: fl
 
     ``runs`` maps the names ``"synchronous"``, ``"asynchronous"`` and ``"continuous"``
     to the states of :func:`trajectory` (``(N, steps + 1, 2)``), ``energy`` maps the same
-    names to the energies ``(N, steps + 1)`` along them. Left: contour lines of
+    names to the energies ``(N, steps + 1)`` along them. Top: contour lines of
     :math:`E` on :math:`[-0.995, 0.995]^2` with the synchronous trajectories. Middle:
-    :math:`E(h_k)` along the synchronous (solid) and asynchronous (dashed) runs. Right:
+    :math:`E(h_k)` along the synchronous (solid) and asynchronous (dashed) runs. Bottom:
     :math:`E(h(t))` along the continuous-time runs (Euler step ``dt``, in :math:`(0, 1]`).
     ``grid`` (at least 2) is the number of points per axis of the contour plot.
     """
@@ -874,7 +875,7 @@ def plot_energy_landscape(W: Tensor, b: Tensor, runs: dict, energy: dict, dt: fl
     g1, g2 = torch.meshgrid(axis, axis, indexing="xy")
     states = torch.stack([g1.reshape(-1), g2.reshape(-1)], 1)
     landscape = lyapunov_energy(W, b, states).reshape(g1.shape)
-    fig, axes = plt.subplots(1, 3, figsize=(10, 3.0))
+    fig, axes = plt.subplots(3, 1, figsize=(FIGURE_WIDTH, 8.2), height_ratios=(3.4, 2.2, 2.2))
     axes[0].contour(g1.numpy(), g2.numpy(), landscape.numpy(), levels=20, cmap="viridis",
                     linewidths=0.7)
     for path in runs["synchronous"]:
@@ -905,8 +906,8 @@ def _check_by_mode(values, name: str, modes) -> dict:
 def plot_pitchfork(ws) -> tuple:
     r"""The pitchfork of the scalar map :math:`h \mapsto \tanh(w h)` over the weights ``ws``.
 
-    Left: its fixed points (:func:`fixed_points`), filled when stable (or marginal, as
-    the origin at :math:`w = 1`, which attracts slowly), open when unstable. Right: the
+    Top: its fixed points (:func:`fixed_points`), filled when stable (or marginal, as
+    the origin at :math:`w = 1`, which attracts slowly), open when unstable. Bottom: the
     Jacobian :math:`\lambda(w) = w(1 - h^{*2})` at the largest fixed point
     :math:`h^* \ge 0`. Returns ``(fig, contraction)``, the list of :math:`\lambda(w)`.
     ``ws`` is a nonempty list of finite weights.
@@ -923,15 +924,15 @@ def plot_pitchfork(ws) -> tuple:
             branches[kind][0].append(w)
             branches[kind][1].append(float(p.h))
         contraction.append(max(found, key=lambda p: float(p.h)).spectral_radius)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(8, 2.8))
-    left.plot(*branches["stable"], "o", ms=2.5, color="C0", label="stable")
-    left.plot(*branches["unstable"], "o", ms=2.5, mfc="white", color="C3", label="unstable")
-    left.set(xlabel="$w$", ylabel="fixed points $h^*$", title=r"$h = \tanh(w h)$: a pitchfork")
-    left.legend(fontsize=8)
-    right.plot(ws, contraction, color="C0")
-    right.axhline(1, color="0.5", ls="--", lw=0.8)
-    right.set(xlabel="$w$", ylabel=r"$\lambda(w) = w\,(1 - h^{*2})$",
-              title="Jacobian at the attractor")
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 5.0), sharex=True)
+    top.plot(*branches["stable"], "o", ms=2.5, color="C0", label="stable")
+    top.plot(*branches["unstable"], "o", ms=2.5, mfc="white", color="C3", label="unstable")
+    top.set(ylabel="fixed points $h^*$", title=r"$h = \tanh(w h)$: a pitchfork")
+    top.legend(fontsize=8)
+    bottom.plot(ws, contraction, color="C0")
+    bottom.axhline(1, color="0.5", ls="--", lw=0.8)
+    bottom.set(xlabel="$w$", ylabel=r"$\lambda(w) = w\,(1 - h^{*2})$",
+               title="Jacobian at the attractor")
     fig.tight_layout()
     plt.close(fig)
     return fig, contraction
@@ -941,9 +942,9 @@ def plot_latch_frame(result: LatchResult, x: Tensor, bits: Tensor, shown: int = 
     r"""One frame of the chapter's latch slider, for the weight ``result.w``.
 
     ``x`` and ``bits`` are :func:`latch_inputs`, ``result`` the entry of
-    :func:`latch_experiment` for that weight. Left: ``shown`` trajectories of the latch
+    :func:`latch_experiment` for that weight. Top: ``shown`` trajectories of the latch
     (blue: bit :math:`+1`, red: :math:`-1`) and, grey, the band
-    :math:`|h| < \sqrt{1 - 1/w}` where the Jacobian :math:`w(1 - h^2)` exceeds 1. Right:
+    :math:`|h| < \sqrt{1 - 1/w}` where the Jacobian :math:`w(1 - h^2)` exceeds 1. Bottom:
     :math:`\log_{10}|\partial h_t/\partial h_0|` along the same sequences, its median
     over all of them (black) and the noise-free slope :math:`t \log_{10}\lambda(w)`.
     ``bits`` has one entry :math:`\pm 1` per row of ``x``, in ``x``'s dtype, and
@@ -962,20 +963,20 @@ def plot_latch_frame(result: LatchResult, x: Tensor, bits: Tensor, shown: int = 
     trace = latch(w, x)
     t = torch.arange(1, trace.h.shape[1] + 1)
     log_grad = torch.log10((w * (1 - trace.h ** 2)).abs()).cumsum(1)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 2.6))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(FIGURE_WIDTH, 4.8), sharex=True)
     if w > 1:
         band = math.sqrt(1 - 1 / w)
-        left.axhspan(-band, band, color="0.88", lw=0)
+        top.axhspan(-band, band, color="0.88", lw=0)
     for i in range(shown):
-        left.plot(t, trace.h[i], color="C0" if bits[i] > 0 else "C3", lw=0.7)
-    left.set(ylim=(-1.05, 1.05), xlabel="step $t$", ylabel="$h_t$")
-    right.plot(t, log_grad[:shown].T, color="0.65", lw=0.6)
-    right.plot(t, log_grad.median(0).values, color="black", lw=1.8, label="median")
-    right.plot(t, t * math.log10(result.contraction), "--", color="C3", lw=1,
-               label=r"$t\log_{10}\lambda$")
-    right.set(ylim=(-80, 5), xlabel="step $t$",
-              ylabel=r"$\log_{10}|\partial h_t/\partial h_0|$")
-    right.legend(fontsize=8, loc="lower left")
+        top.plot(t, trace.h[i], color="C0" if bits[i] > 0 else "C3", lw=0.7)
+    top.set(ylim=(-1.05, 1.05), ylabel="$h_t$")
+    bottom.plot(t, log_grad[:shown].T, color="0.65", lw=0.6)
+    bottom.plot(t, log_grad.median(0).values, color="black", lw=1.8, label="median")
+    bottom.plot(t, t * math.log10(result.contraction), "--", color="C3", lw=1,
+                label=r"$t\log_{10}\lambda$")
+    bottom.set(ylim=(-80, 5), xlabel="step $t$",
+               ylabel=r"$\log_{10}|\partial h_t/\partial h_0|$")
+    bottom.legend(fontsize=8, loc="lower left")
     fig.suptitle(rf"$w = {w:g}$: {result.retention:.1%} of the bits kept, median "
                  rf"$|\partial h_T/\partial h_0| = 10^{{{result.median_log10_gradient:.1f}}}$",
                  fontsize=10)

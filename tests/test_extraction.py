@@ -1,13 +1,12 @@
 """Specification of srnbook.extraction: automata read back from networks, exactly or on a grid."""
 
-import numpy as np
 import pytest
 import torch
 
 from srnbook import SRN, dfa_to_ssrn
 from srnbook.dfa import DFA, even_as, mlregtest, tomita
 from srnbook.extraction import equivalent_on_nonempty, extract_dfa, quantized_dfa
-from srnbook.ssrn import ExtractionError, scale_sweep
+from srnbook.ssrn import ExtractionError
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "tanh"])

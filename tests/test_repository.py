@@ -1,5 +1,6 @@
 """Specification of the repository itself: one list of pins, notebooks stored executed."""
 
+import base64
 import json
 import re
 from pathlib import Path
@@ -102,3 +103,42 @@ def test_chapter_code_is_short_and_hides_its_plumbing():
                 long_cells.append(f"{path.name} cell {i}: {len(lines)} visible lines")
     assert long_lines == [], f"{len(long_lines)} code lines over {LINE_LENGTH} characters"
     assert long_cells == [], f"visible cells over {VISIBLE_LINES} lines"
+
+
+MAX_FIGURE_PX = 650  # srnbook.plotting.FIGURE_WIDTH (6.4 in) at 100 dpi, and a tight bounding box's slack
+
+
+def png_width(data: str) -> int:
+    """The width in pixels of a base64-encoded PNG (from its IHDR chunk)."""
+    head = base64.b64decode(data[:64])
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    return int.from_bytes(head[16:20], "big")
+
+
+def stored_figures(path):
+    """``(where, base64 PNG)`` for every figure a chapter stores: its image outputs and the
+    frames of its sliders (images in the saved widget state)."""
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            if "image/png" in output.get("data", {}):
+                yield f"{path.name} cell {i}", output["data"]["image/png"]
+    state = nb["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    for key, model in state.get("state", {}).items():
+        if model.get("model_name") == "ImageModel":
+            for buffer in model.get("buffers", []):
+                yield f"{path.name} slider frame {key[:8]}", buffer["data"]
+
+
+def test_every_figure_reads_on_a_phone():
+    """A figure is at most MAX_FIGURE_PX wide: shown in a phone's 368-px column it keeps its
+    10-pt text at least 8 px tall (panels stack instead of standing side by side)."""
+    wide = [f"{where}: {width} px" for path in notebooks() for where, data in stored_figures(path)
+            if (width := png_width(data)) > MAX_FIGURE_PX]
+    assert wide == []
+
+
+def test_the_figure_check_reads_png_widths():
+    one_pixel = ("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAA"
+                 "AABJRU5ErkJggg==")
+    assert png_width(one_pixel) == 1

@@ -80,9 +80,12 @@ def learning_curves(result: dict, T: int, labels: dict[str, str]):
     methods see different numbers of sequences.)"""
     import matplotlib.pyplot as plt
 
+    from ..plotting import FIGURE_WIDTH
+
     tasks = result["config"]["tasks"]
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.0), sharey=True, squeeze=False)
-    for ax, task in zip(axes[0], tasks):
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(FIGURE_WIDTH, 0.5 + 2.3 * len(tasks)), sharex=True,
+                             squeeze=False)
+    for ax, task in zip(axes[:, 0], tasks):
         for j, method in enumerate(result["config"]["methods"]):
             runs = [r for r in result["runs"] if (r["task"], r["T"], r["method"]) == (task, T, method)]
             for k, r in enumerate(runs):
@@ -90,11 +93,11 @@ def learning_curves(result: dict, T: int, labels: dict[str, str]):
                         alpha=0.8, label=labels.get(method, method) if k == 0 else None)
         ax.axhline(result["baselines"][f"{task} {T}"], color="0.5", ls=":", lw=1, label="chance")
         ax.set_xscale("log")
-        ax.set_xlabel("training sequences seen")
         ax.set_ylim(-0.02, 1.02)
         ax.set_title(f"{task.replace('_', ' ')}, T = {T}", fontsize=9)
-    axes[0][0].set_ylabel("validation success rate")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        ax.set_ylabel("validation success")
+    axes[-1, 0].set_xlabel("training sequences seen")
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -130,6 +130,8 @@ def reading_frames(model, example):
     import matplotlib.pyplot as plt
     from matplotlib.colors import PowerNorm
 
+    from ..plotting import FIGURE_WIDTH
+
     out, w, h0 = read_weights(model, example)
     H, A, w, h0 = out.h[0], out.A[0], w[0], h0[0]
     probabilities = out.logits[0].softmax(0)
@@ -137,35 +139,35 @@ def reading_frames(model, example):
     T, d = H.shape
 
     def frame(t):
-        fig, (left, middle, right) = plt.subplots(
-            1, 3, figsize=(10.5, 3.3), gridspec_kw={"width_ratios": [1.2, 1, 1.2]})
+        named = plt.figure(figsize=(FIGURE_WIDTH, 5.8)).subplot_mosaic([["h", "h"], ["A", "w"]])
+        fig, (states, memory, reads) = named["h"].figure, (named[k] for k in "hAw")
         shown = H.T.clone()
         shown[:, t:] = float("nan")  # not yet written
-        left.imshow(shown, cmap="viridis", vmin=0, vmax=H.max().item(), aspect="auto",
-                    interpolation="nearest")
-        left.add_patch(plt.Rectangle((t - 1.5, -0.5), 1, d, fill=False, ec="C3", lw=2))
-        left.set(xticks=range(T), xticklabels=list(symbols), yticks=range(0, d, 5),
-                 ylabel="unit", title=r"hidden states $h_\tau$")
-        middle.imshow(A[t - 1], cmap="magma", interpolation="nearest",
+        states.imshow(shown, cmap="viridis", vmin=0, vmax=H.max().item(), aspect="auto",
+                      interpolation="nearest")
+        states.add_patch(plt.Rectangle((t - 1.5, -0.5), 1, d, fill=False, ec="C3", lw=2))
+        states.set(xticks=range(T), xticklabels=list(symbols), yticks=range(0, d, 5),
+                   ylabel="unit", title=r"hidden states $h_\tau$")
+        memory.imshow(A[t - 1], cmap="magma", interpolation="nearest",
                       norm=PowerNorm(0.5, vmin=0, vmax=A.max().item()))
-        middle.set(xticks=[], yticks=[], title=rf"fast weights $A_{{{t}}}$")
+        memory.set(xticks=[], yticks=[], title=rf"fast weights $A_{{{t}}}$")
         colors = ["C1" if tau in (2 * k, 2 * k + 1) else "C0" for tau in range(T)]
-        right.bar(range(T), w[t - 1], color=colors)
-        right.set(xticks=range(T), xticklabels=list(symbols),
+        reads.bar(range(T), w[t - 1], color=colors)
+        reads.set(xticks=range(T), xticklabels=list(symbols),
                   ylim=(0, 1.05 * w.max().item()), title=rf"read at step {t}: $w_{{{t}\tau}}$")
         empty = ("$A_0 = 0$: nothing to read" if t == 1
                  else r"$h_t^{(0)} = 0$: nothing read" if not h0[t - 1].any()
                  else "no overlap: nothing read" if not w[t - 1].any() else "")
-        right.text(0.5, 0.6, empty, transform=right.transAxes, ha="center", color="0.3")
-        for ax in (left, right):
+        reads.text(0.5, 0.6, empty, transform=reads.transAxes, ha="center", color="0.3")
+        for ax in (states, reads):
             ax.get_xticklabels()[t - 1].set(color="C3", fontweight="bold")
-        for ax in (left, middle):
+        for ax in (states, memory):
             ax.grid(False)
         answer = (f": answer {probabilities.argmax().item()} (probability "
                   f"{probabilities.max().item():.2f}), target {example.y.item()}"
                   if t == T else "")
-        fig.suptitle(f"{symbols[:t - 1]}[{symbols[t - 1]}]{symbols[t:]}   step {t} of {T}"
-                     f"{answer}", family="monospace")
+        fig.suptitle(f"{symbols[:t - 1]}[{symbols[t - 1]}]{symbols[t:]}\nstep {t} of {T}{answer}",
+                     family="monospace")
         fig.tight_layout()
         return fig
 

@@ -231,12 +231,14 @@ def plot_summary(result: dict):
     grey bar and the 99% success threshold dotted."""
     import matplotlib.pyplot as plt
 
+    from ..plotting import FIGURE_WIDTH
+
     config = result["config"]
     tasks, methods = config["tasks"], config["methods"]
-    fig, axes = plt.subplots(1, len(config["T"]), figsize=(4.0 * len(config["T"]), 3.0),
-                             sharey=True, squeeze=False)
+    fig, axes = plt.subplots(len(config["T"]), 1, figsize=(FIGURE_WIDTH, 0.4 + 2.4 * len(config["T"])),
+                             sharex=True, squeeze=False)
     width = 0.8 / len(methods)
-    for ax, T in zip(axes[0], config["T"]):
+    for ax, T in zip(axes[:, 0], config["T"]):
         for i, task in enumerate(tasks):
             if f"{task} {T}" not in result["baselines"]:  # left out of the grid
                 ax.text(i, 0.5, "not run", ha="center", va="center", fontsize=7, color="0.5")
@@ -253,8 +255,8 @@ def plot_summary(result: dict):
         ax.set_xticks(range(len(tasks)), [t.replace("_", "\n") for t in tasks], fontsize=8)
         ax.set_ylim(-0.02, 1.05)
         ax.set_title(f"T = {T}", fontsize=10)
-    axes[0][0].set_ylabel("final validation success rate")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        ax.set_ylabel("validation success")
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -277,11 +279,12 @@ def plot_traces(result: dict):
     constant prediction) dotted."""
     import matplotlib.pyplot as plt
 
+    from ..plotting import FIGURE_WIDTH
+
     traces = result["traces"]
     names = list(traces)
-    cols = 2
-    rows_n = -(-len(names) // cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(8.4, 2.9 * rows_n), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(len(names), 1, figsize=(FIGURE_WIDTH, 0.6 + 2.1 * len(names)), sharex=True,
+                             sharey=True, squeeze=False)
     top = max(max(r["validation_loss"], r["check_before"]) for rows in traces.values() for r in rows)
     chance = float(np.log(4)) if result["config"]["trace"]["task"] == "temporal_order" else None
     for ax, name in zip(axes.flat, names):

@@ -186,12 +186,14 @@ def plot_summary(result: dict):
     points per length as the grid has seeds, so the figure shows runs, not rates."""
     import matplotlib.pyplot as plt
 
+    from ..plotting import FIGURE_WIDTH
+
     config = result["config"]
     tasks, lengths, methods = config["tasks"], config["T"], config["methods"]
-    fig, axes = plt.subplots(1, len(tasks), figsize=(4.2 * len(tasks), 3.1), sharey=True,
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(FIGURE_WIDTH, 0.4 + 2.5 * len(tasks)), sharex=True,
                              squeeze=False)
     width = 0.8 / len(methods)
-    for ax, task in zip(axes[0], tasks):
+    for ax, task in zip(axes[:, 0], tasks):
         for i, T in enumerate(lengths):
             chance = result["baselines"][f"{task} {T}"]
             ax.plot([i - 0.45, i + 0.45], [chance, chance], color="0.5", lw=2, alpha=0.6,
@@ -209,8 +211,8 @@ def plot_summary(result: dict):
         ax.set_xlim(-0.5, len(lengths) - 0.5)
         ax.set_ylim(-0.04, 1.04)
         ax.set_title(task.replace("_", " "), fontsize=9)
-    axes[0][0].set_ylabel("final validation success rate")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        ax.set_ylabel("validation success")
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig

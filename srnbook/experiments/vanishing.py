@@ -194,10 +194,13 @@ def plot_curves(result: dict, T: int, chance: dict[str, float] | None = None):
     per task, one line per run, coloured by method; ``chance`` (task -> rate), if given, dotted."""
     import matplotlib.pyplot as plt
 
+    from ..plotting import FIGURE_WIDTH
+
     config = result["config"]
     tasks = config["tasks"]
-    fig, axes = plt.subplots(1, len(tasks), figsize=(3.6 * len(tasks) + 1.6, 2.8), sharey=True, squeeze=False)
-    for ax, task in zip(axes[0], tasks):
+    fig, axes = plt.subplots(len(tasks), 1, figsize=(FIGURE_WIDTH, 0.5 + 2.3 * len(tasks)), sharex=True,
+                             squeeze=False)
+    for ax, task in zip(axes[:, 0], tasks):
         for j, method in enumerate(config["methods"]):
             runs = [r for r in result["runs"] if (r["task"], r["T"], r["method"]) == (task, T, method)]
             for k, r in enumerate(runs):
@@ -206,11 +209,11 @@ def plot_curves(result: dict, T: int, chance: dict[str, float] | None = None):
         if chance is not None and task in chance:
             ax.axhline(chance[task], color="0.4", ls=":", lw=1, label="chance")
         ax.set_title(f"{task.replace('_', ' ')}, $T = {T}$", fontsize=9)
-        ax.set_xlabel("training sequences seen")
         ax.xaxis.set_major_formatter(lambda value, _: f"{value / 1000:.0f}k")
         ax.set_ylim(-0.02, 1.02)
-    axes[0][0].set_ylabel("validation success rate")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+        ax.set_ylabel("validation success")
+    axes[-1, 0].set_xlabel("training sequences seen")
+    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -107,7 +107,7 @@ import torch
 
 from .._validation import (check_bool, check_callable, check_choice, check_float, check_instance, check_int_tensor,
                            check_memory, check_positive_int, check_seed, check_tensor)
-from ..srn import OUTPUTS, SRN, SRNOutput, flatten_parameters, unflatten_parameters
+from ..srn import SRN, SRNOutput, flatten_parameters, unflatten_parameters
 from .hessian_free import _check_like, _check_scale, _check_scales
 
 Tensor = torch.Tensor
