@@ -1012,7 +1012,7 @@ def plot_hebb_oja(runs: dict, flows: dict, times: Tensor, w0: Tensor):
     axes[0].set(yscale="log", xlabel=r"$t = \eta k$", ylabel=r"$\|w\|$", title="norm")
     axes[1].set(xlabel=r"$t = \eta k$", ylabel=r"$|u_1^\top w| / \|w\|$",
                 title="alignment with $u_1$")
-    axes[1].legend(fontsize=7, loc="lower right")
+    axes[1].legend(fontsize=8, loc="lower right")
     circle = torch.linspace(0, 2 * math.pi, 200)
     axes[2].plot(_np(torch.cos(circle)), _np(torch.sin(circle)), color="0.8", lw=0.8)
     path = _np(runs["Oja"].w)
@@ -1131,8 +1131,8 @@ def plot_capacity(curves: dict, overlap_of: int | None = None):
               title=rf"recall from 5% noise (dotted: $\alpha_c = {ALPHA_C}$)")
     lower.set(yscale="log", ylim=(1e-5, 0.1), ylabel="unstable bits",
               title="one update from the stored patterns")
-    upper.legend(fontsize=7, loc="lower left")
-    lower.legend(fontsize=7, loc="lower right")
+    upper.legend(fontsize=8, loc="lower left")
+    lower.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     plt.close(fig)
     return fig

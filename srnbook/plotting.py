@@ -406,7 +406,7 @@ def plot_gradient_bounds(profiles: dict, bounds: dict, title: str = ""):
         ax.set_title(label, fontsize=9)
         ax.set_ylabel(r"$\|\partial a_t / \partial a_k\|_2$")
     axes[-1, 0].set_xlabel("lag $t - k$")
-    axes[-1, 0].legend(fontsize=7, loc="lower right")
+    axes[-1, 0].legend(fontsize=8, loc="lower right")
     if title:
         fig.suptitle(title, fontsize=10)
     plt.close(fig)
@@ -680,7 +680,7 @@ def plot_step_comparison(reference, steps: dict, cosines: dict, title: str = "",
     top.plot([-lim, lim], [-lim, lim], "k--", lw=0.8)
     top.set(xlim=(-1.05 * lim, 1.05 * lim), ylim=(-1.05 * lim, 1.05 * lim),
             xlabel="natural-gradient step (unit length)", ylabel="other step (unit length)")
-    top.legend(fontsize=7, loc="upper left")
+    top.legend(fontsize=8, loc="upper left")
     labels = list(cosines)
     colours = {label: f"C{j}" for j, label in enumerate(steps)}
     bottom.barh(range(len(labels)), [cosines[k] for k in labels],
@@ -735,7 +735,7 @@ def plot_saturation_sweep(points, layers=("U", "W", "V")):
         top.plot(J, by_layer["gradient_norm", layer].clamp_min(1e-300).numpy(), ":", color=f"C{j}",
                  label=rf"$\|\nabla_{layer} L\|$")
     top.set_yscale("log")
-    top.legend(fontsize=7, ncol=2, loc="lower left")
+    top.legend(fontsize=8, ncol=2, loc="lower left")
     for j, layer in enumerate(layers):
         bottom.plot(J, by_layer["gradient_cosine", layer].numpy(), "-o", ms=3, color=f"C{j}",
                     label=rf"$\cos(s, -\nabla L)$ ({layer})")
@@ -743,7 +743,7 @@ def plot_saturation_sweep(points, layers=("U", "W", "V")):
                     label=rf"$\lambda\|s\|/\|\nabla L\|$ ({layer})")
     bottom.axhline(1.0, color="0.5", lw=0.8)
     bottom.set(xlabel="weight scale $J$", ylim=(0, 1.08))
-    bottom.legend(fontsize=7, loc="lower right")
+    bottom.legend(fontsize=8, loc="lower right")
     plt.close(fig)
     return fig
 
@@ -949,7 +949,7 @@ def plot_gradient_by_scale(points: dict, saturating_J: float | None = None, floo
     top.text(0.02, 0.04, "below: exactly 0", transform=top.transAxes, fontsize=8, color="0.4")
     top.set_title("loss", fontsize=10)
     bottom.set_title(r"$\|\nabla L\|_\infty$ (solid), $\|\nabla L\|_2$ (dotted)", fontsize=10)
-    top.legend(fontsize=7, loc="upper right")
+    top.legend(fontsize=8, loc="upper right")
     plt.close(fig)
     return fig
 
@@ -1110,7 +1110,7 @@ def plot_memory_capacity(curves: dict, size: int):
     bottom.axhline(size, color="0.3", ls="--", lw=1, label=f"bound $d = {size}$")
     top.set(ylabel=r"$\mathrm{MC}_k = r^2(x_{t-k}, \hat y_k(t))$", ylim=(-0.03, 1.03))
     bottom.set(xlabel="delay $k$", ylabel=r"$\sum_{j \leq k} \mathrm{MC}_j$", ylim=(0, 1.08 * size))
-    top.legend(fontsize=7, loc="upper right")
+    top.legend(fontsize=8, loc="upper right")
     bottom.legend(fontsize=8, loc="lower right")
     plt.close(fig)
     return fig
@@ -1196,7 +1196,7 @@ def plot_criterion_histories(histories: dict, fits: dict | None = None, toleranc
     if tolerance is not None:
         ax.axhline(tolerance, ls=":", color="gray", lw=1, label="tolerance")
     ax.set(yscale="log", xlabel="iteration $k$", ylabel="criterion $C$")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8)
     if title:
         ax.set_title(title, fontsize=10)
     plt.close(fig)
@@ -1228,7 +1228,7 @@ def plot_output_match(target: torch.Tensor, output: torch.Tensor, title: str = "
     bottom.plot(t, (output[:T] - target[:T]).numpy(), color="C3", lw=1)
     top.set(ylabel="unit 0")
     bottom.set(xlabel="step $t$", ylabel="difference")
-    top.legend(fontsize=7, loc="upper right")
+    top.legend(fontsize=8, loc="upper right")
     if title:
         top.set_title(title, fontsize=10)
     plt.close(fig)

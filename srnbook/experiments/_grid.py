@@ -97,7 +97,7 @@ def learning_curves(result: dict, T: int, labels: dict[str, str]):
         ax.set_title(f"{task.replace('_', ' ')}, T = {T}", fontsize=9)
         ax.set_ylabel("validation success")
     axes[-1, 0].set_xlabel("training sequences seen")
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    axes[0, 0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -185,7 +185,7 @@ def plot_summary(result: dict, chance: float = 90.0, digits_alone: float | None 
         ax.axhline(digits_alone, ls="--", color="0.35", lw=1)
     ax.set(xticks=range(len(Rs)), xticklabels=[f"$R = {R}$" for R in Rs],
            ylabel="test error (%)", ylim=(0, 100))
-    ax.legend(fontsize=7.5, loc="upper right")
+    ax.legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     plt.close(fig)
     return fig

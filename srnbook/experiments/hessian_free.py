@@ -241,7 +241,7 @@ def plot_summary(result: dict):
     for ax, T in zip(axes[:, 0], config["T"]):
         for i, task in enumerate(tasks):
             if f"{task} {T}" not in result["baselines"]:  # left out of the grid
-                ax.text(i, 0.5, "not run", ha="center", va="center", fontsize=7, color="0.5")
+                ax.text(i, 0.5, "not run", ha="center", va="center", fontsize=8, color="0.5")
                 continue
             ax.bar(i, result["baselines"][f"{task} {T}"], width=0.9, color="0.9",
                    label="chance" if i == 0 else None)
@@ -256,7 +256,7 @@ def plot_summary(result: dict):
         ax.set_ylim(-0.02, 1.05)
         ax.set_title(f"T = {T}", fontsize=10)
         ax.set_ylabel("validation success")
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    axes[0, 0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -305,7 +305,7 @@ def plot_traces(result: dict):
         ax.set_ylabel("cross-entropy loss")
     for ax in axes.flat[len(names):]:
         ax.axis("off")
-    axes[0][0].legend(fontsize=7, loc="upper right")
+    axes[0][0].legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -403,7 +403,7 @@ def plot_losses(result: dict, T: int):
         ax.set_ylabel("training loss")
         ax.set_title(f"{task.replace('_', ' ')}, T = {T}", fontsize=9)
     axes[-1][0].set_xlabel("CPU minutes")
-    axes[0][0].legend(fontsize=7, loc="best")
+    axes[0][0].legend(fontsize=8, loc="best")
     fig.tight_layout()
     plt.close(fig)
     return fig

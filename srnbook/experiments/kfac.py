@@ -212,7 +212,7 @@ def plot_summary(result: dict):
         ax.set_ylim(-0.04, 1.04)
         ax.set_title(task.replace("_", " "), fontsize=9)
         ax.set_ylabel("validation success")
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    axes[0, 0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig

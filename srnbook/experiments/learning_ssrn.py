@@ -398,9 +398,9 @@ def plot_summary(result: dict, loss: str = "bce"):
         if row[2] == "yes":
             tick.set_color("C3")
     for yy, row in zip(y, rows):
-        left.text(1.06, yy, row[7].split(" of ")[0], va="center", fontsize=7, color="0.3",
+        left.text(1.06, yy, row[7].split(" of ")[0], va="center", fontsize=8, color="0.3",
                   transform=left.get_yaxis_transform())
-    left.text(1.06, len(rows) - 0.4, "equiv.\nDFAs", fontsize=7, color="0.3", va="bottom",
+    left.text(1.06, len(rows) - 0.4, "equiv.\nDFAs", fontsize=8, color="0.3", va="bottom",
               transform=left.get_yaxis_transform())
     left.set(xlim=(0.4, 1.02), xlabel=f"mean long-word accuracy ({LOSS_NAMES.get(loss, loss)})")
     left.set_title("per language (red: permutation automata)", fontsize=10)
@@ -412,7 +412,7 @@ def plot_summary(result: dict, loss: str = "bce"):
                   color=f"C{j}", label=kind)
     right.axhline(0.5, color="0.6", lw=0.8, ls="--")
     short = {"BCE": "BCE", "BCE + inverse norm": "BCE+inv", "Nth root": "Nth root"}
-    right.set_xticks(x, [f"{short.get(row[0], row[0])}\n{row[1]}" for row in table], fontsize=7)
+    right.set_xticks(x, [f"{short.get(row[0], row[0])}\n{row[1]}" for row in table], fontsize=8)
     right.set(ylim=(0.4, 1.0), ylabel="mean long-word accuracy")
     right.set_title("per loss and activation (all languages)", fontsize=10)
     fig.tight_layout()
@@ -445,7 +445,7 @@ def plot_curves(result: dict):
                 ax.set_ylim(0.3, 1.02)
         row[0].set_ylabel(f"Fig. {curve['figure']}: {curve['language']}\n{curve['optimizer']}, {curve['loss']}",
                           fontsize=8)
-    axes[0, 0].legend(fontsize=7)
+    axes[0, 0].legend(fontsize=8)
     for ax in axes[-1]:
         ax.set_xlabel("epoch")
     fig.tight_layout()

@@ -183,7 +183,7 @@ def plot_success(result: dict):
             if r == len(tasks) - 1:
                 ax.set_xlabel("minimal length $T$")
         axes[r][0].set_ylabel(f"seeds solved (of {config['seeds']})")
-    axes[0][-1].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    axes[0][-1].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig
@@ -213,7 +213,7 @@ def plot_curves(result: dict, T: int, chance: dict[str, float] | None = None):
         ax.set_ylim(-0.02, 1.02)
         ax.set_ylabel("validation success")
     axes[-1, 0].set_xlabel("training sequences seen")
-    axes[0, 0].legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+    axes[0, 0].legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
     fig.tight_layout()
     plt.close(fig)
     return fig
