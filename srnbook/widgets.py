@@ -93,7 +93,7 @@ def frame_slider(values: Sequence, render: Callable, description: str = "",
     stack = widgets.Stack(frames, selected_index=index)
     slider = widgets.SelectionSlider(options=labels, index=index, description=description,
                                      continuous_update=True,
-                                     layout=widgets.Layout(width="420px"),
+                                     layout=widgets.Layout(width="100%", max_width="420px"),  # fits a phone
                                      style={"description_width": "initial"})
     return FrameSlider(slider, stack)
 

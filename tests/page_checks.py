@@ -13,7 +13,8 @@ at the page's current width:
   auto`` or ``scroll``) passes if the container fits the column and, when its content
   does scroll, shows it: ``book/_static/scroll-cues.js`` marks the box and the book's
   stylesheet fades the content out on the side that hides more, since phones hide
-  scrollbars until touched;
+  scrollbars until touched; and a widget's control (a slider with its readout, a button)
+  that reaches past the column;
 - ``figures``: every image of the article outside a widget, with its caption and alt text;
 - ``tables``: every table of the article outside a widget, and whether its caption is numbered.
 
@@ -96,6 +97,15 @@ INSPECT = r"""() => {
       Math.round(clippedBy.getBoundingClientRect().width) + ') by ' + (clippedBy.className || clippedBy.tagName) + ': ' + describe(el));
     else if (b.right > column.right + 1 || b.left < column.left - 1)
       overflows.push('wider than the column (' + Math.round(b.width) + ' px of ' + Math.round(column.width) + '): ' + describe(el));
+  }
+  // A widget's controls (a slider with its label and readout, a button, a text box) must
+  // fit the column: clipped inside a scrolling output area, a reader loses the readout.
+  for (const el of article.querySelectorAll('.widget-inline-hbox, .widget-button')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 && r.height === 0) continue;
+    if (r.right > column.right + 1 || r.left < column.left - 1)
+      overflows.push('a control wider than the column (' + Math.round(r.width) + ' px of ' +
+        Math.round(column.width) + '): ' + describe(el));
   }
   // Figures: images of the article that are not a widget's frames.
   const figures = [...article.querySelectorAll('img:not(.toggler)')]  // (toggler: the module index's +/- icon)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.page_checks import WIDTHS, inspect_at_widths, real_alt, wait_until_rendered, well_described
+from tests.page_checks import (WIDTHS, inspect_at_widths, inspect_page, real_alt, wait_until_rendered,
+                               well_described)
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"
@@ -162,6 +163,18 @@ def visible_frames(page):
     return page.evaluate("""[...document.querySelectorAll('img.widget-image')]
         .filter(i => i.offsetParent !== null && i.getBoundingClientRect().height > 0)
         .map(i => i.src)""")
+
+
+def test_the_page_check_finds_a_control_wider_than_the_column(offline_page):
+    """A slider 420 px wide in a 400-px window reaches past the column (its readout is lost);
+    one that shrinks to the column passes."""
+    offline_page.set_viewport_size({"width": 400, "height": 600})
+    for width, found in (("420px", 1), ("100%", 0)):
+        offline_page.set_content(f"""<main><div class="widget-inline-hbox"
+            style="width: {width}; max-width: {'none' if width == '420px' else '420px'}">
+            slider 1.5</div></main>""")
+        overflows = inspect_page(offline_page)["overflows"]
+        assert len(overflows) == found and all("a control wider" in o for o in overflows)
 
 
 REPORT = HTML.parent / "page-checks"  # one JSON per page: what the closing check counted
