@@ -73,23 +73,20 @@ FIT_TABLES = """() => {
     };
     for (const table of tables) {
         const box = table.closest('.table-wrapper') || table.parentElement;
-        if (!wide(table, box)) continue;
         for (let size = 0.74; wide(table, box) && size >= 0.6; size -= 0.04)
             table.style.setProperty('font-size', size + 'em', 'important');
         if (wide(table, box)) table.classList.add('srn-narrowed');
     }
-    return tables.filter(t => t.classList.contains('srn-narrowed')).length;
 }"""
 
 
-def print_page(page, url: str) -> tuple[bytes, str, list[tuple[str, int]]]:
-    """The PDF bytes of one built page, its title, and its numbered sections with their
+def print_page(page, url: str) -> tuple[PdfReader, str, list[tuple[str, int]]]:
+    """One built page printed (its PDF, read), its title, and its numbered sections with their
     page (0-based, within this page's PDF, estimated from their vertical position)."""
     page.goto(url)
     wait_until_rendered(page, page.content())
     page.add_style_tag(content=PRINT_CSS)
     page.emulate_media(media="print")
-    page.set_viewport_size(PRINT_VIEWPORT)  # the printed column's width, to fit the tables to
     page.wait_for_timeout(200)
     page.evaluate(FIT_TABLES)
     title = page.evaluate("() => (document.querySelector('article h1') || {}).textContent || document.title")
@@ -98,13 +95,13 @@ def print_page(page, url: str) -> tuple[bytes, str, list[tuple[str, int]]]:
         return [...document.querySelectorAll('article section > h2')].map(h => [
             h.textContent.replace(/#$/, '').trim(), h.getBoundingClientRect().top / height]);
     }""")
-    pdf = page.pdf(format="A4", print_background=True,
-                   margin={"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})
-    n = len(PdfReader(io.BytesIO(pdf)).pages)
+    pdf = PdfReader(io.BytesIO(page.pdf(format="A4", print_background=True, margin={
+        "top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"})))
+    n = len(pdf.pages)
     return pdf, title.replace("#", "").strip(), [(t, min(n - 1, int(f * n))) for t, f in sections]
 
 
-def page_numbers(page, count: int) -> bytes:
+def page_numbers(page, count: int) -> PdfReader:
     """``count`` A4 pages, blank but for their number at the foot: stamped on the book's pages."""
     pages = "".join(f'<div class="p"><span>{i}</span></div>' for i in range(1, count + 1))
     page.set_content(f"""<html><head><style>
@@ -113,10 +110,10 @@ def page_numbers(page, count: int) -> bytes:
       .p span {{ position: absolute; bottom: 7mm; width: 100%; text-align: center;
                 font: 9pt sans-serif; color: #555; }}
     </style></head><body>{pages}</body></html>""")
-    return page.pdf(format="A4", margin={"top": "0", "bottom": "0", "left": "0", "right": "0"})
+    return PdfReader(io.BytesIO(page.pdf(format="A4", margin={"top": "0", "bottom": "0", "left": "0", "right": "0"})))
 
 
-def front_matter(page, entries: list[tuple[str, str | None, int]]) -> bytes:
+def front_matter(page, entries: list[tuple[str, str | None, int]]) -> PdfReader:
     """A title page and a table of contents: ``entries`` are (title, part, first page)."""
     rows, part = [], None
     for title, caption, number in entries:
@@ -138,7 +135,8 @@ def front_matter(page, entries: list[tuple[str, str | None, int]]) -> bytes:
         The srnbook authors, 2026. Code: MIT; MLRegTest automata: CC BY 4.0.</div></div>
       <h2>Contents</h2><table>{''.join(rows)}</table></body></html>"""
     page.set_content(body)
-    return page.pdf(format="A4", margin={"top": "16mm", "bottom": "16mm", "left": "18mm", "right": "18mm"})
+    return PdfReader(io.BytesIO(page.pdf(format="A4", margin={
+        "top": "16mm", "bottom": "16mm", "left": "18mm", "right": "18mm"})))
 
 
 def main(out: Path = OUT) -> Path:
@@ -150,7 +148,7 @@ def main(out: Path = OUT) -> Path:
             raise SystemExit("make pdf prints the built pages with Chromium: install it (apt-get install chromium)")
         browser = p.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
         _, page = open_offline_page(browser)  # requests to other hosts aborted, as in the tests
-        page.set_viewport_size(PRINT_VIEWPORT)
+        page.set_viewport_size(PRINT_VIEWPORT)  # the printed column's width, to fit the tables to
         for file, caption in toc_pages():
             path = HTML / f"{file}.html"
             if not path.exists():
@@ -162,20 +160,18 @@ def main(out: Path = OUT) -> Path:
             first, out = offset + 1, []
             for caption, pdf, title, _ in printed:
                 out.append((title, caption, first))
-                first += len(PdfReader(io.BytesIO(pdf)).pages)
+                first += len(pdf.pages)
             return out
-        draft = front_matter(page, entries(0))
-        front = front_matter(page, entries(len(PdfReader(io.BytesIO(draft)).pages)))
-        total = len(PdfReader(io.BytesIO(front)).pages) + sum(
-            len(PdfReader(io.BytesIO(pdf)).pages) for _, pdf, _, _ in printed)
-        numbers = PdfReader(io.BytesIO(page_numbers(page, total))).pages
+        front = front_matter(page, entries(len(front_matter(page, entries(0)).pages)))
+        total = len(front.pages) + sum(len(pdf.pages) for _, pdf, _, _ in printed)
+        numbers = page_numbers(page, total).pages
         browser.close()
     writer = PdfWriter()
-    writer.append(PdfReader(io.BytesIO(front)))
+    writer.append(front)
     writer.add_outline_item(title="Contents", page_number=1 if len(writer.pages) > 1 else 0)
     for caption, pdf, title, sections in printed:
         start = len(writer.pages)
-        writer.append(PdfReader(io.BytesIO(pdf)))
+        writer.append(pdf)
         chapter = writer.add_outline_item(title=title, page_number=start)
         for name, offset in sections:
             writer.add_outline_item(title=name, page_number=start + offset, parent=chapter)

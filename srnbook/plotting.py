@@ -163,6 +163,19 @@ def figure_png(fig) -> bytes:
     return buffer.getvalue()
 
 
+def _panel_grid(count: int, columns: int, row_height: float, top: float, width: float = FIGURE_WIDTH,
+                **kwargs):
+    """A figure for ``count`` panels, at most ``columns`` to a row, ``row_height`` inches per row
+    plus ``top`` for titles, ``width`` inches wide: ``(fig, axes)``, ``axes`` a 2-D array whose
+    cells beyond ``count`` are switched off. ``kwargs`` go to ``plt.subplots``."""
+    columns = min(count, columns)
+    rows = math.ceil(count / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(width, top + row_height * rows), squeeze=False, **kwargs)
+    for ax in axes.ravel()[count:]:
+        ax.set_axis_off()
+    return fig, axes
+
+
 def plot_activations(names=("sigmoid", "tanh", "relu"), lim: float = 6.0):
     r"""Each activation :math:`\sigma` and its derivative :math:`\sigma'` on :math:`[-\text{lim}, \text{lim}]`
     (``lim`` in (0, 1000]), with the saturation regions (where :math:`\sigma' < 10^{-2}`) shaded.
@@ -350,11 +363,7 @@ def plot_jacobian_norms(norms: dict, title: str = r"$\|\partial a_t / \partial a
     lower = [v[torch.tril(torch.ones_like(v, dtype=torch.bool))] for v in logs.values()]
     low = max(min(float(v.min()) for v in lower), -30.0)
     high = max(max(float(v.max()) for v in lower), 1.0)
-    columns = min(len(norms), 3)  # at most three square heatmaps to a row
-    rows = math.ceil(len(norms) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(FIGURE_WIDTH, 0.4 + 2.3 * rows), squeeze=False)
-    for ax in axes.ravel()[len(norms):]:
-        ax.set_axis_off()
+    fig, axes = _panel_grid(len(norms), columns=3, row_height=2.3, top=0.4)  # square heatmaps
     for ax, (label, v) in zip(axes.ravel(), logs.items()):
         T = v.shape[0]
         shown = v.masked_fill(~torch.tril(torch.ones(T, T, dtype=torch.bool)), float("nan")).clamp(low, high)
@@ -628,11 +637,7 @@ def plot_fisher_blocks(blocks: dict, errors: dict | None = None, title: str = ""
     errors = {label: check_float(err, f"errors[{label!r}]", low=0.0)
               for label, err in _sublabelled(errors, "errors", blocks, "blocks").items()}
     title = _text(title, "title")
-    columns = min(len(blocks), 3)  # at most three square heatmaps to a row
-    rows = math.ceil(len(blocks) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(FIGURE_WIDTH, 0.5 + 2.3 * rows), squeeze=False)
-    for ax in axes.ravel()[len(blocks):]:
-        ax.set_axis_off()
+    fig, axes = _panel_grid(len(blocks), columns=3, row_height=2.3, top=0.5)  # square heatmaps
     top = max(float(b.abs().max()) for b in blocks.values())
     for ax, (label, block) in zip(axes.ravel(), blocks.items()):
         image = ax.imshow(block.numpy(), cmap="RdBu_r", vmin=-top, vmax=top)
@@ -894,12 +899,8 @@ def plot_state_projection(hidden: dict, states, title: str = ""):
                              f"columns or more, got shape {tuple(h.shape)}")
         panels[label] = (h - h.mean(0)) @ _principal_plane(h)
     title = _text(title, "title")
-    columns = min(len(hidden), 2)
-    rows = math.ceil(len(hidden) / columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(min(FIGURE_WIDTH, 2.7 * columns + 1.0), 0.3 + 2.7 * rows),
-                             squeeze=False, layout="tight")
-    for ax in axes.ravel()[len(hidden):]:
-        ax.set_axis_off()
+    fig, axes = _panel_grid(len(hidden), columns=2, row_height=2.7, top=0.3,
+                            width=min(FIGURE_WIDTH, 2.7 * min(len(hidden), 2) + 1.0), layout="tight")
     for ax, (label, xy) in zip(axes.ravel(), panels.items()):
         for q in torch.unique(states).tolist():
             mine = states == q
@@ -907,7 +908,7 @@ def plot_state_projection(hidden: dict, states, title: str = ""):
                        label=f"$q_{{{q}}}$", lw=0)
         ax.set(title=label, xlabel="PC 1", ylabel="PC 2")
         ax.title.set_fontsize(10)
-    axes.ravel()[columns - 1].legend(fontsize=8, markerscale=2, title="DFA state", title_fontsize=8,
+    axes[0, -1].legend(fontsize=8, markerscale=2, title="DFA state", title_fontsize=8,
                        loc="upper left", bbox_to_anchor=(1.02, 1.0))
     if title:
         fig.suptitle(title, fontsize=10)

@@ -112,5 +112,6 @@ def test_experiment_summary_has_one_panel_per_T_and_one_dot_per_run():
     assert len(fig.axes) == 2
     dots = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
     assert sum(len(line.get_xdata()) for line in dots) == 8  # 2 tasks x 2 methods x 2 seeds
-    assert [t.get_text() for t in fig.axes[-1].get_xticklabels()] == ["adding", "temporal\norder"]  # under the bottom panel
+    # the task names stand under the bottom panel
+    assert [t.get_text() for t in fig.axes[-1].get_xticklabels()] == ["adding", "temporal\norder"]
     _closed_png(fig)

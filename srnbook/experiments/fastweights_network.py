@@ -139,8 +139,8 @@ def reading_frames(model, example):
     T, d = H.shape
 
     def frame(t):
-        named = plt.figure(figsize=(FIGURE_WIDTH, 5.8)).subplot_mosaic([["h", "h"], ["A", "w"]])
-        fig, (states, memory, reads) = named["h"].figure, (named[k] for k in "hAw")
+        fig, named = plt.subplot_mosaic([["h", "h"], ["A", "w"]], figsize=(FIGURE_WIDTH, 5.8))
+        states, memory, reads = named["h"], named["A"], named["w"]
         shown = H.T.clone()
         shown[:, t:] = float("nan")  # not yet written
         states.imshow(shown, cmap="viridis", vmin=0, vmax=H.max().item(), aspect="auto",

@@ -299,13 +299,9 @@ def plot_traces(result: dict):
             ax.axhline(chance, color="0.4", ls=":", lw=1, label="chance")
         ax.set_title(trace_label(result, name), fontsize=8.5)
         ax.set_ylim(0, 1.05 * top)
-    for ax in axes[-1]:
-        ax.set_xlabel("HF iteration")
-    for ax in axes[:, 0]:
         ax.set_ylabel("cross-entropy loss")
-    for ax in axes.flat[len(names):]:
-        ax.axis("off")
-    axes[0][0].legend(fontsize=8, loc="upper right")
+    axes[-1, 0].set_xlabel("HF iteration")
+    axes[0, 0].legend(fontsize=8, loc="upper right")
     fig.tight_layout()
     plt.close(fig)
     return fig
